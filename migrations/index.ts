@@ -1,0 +1,10 @@
+/**
+ * Every migration, by name. Listed statically (not read from the folder at run time) so the same
+ * list works under tsx, vitest and compiled JavaScript; a test checks no file is left out.
+ */
+import type { Migration } from 'kysely/migration';
+import * as foundation from './20261126120000_foundation.ts';
+
+export const migrations: Record<string, Migration> = {
+  '20261126120000_foundation': foundation,
+};

@@ -1,0 +1,45 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { listActivities } from '../../db/repositories/activities.ts';
+import { resolveAthlete } from '../../db/repositories/athletes.ts';
+import { withContext } from '../context.ts';
+import { formatDistance, formatDuration } from '../format.ts';
+
+function isoDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new InvalidArgumentError(`"${value}" is not a date (YYYY-MM-DD)`);
+  }
+  return value;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
+
+export function activitiesCommand(): Command {
+  return new Command('activities')
+    .description("list an athlete's activities, newest first")
+    .option('--athlete <id>', 'athlete id (optional when there is exactly one athlete)')
+    .option('--from <date>', 'first local date (YYYY-MM-DD)', isoDate)
+    .option('--to <date>', 'last local date (YYYY-MM-DD)', isoDate)
+    .option('--limit <n>', 'at most this many', positiveInt, 50)
+    .option('--json', 'print one JSON object per activity')
+    .action(async (opts: { athlete?: string; from?: string; to?: string; limit: number; json?: boolean }) => {
+      await withContext(async ({ db }) => {
+        const athlete = await resolveAthlete(db, opts.athlete);
+        const rows = await listActivities(db, athlete.id, opts);
+        for (const a of rows) {
+          if (opts.json === true) {
+            process.stdout.write(`${JSON.stringify(a)}\n`);
+            continue;
+          }
+          const hr = a.avg_hr === null ? '' : `  avg HR ${a.avg_hr}`;
+          process.stdout.write(
+            `${a.local_date}  ${a.category.padEnd(8)} ${(a.sub_sport ?? a.sport).padEnd(18)} ${formatDistance(a.distance_m, athlete.units).padStart(9)}  ${formatDuration(a.moving_s ?? a.elapsed_s).padStart(8)}${hr}  ${a.id}\n`,
+          );
+        }
+        if (rows.length === 0 && opts.json !== true) process.stdout.write('no activities yet: kinetic import <files or folders>\n');
+      });
+    });
+}

@@ -1,0 +1,104 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { createAthlete, listAthletes } from '../../db/repositories/athletes.ts';
+import { isValidTimeZone } from '../../domain/time.ts';
+import { withContext } from '../context.ts';
+
+function intIn(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+function timeZone(value: string): string {
+  if (!isValidTimeZone(value)) throw new InvalidArgumentError(`unknown time zone "${value}" (use an IANA name such as Europe/London)`);
+  return value;
+}
+
+function sex(value: string): 'f' | 'm' {
+  if (value !== 'f' && value !== 'm') throw new InvalidArgumentError('sex must be f or m');
+  return value;
+}
+
+/** `4:10/km` or `6:45/mi` → metres per second. */
+export function parsePace(value: string): number {
+  const m = /^(\d{1,2}):([0-5]\d)\s*\/\s*(km|mi)$/.exec(value.trim());
+  if (m === null) throw new InvalidArgumentError(`pace "${value}" must look like 4:10/km or 6:45/mi`);
+  const seconds = Number(m[1]) * 60 + Number(m[2]);
+  if (seconds === 0) throw new InvalidArgumentError('pace must be more than 0:00');
+  const metres = m[3] === 'mi' ? 1609.344 : 1000;
+  return metres / seconds;
+}
+
+function units(value: string): 'km' | 'mi' {
+  if (value !== 'km' && value !== 'mi') throw new InvalidArgumentError('units must be km or mi');
+  return value;
+}
+
+interface AddOptions {
+  name: string;
+  email?: string;
+  tz: string;
+  maxHr?: number;
+  restingHr?: number;
+  lthr?: number;
+  sex?: 'f' | 'm';
+  thresholdPace?: number;
+  units: 'km' | 'mi';
+  json?: boolean;
+}
+
+export function athleteCommand(): Command {
+  const cmd = new Command('athlete').description('create and list athletes');
+  cmd
+    .command('add')
+    .description("create an athlete and print the new athlete's id")
+    .requiredOption('--name <name>', 'display name')
+    .option('--email <email>', 'email address for weekly reports')
+    .option('--tz <zone>', 'IANA time zone; days and weeks are counted in it', timeZone, 'UTC')
+    .option('--max-hr <bpm>', 'maximum heart rate', intIn('--max-hr', 100, 250))
+    .option('--resting-hr <bpm>', 'resting heart rate', intIn('--resting-hr', 25, 120))
+    .option('--lthr <bpm>', 'lactate threshold heart rate', intIn('--lthr', 80, 240))
+    .option('--sex <f|m>', 'used by the TRIMP formula', sex)
+    .option('--threshold-pace <pace>', 'threshold pace, e.g. 4:10/km or 6:45/mi', parsePace)
+    .option('--units <km|mi>', 'units for reports', units, 'km')
+    .option('--json', 'print the athlete as JSON')
+    .action(async (opts: AddOptions) => {
+      if (opts.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(opts.email)) {
+        throw new InvalidArgumentError(`--email "${opts.email}" is not an email address`);
+      }
+      await withContext(async ({ db }) => {
+        const a = await createAthlete(db, {
+          name: opts.name,
+          email: opts.email ?? null,
+          timezone: opts.tz,
+          max_hr: opts.maxHr ?? null,
+          resting_hr: opts.restingHr ?? null,
+          lthr: opts.lthr ?? null,
+          sex: opts.sex ?? null,
+          threshold_speed_mps: opts.thresholdPace ?? null,
+          units: opts.units,
+        });
+        process.stdout.write(opts.json === true ? `${JSON.stringify(a)}\n` : `${a.id}\n`);
+      });
+    });
+  cmd
+    .command('list')
+    .description('list athletes')
+    .option('--json', 'print JSON lines')
+    .action(async (opts: { json?: boolean }) => {
+      await withContext(async ({ db }) => {
+        const all = await listAthletes(db);
+        for (const a of all) {
+          process.stdout.write(
+            opts.json === true ? `${JSON.stringify(a)}\n` : `${a.id}  ${a.name}  ${a.timezone}${a.email === null ? '' : `  ${a.email}`}\n`,
+          );
+        }
+        if (all.length === 0 && opts.json !== true) process.stdout.write('no athletes yet: kinetic athlete add --name NAME\n');
+      });
+    });
+  return cmd;
+}

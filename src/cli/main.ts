@@ -1,0 +1,64 @@
+/** The `kinetic` command line: parses arguments, runs one command, turns errors into exit codes. */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config.ts';
+import { AthleteNotFoundError } from '../db/repositories/athletes.ts';
+import { MigrationError } from '../db/migrate.ts';
+import { activitiesCommand } from './commands/activities.ts';
+import { athleteCommand } from './commands/athlete.ts';
+import { importCommand } from './commands/import.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { UsageError } from './errors.ts';
+import { takeExitCode } from './exit-code.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('kinetic')
+    .description('Marathon training compliance: FIT and Strava ingest, plan vs actual, strength placement, weekly reports')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const cmd of [athleteCommand(), importCommand(), activitiesCommand(), migrateCommand()]) program.addCommand(cmd);
+  return program;
+}
+
+/** Errors the user can act on: message only, exit code 2. */
+function isUserError(err: unknown): err is Error {
+  return (
+    err instanceof UsageError ||
+    err instanceof InvalidArgumentError ||
+    err instanceof AthleteNotFoundError ||
+    err instanceof ConfigError
+  );
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.commands.forEach(function inherit(c: Command): void {
+    c.exitOverride();
+    c.commands.forEach(inherit);
+  });
+  try {
+    await program.parseAsync(argv);
+    return takeExitCode();
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; commander has already printed its message.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (isUserError(err)) {
+      process.stderr.write(`kinetic: ${err.message}\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`kinetic: ${err instanceof MigrationError ? '' : 'unexpected error: '}${message}\n`);
+    if (debugEnabled() && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+function debugEnabled(): boolean {
+  try {
+    const level = loadConfig().logLevel;
+    return level === 'debug' || level === 'trace';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Configuration, parsed once from the environment. Nothing else in Kinetic reads `process.env`:
+ * a bad variable fails at start with a message naming it.
+ */
+import path from 'node:path';
+import envPaths from 'env-paths';
+import { z } from 'zod';
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.url().optional())
+  .optional();
+
+const EnvSchema = z.object({
+  DATABASE_URL: optionalUrl,
+  KINETIC_DATA_DIR: z.string().trim().min(1).optional(),
+  REDIS_URL: optionalUrl,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KINETIC_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+});
+
+export interface Config {
+  /** Postgres connection string; undefined → embedded PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  maxUploadBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.KINETIC_DATA_DIR ?? envPaths('kinetic', { suffix: '' }).data),
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    maxUploadBytes: e.KINETIC_MAX_UPLOAD_BYTES,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Connection factory: one code path for both back ends. `DATABASE_URL` set → Postgres through `pg`;
+ * unset → embedded PGlite (real Postgres compiled to WASM) in a local data folder.
+ */
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+const DATE_OID = 1082;
+const INT8_OID = 20;
+
+/** Postgres `date` stays a calendar date string: converting it to a JS Date would shift it by the zone. */
+const keepDate = (value: string): string => value;
+/** `count(*)` and bigint ids: exact as strings; callers convert counts with Number(). */
+const keepInt8 = (value: string): string => value;
+
+export type DbKind = 'postgres' | 'pglite';
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  kind: DbKind;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  databaseUrl?: string | undefined;
+  /** PGlite data folder; `memory://` (or undefined with no databaseUrl) → in-memory. */
+  dataDir?: string | undefined;
+  /** Postgres pool size. */
+  poolSize?: number;
+}
+
+export function connect(opts: ConnectOptions): DbHandle {
+  if (opts.databaseUrl !== undefined) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      types: {
+        getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+          if (oid === DATE_OID) return keepDate;
+          if (oid === INT8_OID) return keepInt8;
+          // pg's own typing of the default parser is `any`; it returns the driver's standard parser.
+          return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+        },
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  const dataDir = opts.dataDir ?? 'memory://';
+  if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite(dataDir, { parsers: { [DATE_OID]: keepDate, [INT8_OID]: keepInt8 } });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}

@@ -1,0 +1,179 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Lap, NormalizedActivity, SampleStreams, StrengthSet } from '../../domain/activity.ts';
+import { decodeStreams, encodeStreams, STREAMS_CODEC } from '../../domain/streams-codec.ts';
+import type { ActivityRow, Database } from '../schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface InsertedActivity {
+  id: string;
+  /** False when the athlete already had this activity (same source and source id). */
+  created: boolean;
+}
+
+/**
+ * Inserts an activity with its laps, sets and streams, idempotently on (athlete, source, source id).
+ * Call inside a transaction so an activity never exists without its children.
+ */
+export async function insertActivity(
+  trx: Transaction<Database>,
+  input: { athleteId: string; activity: NormalizedActivity; localDate: string; timezone: string },
+): Promise<InsertedActivity> {
+  const a = input.activity;
+  const row = await trx
+    .insertInto('activities')
+    .values({
+      athlete_id: input.athleteId,
+      source: a.source,
+      source_id: a.sourceId,
+      sport: a.sport,
+      sub_sport: a.subSport,
+      category: a.category,
+      name: a.name,
+      start_time: a.startTime,
+      local_date: input.localDate,
+      timezone: input.timezone,
+      elapsed_s: a.elapsedS,
+      moving_s: a.movingS,
+      distance_m: a.distanceM,
+      ascent_m: a.ascentM,
+      avg_hr: a.avgHr === null ? null : Math.round(a.avgHr),
+      max_hr: a.maxHr === null ? null : Math.round(a.maxHr),
+      calories: a.calories === null ? null : Math.round(a.calories),
+      device: a.device,
+    })
+    .onConflict((oc) => oc.columns(['athlete_id', 'source', 'source_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (row === undefined) {
+    const existing = await trx
+      .selectFrom('activities')
+      .select('id')
+      .where('athlete_id', '=', input.athleteId)
+      .where('source', '=', a.source)
+      .where('source_id', '=', a.sourceId)
+      .executeTakeFirstOrThrow();
+    return { id: existing.id, created: false };
+  }
+  await insertChildren(trx, row.id, a);
+  return { id: row.id, created: true };
+}
+
+async function insertChildren(trx: Transaction<Database>, activityId: string, a: NormalizedActivity): Promise<void> {
+  if (a.laps.length > 0) {
+    await trx
+      .insertInto('laps')
+      .values(
+        a.laps.map((l) => ({
+          activity_id: activityId,
+          lap_index: l.index,
+          start_time: l.startTime,
+          elapsed_s: l.elapsedS,
+          moving_s: l.movingS,
+          distance_m: l.distanceM,
+          avg_hr: l.avgHr === null ? null : Math.round(l.avgHr),
+          max_hr: l.maxHr === null ? null : Math.round(l.maxHr),
+          avg_speed_mps: l.avgSpeedMps,
+          intensity: l.intensity,
+        })),
+      )
+      .execute();
+  }
+  if (a.sets.length > 0) {
+    await trx
+      .insertInto('strength_sets')
+      .values(
+        a.sets.map((s) => ({
+          activity_id: activityId,
+          set_index: s.index,
+          set_type: s.setType,
+          start_time: s.startTime,
+          duration_s: s.durationS,
+          category: s.category,
+          exercise_name: s.exerciseName,
+          reps: s.reps,
+          weight_kg: s.weightKg,
+        })),
+      )
+      .execute();
+  }
+  if (a.streams !== null && a.streams.t.length > 0) {
+    await trx
+      .insertInto('activity_streams')
+      .values({
+        activity_id: activityId,
+        codec: STREAMS_CODEC,
+        sample_count: a.streams.t.length,
+        data: encodeStreams(a.streams),
+      })
+      .execute();
+  }
+}
+
+export interface ActivityListOptions {
+  from?: string | undefined;
+  to?: string | undefined;
+  limit?: number | undefined;
+}
+
+export async function listActivities(db: Db, athleteId: string, opts: ActivityListOptions = {}): Promise<ActivityRow[]> {
+  let q = db.selectFrom('activities').selectAll().where('athlete_id', '=', athleteId);
+  if (opts.from !== undefined) q = q.where('local_date', '>=', opts.from);
+  if (opts.to !== undefined) q = q.where('local_date', '<=', opts.to);
+  q = q.orderBy('start_time', 'desc').orderBy('id');
+  if (opts.limit !== undefined) q = q.limit(opts.limit);
+  return q.execute();
+}
+
+/** The activities a FIT upload produced (or found already stored), oldest first. */
+export async function listUploadActivities(db: Db, uploadId: string): Promise<ActivityRow[]> {
+  return db
+    .selectFrom('upload_activities')
+    .innerJoin('activities', 'activities.id', 'upload_activities.activity_id')
+    .selectAll('activities')
+    .where('upload_activities.upload_id', '=', uploadId)
+    .orderBy('activities.start_time')
+    .execute();
+}
+
+export interface ActivityDetail {
+  activity: ActivityRow;
+  laps: Lap[];
+  sets: StrengthSet[];
+  streams: SampleStreams | null;
+}
+
+export async function getActivityDetail(db: Db, id: string): Promise<ActivityDetail | undefined> {
+  const activity = await db.selectFrom('activities').selectAll().where('id', '=', id).executeTakeFirst();
+  if (activity === undefined) return undefined;
+  const [laps, sets, streams] = await Promise.all([
+    db.selectFrom('laps').selectAll().where('activity_id', '=', id).orderBy('lap_index').execute(),
+    db.selectFrom('strength_sets').selectAll().where('activity_id', '=', id).orderBy('set_index').execute(),
+    db.selectFrom('activity_streams').selectAll().where('activity_id', '=', id).executeTakeFirst(),
+  ]);
+  return {
+    activity,
+    laps: laps.map((l) => ({
+      index: l.lap_index,
+      startTime: l.start_time,
+      elapsedS: l.elapsed_s,
+      movingS: l.moving_s,
+      distanceM: l.distance_m,
+      avgHr: l.avg_hr,
+      maxHr: l.max_hr,
+      avgSpeedMps: l.avg_speed_mps,
+      intensity: l.intensity,
+    })),
+    sets: sets.map((s) => ({
+      index: s.set_index,
+      setType: s.set_type,
+      startTime: s.start_time,
+      durationS: s.duration_s,
+      category: s.category,
+      exerciseName: s.exercise_name,
+      reps: s.reps,
+      weightKg: s.weight_kg,
+    })),
+    streams: streams === undefined ? null : decodeStreams(streams.data),
+  };
+}

@@ -1,0 +1,96 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, Upload, UploadStatus } from '../schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type UploadSummary = Omit<Upload, 'bytes'>;
+
+const SUMMARY_COLUMNS = [
+  'id',
+  'athlete_id',
+  'sha256',
+  'filename',
+  'size_bytes',
+  'status',
+  'error',
+  'created_at',
+  'processed_at',
+] as const;
+
+export interface StoredUpload {
+  upload: UploadSummary;
+  /** False when the athlete had already uploaded these exact bytes. */
+  created: boolean;
+}
+
+/** Stores the raw bytes first (idempotent on athlete + sha256): nothing is parsed before it is safe. */
+export async function storeUpload(
+  db: Db,
+  input: { athleteId: string; filename: string; bytes: Uint8Array; sha256: string },
+): Promise<StoredUpload> {
+  const inserted = await db
+    .insertInto('uploads')
+    .values({
+      athlete_id: input.athleteId,
+      filename: input.filename,
+      bytes: input.bytes,
+      sha256: input.sha256,
+      size_bytes: input.bytes.length,
+      error: null,
+      processed_at: null,
+    })
+    .onConflict((oc) => oc.columns(['athlete_id', 'sha256']).doNothing())
+    .returning(SUMMARY_COLUMNS)
+    .executeTakeFirst();
+  if (inserted !== undefined) return { upload: inserted, created: true };
+  const existing = await db
+    .selectFrom('uploads')
+    .select(SUMMARY_COLUMNS)
+    .where('athlete_id', '=', input.athleteId)
+    .where('sha256', '=', input.sha256)
+    .executeTakeFirstOrThrow();
+  return { upload: existing, created: false };
+}
+
+export async function getUploadWithBytes(db: Db, id: string): Promise<Upload | undefined> {
+  return db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getUpload(db: Db, id: string): Promise<UploadSummary | undefined> {
+  return db.selectFrom('uploads').select(SUMMARY_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+export async function setUploadStatus(
+  db: Db,
+  id: string,
+  status: UploadStatus,
+  error: string | null,
+  processedAt: Date | null,
+): Promise<void> {
+  await db
+    .updateTable('uploads')
+    .set({ status, error, processed_at: processedAt })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function listUploads(db: Db, athleteId: string, status?: UploadStatus): Promise<UploadSummary[]> {
+  let q = db.selectFrom('uploads').select(SUMMARY_COLUMNS).where('athlete_id', '=', athleteId);
+  if (status !== undefined) q = q.where('status', '=', status);
+  return q.orderBy('created_at').orderBy('id').execute();
+}
+
+export async function linkUploadActivities(db: Db, uploadId: string, activityIds: string[]): Promise<void> {
+  if (activityIds.length === 0) return;
+  await db
+    .insertInto('upload_activities')
+    .values(activityIds.map((activity_id) => ({ upload_id: uploadId, activity_id })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** Locks the upload row until the transaction ends; returns its current status. */
+export async function lockUpload(trx: Transaction<Database>, id: string): Promise<UploadStatus | undefined> {
+  const row = await trx.selectFrom('uploads').select('status').where('id', '=', id).forUpdate().executeTakeFirst();
+  return row?.status;
+}

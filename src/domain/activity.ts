@@ -1,0 +1,90 @@
+/**
+ * The normalized activity: what every source (FIT file, Strava) is turned into before it is stored.
+ * Units are SI throughout: metres, seconds, metres per second, kilograms, beats per minute.
+ */
+
+export type ActivitySource = 'fit' | 'strava';
+
+/** Coarse category used by matching and coaching: runs, strength sessions, everything else. */
+export type ActivityCategory = 'run' | 'strength' | 'other';
+
+export interface Lap {
+  index: number;
+  startTime: Date;
+  elapsedS: number;
+  /** Timer (moving) time of the lap, seconds. */
+  movingS: number | null;
+  distanceM: number | null;
+  avgHr: number | null;
+  maxHr: number | null;
+  avgSpeedMps: number | null;
+  /** FIT lap intensity when the device recorded it: active, rest, warmup, cooldown, recovery, interval. */
+  intensity: string | null;
+}
+
+export interface StrengthSet {
+  index: number;
+  /** `active` sets hold work; `rest` sets are the pauses between them. */
+  setType: 'active' | 'rest';
+  startTime: Date | null;
+  durationS: number | null;
+  /** Exercise category as the device named it (e.g. `squat`, `unknown`); null when none was recorded. */
+  category: string | null;
+  /** Exercise name within the category when known (e.g. `goblet_squat`), else null. */
+  exerciseName: string | null;
+  reps: number | null;
+  weightKg: number | null;
+}
+
+/**
+ * Per-sample streams, columnar. `t` is seconds since the activity start; every other channel has the
+ * same length as `t` and holds null where the device recorded nothing for that sample.
+ */
+export interface SampleStreams {
+  t: number[];
+  distanceM: (number | null)[];
+  speedMps: (number | null)[];
+  heartRate: (number | null)[];
+  cadence: (number | null)[];
+  altitudeM: (number | null)[];
+  powerW: (number | null)[];
+}
+
+export const STREAM_CHANNELS = ['distanceM', 'speedMps', 'heartRate', 'cadence', 'altitudeM', 'powerW'] as const;
+export type StreamChannel = (typeof STREAM_CHANNELS)[number];
+
+export interface NormalizedActivity {
+  source: ActivitySource;
+  /** Stable id within the source: Strava's activity id, or for FIT `<file identity>-<session index>`. */
+  sourceId: string;
+  /** Sport as the source names it, lower snake case (`running`, `training`, `cycling`, …). */
+  sport: string;
+  subSport: string | null;
+  category: ActivityCategory;
+  name: string | null;
+  startTime: Date;
+  elapsedS: number;
+  movingS: number | null;
+  distanceM: number | null;
+  ascentM: number | null;
+  avgHr: number | null;
+  maxHr: number | null;
+  calories: number | null;
+  device: string | null;
+  laps: Lap[];
+  sets: StrengthSet[];
+  streams: SampleStreams | null;
+}
+
+const RUN_SPORTS = new Set(['running', 'trail_running', 'treadmill_running', 'run', 'trailrun', 'virtualrun']);
+const STRENGTH_SUB_SPORTS = new Set(['strength_training', 'cardio_training', 'hiit']);
+const STRENGTH_SPORTS = new Set(['weighttraining', 'workout', 'crossfit', 'hiit', 'strength_training']);
+
+/** Maps a source sport / sub-sport pair onto Kinetic's coarse category. */
+export function categorize(sport: string, subSport: string | null): ActivityCategory {
+  const s = sport.toLowerCase();
+  if (RUN_SPORTS.has(s)) return 'run';
+  if (STRENGTH_SPORTS.has(s)) return 'strength';
+  if (s === 'training' && subSport !== null && STRENGTH_SUB_SPORTS.has(subSport.toLowerCase())) return 'strength';
+  return 'other';
+}
