@@ -102,7 +102,7 @@ export interface ExpectedLap {
   index: number;
   messageIndex: number;
   startTime: Date;
-  /** The lap message's timestamp: the last whole second of the lap. */
+  /** The lap message's timestamp: the time of the lap's last record. */
   endTime: Date;
   elapsedS: number;
   movingS: number;
@@ -159,7 +159,10 @@ export interface ExpectedSession {
   laps: ExpectedLap[];
   /** Active and rest sets in time order. Rest sets have null category/reps/weight. */
   sets: ExpectedSet[];
-  /** One sample per second from the start to the last whole second; `t` in seconds since startTime. */
+  /**
+   * One sample per second from the start to the first whole second at or after the end (which holds
+   * the full distance); `t` in seconds since startTime.
+   */
   streams: SampleStreams;
   recordCount: number;
 }
@@ -573,7 +576,10 @@ interface Segment {
   speedMm: number | null;
 }
 
-/** Sample index range [from, to) of each segment: samples at whole seconds t with off ≤ t·1000 < off+dur; the final sample joins the last segment. */
+/**
+ * Sample index range [from, to) of each segment: samples at whole seconds t with off ≤ t·1000 < off+dur;
+ * the final sample (at or just after the end) joins the last segment.
+ */
 function segmentRanges(segments: Segment[], sampleCount: number): [number, number][] {
   return segments.map((seg, i) => {
     const from = Math.ceil(seg.offMs / 1000);
@@ -596,7 +602,7 @@ interface CommonPlanInput {
 
 function generateSamples(p: CommonPlanInput): { samples: Sample[]; ranges: [number, number][] } {
   const totalMs = p.segments.reduce((a, s) => a + s.durMs, 0);
-  const count = Math.floor(totalMs / 1000) + 1;
+  const count = Math.ceil(totalMs / 1000) + 1;
   const ranges = segmentRanges(p.segments, count);
   const samples: Sample[] = [];
   let hrState: number | null = null;
