@@ -25,6 +25,8 @@ export interface AthleteProfile {
 }
 
 export interface Physiology {
+  /** From the profile; chooses the TRIMP constants (null: see docs/analysis.md). */
+  sex: 'f' | 'm' | null;
   maxHr: SourcedValue;
   restingHr: SourcedValue;
   lthr: SourcedValue;
@@ -75,6 +77,41 @@ export interface ActivityMetrics {
   intervals: boolean;
   /** The week's longest run and long enough to count as a long run. */
   long: boolean;
+  /** What the intensity class rests on: heart rate, pace against threshold pace, or neither. */
+  intensityBasis?: 'hr' | 'pace' | 'none';
+  /** The RPE behind a session-RPE load, and whether the athlete gave it or a default was used. */
+  sessionRpe?: SourcedValue;
+}
+
+/** One day's summed training load (TRIMP or session-RPE units). */
+export interface DailyLoad {
+  /** Local calendar date, YYYY-MM-DD. */
+  date: string;
+  load: number;
+}
+
+/**
+ * The training-load state at the end of one day. Storing the state of day D−1 is all the load series
+ * needs to continue from day D (see `loadSeries` in load.ts).
+ */
+export interface LoadState {
+  date: string;
+  /** That day's load. */
+  load: number;
+  /** Fatigue (ATL): exponentially weighted load, time constant 7 days. */
+  acute: number;
+  /** Fitness (CTL): exponentially weighted load, time constant 42 days. */
+  chronic: number;
+  /** Form (TSB) = chronic − acute, both after this day's load. */
+  form: number;
+  /** Williams et al. 2017 EWMA of load, N = 7 (λ = 2/(N+1)). */
+  acwrAcute: number;
+  /** Williams et al. 2017 EWMA of load, N = 28. */
+  acwrChronic: number;
+  /** acwrAcute / acwrChronic; null until the series is long enough or while acwrChronic is 0. */
+  acwr: number | null;
+  /** Days in the series up to and including this one (1 on its first day). */
+  day: number;
 }
 
 export type MatchStatus = 'completed' | 'partial' | 'exceeded' | 'moved' | 'missed' | 'unplanned';
@@ -84,6 +121,12 @@ export interface PlannedSessionRef extends PlannedSession {
   /** Database id of the planned session. */
   id: string;
 }
+
+/** The activity fields plan matching and weekly compliance need (a subset of `AnalysisActivity`). */
+export type MatchActivity = Pick<
+  AnalysisActivity,
+  'id' | 'category' | 'localDate' | 'startTime' | 'distanceM' | 'movingS' | 'elapsedS'
+>;
 
 export interface SessionMatch {
   plannedId: string | null;
@@ -95,13 +138,43 @@ export interface SessionMatch {
   /** Days the activity was moved from the planned date (−1, 0, +1). */
   dayShift: number;
   plannedKind: SessionKind | null;
+  /** Date of the planned session (YYYY-MM-DD); null for an unplanned activity. */
+  plannedDate: string | null;
+  /** Local date of the activity (YYYY-MM-DD); null for a missed session. */
+  activityDate: string | null;
 }
 
 export interface WeekCompliance {
   athleteId: string;
   isoWeek: string;
-  planned: { distanceM: number; durationS: number; sessions: number; keySessions: number; strengthSessions: number; strengthMinutes: number; hardDays: string[] };
-  actual: { distanceM: number; durationS: number; sessionsCompleted: number; keySessionsCompleted: number; strengthSessions: number; strengthMinutes: number; hardDays: string[] };
+  /** Running volume (run kinds), sessions (rest excluded), strength and hard days as planned. */
+  planned: {
+    distanceM: number;
+    durationS: number;
+    sessions: number;
+    keySessions: number;
+    strengthSessions: number;
+    strengthMinutes: number;
+    /** Dates holding a hard-kind session (isHardKind), sorted. */
+    hardDays: string[];
+    /** Dates holding a strength session, sorted (not counted in `hardDays`). */
+    strengthDays: string[];
+  };
+  /** What was done: running volume of every run, strength of every strength session, hard days. */
+  actual: {
+    distanceM: number;
+    durationS: number;
+    sessionsCompleted: number;
+    keySessionsCompleted: number;
+    strengthSessions: number;
+    strengthMinutes: number;
+    /** Dates holding a run classed `hard` or flagged `long`, sorted. */
+    hardDays: string[];
+    /** Dates holding a strength session, sorted (not counted in `hardDays`). */
+    strengthDays: string[];
+    /** Days with nothing but rest planned (in a week that has a plan) on which any activity was recorded. */
+    restDaysWithActivity: string[];
+  };
   matches: SessionMatch[];
   intensity: {
     /** Fractions of run time in zones 1–2, 3 and 4–5 (sum 1 when there is HR data). */
@@ -112,7 +185,9 @@ export interface WeekCompliance {
     targetLow: number;
     secondsWithHr: number;
   };
+  /** Planned easy/recovery session ids matched to a run classed `moderate` or `hard`. */
   easyRunsTooHard: string[];
+  /** Planned quality session ids (isQualityKind) matched to a run classed `easy`. */
   hardSessionsTooEasy: string[];
   /** Overall compliance, 0..1 (documented formula). */
   score: number | null;

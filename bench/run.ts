@@ -1,0 +1,23 @@
+/**
+ * `npm run bench [-- name...]`: runs the benchmarks and prints Markdown tables for docs/PERFORMANCE.md.
+ * Uses the Postgres at TEST_DATABASE_URL (default local) like the tests, in throwaway databases.
+ */
+import os from 'node:os';
+import { benchFitIngest } from './fit-ingest.ts';
+
+const BENCHES: Record<string, () => Promise<void>> = {
+  'fit-ingest': benchFitIngest,
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in BENCHES));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+console.log(
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+);
+for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
+  await BENCHES[name]!();
+}
