@@ -10,7 +10,8 @@ import { connect } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createAthlete } from '../src/db/repositories/athletes.ts';
 import { decodeFit } from '../src/ingest/fit/decode.ts';
-import { importFitFile } from '../src/ingest/fit/import.ts';
+import { IMPORT_CONCURRENCY, importFitFile } from '../src/ingest/fit/import.ts';
+import { runOrdered } from '../src/domain/pool.ts';
 import { encodeMulti } from '../src/synth/fit.ts';
 import { generateTraining } from '../src/synth/training.ts';
 import { FIXTURE_DIR } from '../test/support/fixtures.ts';
@@ -72,8 +73,15 @@ async function measure(set: FileSet, serverUrl: string, runs: number): Promise<R
       await migrateToLatest(handle.db);
       const athlete = await createAthlete(handle.db, { name: 'Bench', email: null, sex: null, max_hr: null, resting_hr: null, lthr: null, threshold_speed_mps: null });
       const now = (): Date => new Date();
+      // The CLI's path: importFitFile for each file, IMPORT_CONCURRENCY files in flight.
       const t0 = process.hrtime.bigint();
-      for (const f of set.files) await importFitFile(handle.db, { athleteId: athlete.id, filename: f.name, bytes: f.bytes }, now);
+      await runOrdered(
+        set.files.map((f) => () => importFitFile(handle.db, { athleteId: athlete.id, filename: f.name, bytes: f.bytes }, now)),
+        IMPORT_CONCURRENCY,
+        (res) => {
+          if (res.status === 'failed') throw new Error(res.error);
+        },
+      );
       importTimes.push(seconds(t0));
       if (r === 0) {
         const row = await sql<{ bytes: string; hours: number }>`

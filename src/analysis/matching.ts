@@ -88,6 +88,15 @@ function volumeStatus(ratio: number | null): MatchStatus {
 
 /** The numbers behind the fit cost; docs/analysis-matching.md shows the reasoning. */
 export const MATCH_COST = {
+  /**
+   * Cost of leaving a planned session, or an activity, unpaired. Both sides unpaired cost 3.5, more than
+   * the worst same-day pair (3.25), so a same-day candidate nobody else claims is always paired; a moved
+   * pair is made only when its fit is under 2.5, and a long chain of moves (each costing ≥ 1) never
+   * ripples through a week just to absorb one extra run.
+   */
+  unpaired: 1.75,
+  /** Per day between the planned date and the activity's: same local date first. */
+  dayShift: 1,
   /** |ln(actual ÷ planned)| is capped here (ratio ≤ 0.135 or ≥ 7.4 all cost the same). */
   volumeCap: 2,
   /** Volume cost when nothing is comparable: a mediocre fit, so a known good fit is preferred. */
@@ -103,6 +112,17 @@ export const MATCH_COST = {
 } as const;
 
 const INTENSITY_RANK: Readonly<Record<IntensityClass, number>> = { easy: 0, moderate: 1, hard: 2 };
+
+/**
+ * A run's intensity class when there is evidence for it, else null. Metrics class a run without heart
+ * rate or pace (`intensityBasis: 'none'`) as `easy` by default; unless its laps show interval structure
+ * that is no evidence, so matching and the compliance flags treat it as unknown.
+ */
+export function knownIntensity(metrics: ActivityMetrics | undefined): IntensityClass | null {
+  if (metrics === undefined) return null;
+  if (metrics.intensityBasis === 'none' && !metrics.intervals) return null;
+  return metrics.intensity;
+}
 
 /** Intensity classes (as ranks, lowest..highest) a planned run kind expects; null for non-run kinds. */
 export function expectedIntensity(kind: SessionKind): readonly [number, number] | null {
@@ -135,19 +155,23 @@ export interface MatchCost {
   intensity: number;
   /** 0.25 when long-run intent and the activity's long flag disagree; 0.125 unknown; 0 for non-runs. */
   long: number;
-  /** volume + intensity + long, rounded to 0.001 (the unit the assignment compares exactly). */
+  /** volume + intensity + long, rounded to 0.001. */
   fit: number;
+  /** |dayShift| × 1 + fit, rounded to 0.001 (the unit the assignment compares exactly). */
+  total: number;
 }
 
 /**
  * Cost of carrying out `planned` with `activity`, or null when they cannot be paired (kinds do not
  * correspond, the session is `rest`, or the dates are more than one day apart).
  *
- * The assignment minimises, in this order (lexicographically, over the whole week):
- * 1. the number of unpaired planned sessions and activities (pair whenever a candidate exists),
- * 2. the number of moved pairs (`dayShift ≠ 0`): same local date first,
- * 3. the summed `fit`,
- * 4. the summed gap between a session's place in its day (by `order`) and the activity's (by start time),
+ * `total = |dayShift| + volume + intensity + long`. The day-shift term makes the same local date win
+ * unless the same-day candidate fits worse by more than 1.0 (e.g. under a third of the planned distance
+ * while the other day's run fits) — then the session counts as moved.
+ *
+ * The assignment minimises, over the whole week and in this order (lexicographically):
+ * 1. Σ `total` over the pairs + 1.75 × (unpaired planned sessions + unpaired activities),
+ * 2. the summed gap between a session's place in its day (by `order`) and the activity's (by start time),
  * and remaining ties go to the canonical order (date, order / start time, id).
  */
 export function matchCost(
@@ -168,7 +192,7 @@ export function matchCost(
   let long = 0;
   const expected = expectedIntensity(planned.kind);
   if (expected !== null) {
-    const cls = metrics?.intensity ?? null;
+    const cls = knownIntensity(metrics);
     if (cls === null) {
       intensity = MATCH_COST.intensityUnknown;
     } else {
@@ -181,20 +205,22 @@ export function matchCost(
   }
 
   const fit = Math.round((volume + intensity + long) * 1000) / 1000;
-  return { dayShift, volume, intensity, long, fit };
+  const total = Math.round((Math.abs(dayShift) * MATCH_COST.dayShift + fit) * 1000) / 1000;
+  return { dayShift, volume, intensity, long, fit, total };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Exact assignment on lexicographic cost tuples
 
 /**
- * A cost tuple [unpaired, moved, fit in thousandths, order gap], compared lexicographically. All parts
+ * A cost tuple [cost in thousandths, order gap], compared lexicographically. All parts
  * are integers, so sums and differences are exact; tuples under component-wise addition and
  * lexicographic order form an ordered group, which is all the Hungarian algorithm needs.
  */
 type Cost = readonly number[];
-const LAYERS = 4;
-const ZERO: Cost = [0, 0, 0, 0];
+const LAYERS = 2;
+const ZERO: Cost = [0, 0];
+const milli = (x: number): number => Math.round(x * 1000);
 
 function add(a: Cost, b: Cost): Cost {
   return a.map((x, i) => x + (b[i] ?? 0));
@@ -280,17 +306,20 @@ function hungarian(cost: readonly (readonly Cost[])[]): number[] {
 
 /**
  * Pairs rows with columns (or leaves them unpaired) at minimum total cost. `pair(r, c)` gives the cost
- * of a pairing or null when forbidden. Leaving a row or a column unpaired costs one unit of the first
- * layer, so the result always has the most pairs possible, then the least cost among those.
+ * of a pairing or null when forbidden; leaving a row or a column unpaired costs `unpaired`.
  * Returns the column of each row, or null.
  */
-function assign(rows: number, cols: number, pair: (r: number, c: number) => Cost | null): (number | null)[] {
+function assign(
+  rows: number,
+  cols: number,
+  unpaired: Cost,
+  pair: (r: number, c: number) => Cost | null,
+): (number | null)[] {
   if (rows === 0 || cols === 0) return new Array<number | null>(rows).fill(null);
   // Square matrix: real rows + one dummy row per column; real columns + one dummy column per row.
   const n = rows + cols;
-  const unpaired: Cost = [1, 0, 0, 0];
-  // Worse than leaving everything unpaired (cost n in the first layer), so never part of an optimum.
-  const forbidden: Cost = [2 * n + 1, 0, 0, 0];
+  // Worse than leaving everything unpaired (n × unpaired), so never part of an optimum.
+  const forbidden: Cost = [2 * n * Math.max(1, unpaired[0] ?? 0) + 1, 0];
   const matrix: Cost[][] = [];
   for (let r = 0; r < n; r++) {
     const line: Cost[] = [];
@@ -400,14 +429,14 @@ export function matchWeek(
   for (const category of CATEGORIES) {
     const rows = sessions.flatMap((p, i) => (matchCategory(p.kind) === category ? [i] : []));
     const cols = acts.flatMap((a, i) => (a.category === category ? [i] : []));
-    const chosen = assign(rows.length, cols.length, (r, c) => {
+    const chosen = assign(rows.length, cols.length, [milli(MATCH_COST.unpaired), 0], (r, c) => {
       const si = at(rows, r);
       const ai = at(cols, c);
       const activity = at(acts, ai);
       const cost = matchCost(at(sessions, si), activity, metrics.get(activity.id));
       if (cost === null) return null;
       const gap = Math.abs(at(sessionRank, si) - at(activityRank, ai));
-      return [0, cost.dayShift === 0 ? 0 : 1, Math.round(cost.fit * 1000), gap];
+      return [milli(cost.total), gap];
     });
     chosen.forEach((c, r) => {
       if (c !== null) activityOf.set(at(rows, r), at(cols, c));

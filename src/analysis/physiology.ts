@@ -83,7 +83,9 @@ export function resolvePhysiology(
   const maxHr = givenValue('maxHr', profile.maxHr) ?? estimateMaxHr(history.activities, o) ?? {
     value: o.defaultMaxHr,
     source: 'default',
-    note: `default ${o.defaultMaxHr} bpm: not enough heart-rate data (need ${o.minHrSamples} samples from ${o.minHrRuns} runs)`,
+    note:
+      `default ${o.defaultMaxHr} bpm: not enough heart-rate data ` +
+      `(need ${o.minHrSamples} samples from ${o.minHrRuns} runs)`,
   };
 
   let restingHr: SourcedValue = givenValue('restingHr', profile.restingHr) ?? {
@@ -183,7 +185,8 @@ export function estimateThresholdSpeed(
     value: best.speed,
     source: 'estimated',
     note:
-      `best ${Math.round(o.thresholdWindowS / 60)}-min stretch at ≥ ${Math.round(o.thresholdMinHrFraction * 100)}% LTHR: ` +
+      `best ${Math.round(o.thresholdWindowS / 60)}-min stretch at ` +
+      `≥ ${Math.round(o.thresholdMinHrFraction * 100)}% LTHR: ` +
       `${formatPace(best.speed)} on ${best.activity.startTime.toISOString().slice(0, 10)}`,
   };
 }

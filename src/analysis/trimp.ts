@@ -72,7 +72,12 @@ export function trimpOfSegments(segments: readonly Segment[], rates: TrimpHeartR
  * TRIMP from a summary: average heart rate held for the whole duration. Because the weighting is
  * convex this is lower than the sample sum for an uneven effort; it is used only without streams.
  */
-export function trimpFromSummary(avgHr: number, durationS: number, rates: TrimpHeartRates, k: TrimpCoefficients): number {
+export function trimpFromSummary(
+  avgHr: number,
+  durationS: number,
+  rates: TrimpHeartRates,
+  k: TrimpCoefficients,
+): number {
   if (!(durationS > 0)) return 0;
   return (durationS / 60) * trimpPerMinute(avgHr, rates, k);
 }

@@ -7,6 +7,7 @@ import { activitiesCommand } from './commands/activities.ts';
 import { athleteCommand } from './commands/athlete.ts';
 import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { weekCommand } from './commands/week.ts';
 import { UsageError } from './errors.ts';
 import { takeExitCode } from './exit-code.ts';
 
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .description('Marathon training compliance: FIT and Strava ingest, plan vs actual, strength placement, weekly reports')
     .showHelpAfterError()
     .exitOverride();
-  for (const cmd of [athleteCommand(), importCommand(), activitiesCommand(), migrateCommand()]) program.addCommand(cmd);
+  for (const cmd of [athleteCommand(), importCommand(), activitiesCommand(), weekCommand(), migrateCommand()]) program.addCommand(cmd);
   return program;
 }
 

@@ -3,6 +3,9 @@
  * `migrations/`; the repository tests on both back ends exercise every column.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ActivityMetrics, IntensityClass } from '../analysis/types.ts';
+import type { WeekReportData } from '../analysis/week-data.ts';
+import type { IntensityTarget, SessionKind } from '../domain/plan.ts';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -99,6 +102,74 @@ export interface ActivityStreamsTable {
   data: Uint8Array;
 }
 
+export interface PlansTable {
+  id: Generated<string>;
+  athlete_id: string;
+  name: string;
+  start_date: CalendarDate;
+  race_date: CalendarDate | null;
+  race_distance_m: number | null;
+  race_goal_s: number | null;
+  units: 'km' | 'mi';
+  /** Where the plan came from: `yaml`, `csv`, `generated`. */
+  source: string;
+  active: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  replaced_at: Timestamp | null;
+}
+
+export interface PlannedSessionsTable {
+  id: Generated<string>;
+  plan_id: string;
+  date: CalendarDate;
+  day_order: number;
+  kind: SessionKind;
+  distance_m: number | null;
+  duration_s: number | null;
+  /** IntensityTarget as JSON. */
+  target: ColumnType<IntensityTarget | null, string | null, string | null>;
+  notes: string | null;
+}
+
+/** A jsonb column holding a typed document, written as its JSON text. */
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ActivityMetricsTable {
+  activity_id: string;
+  athlete_id: string;
+  local_date: CalendarDate;
+  basis: 'streams' | 'summary';
+  load: number;
+  trimp: number | null;
+  intensity: IntensityClass | null;
+  long: boolean;
+  data: Json<ActivityMetrics>;
+  computed_at: Timestamp;
+}
+
+export interface WeekComplianceTable {
+  athlete_id: string;
+  iso_week: string;
+  score: number | null;
+  planned_distance_m: number;
+  actual_distance_m: number;
+  data: Json<WeekReportData>;
+  computed_at: Timestamp;
+}
+
+export interface DailyLoadTable {
+  athlete_id: string;
+  date: CalendarDate;
+  load: number;
+  acute: number;
+  chronic: number;
+  form: number;
+  acwr_acute: number;
+  acwr_chronic: number;
+  acwr: number | null;
+  day: number;
+}
+
 export interface Database {
   athletes: AthletesTable;
   uploads: UploadsTable;
@@ -107,6 +178,11 @@ export interface Database {
   laps: LapsTable;
   strength_sets: StrengthSetsTable;
   activity_streams: ActivityStreamsTable;
+  plans: PlansTable;
+  planned_sessions: PlannedSessionsTable;
+  activity_metrics: ActivityMetricsTable;
+  week_compliance: WeekComplianceTable;
+  daily_load: DailyLoadTable;
 }
 
 export type Athlete = Selectable<AthletesTable>;
@@ -114,3 +190,5 @@ export type NewAthlete = Insertable<AthletesTable>;
 export type AthleteUpdate = Updateable<AthletesTable>;
 export type Upload = Selectable<UploadsTable>;
 export type ActivityRow = Selectable<ActivitiesTable>;
+export type PlanRow = Selectable<PlansTable>;
+export type PlannedSessionRow = Selectable<PlannedSessionsTable>;

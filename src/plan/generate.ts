@@ -5,8 +5,8 @@
  * - Weeks are ISO weeks; the last one holds the race. Taper = the last 3 weeks (≥ 16-week plans) or 2.
  * - The weeks before the taper are split into blocks of 3–4 weeks, each ending in a cut-back week
  *   (volume −20%), and a final 2–4 week peak block; the first block(s) are base, the rest build.
- * - Weekly volume starts at 60–70% of the peak and rises ≤ 9% a week (integer plan units) to the peak;
- *   after a cut-back it returns to at most 9% above the week before the cut-back. Taper weeks hold
+ * - Weekly volume starts at 60–70% of the peak and rises ≤ 10% a week (whole plan units) to the peak;
+ *   after a cut-back it returns to at most 10% above the week before the cut-back. Taper weeks hold
  *   80/60% (3 weeks) or 70% (2 weeks) of the peak; the race week is its own light template.
  * - Each week repeats one pattern anchored on the long-run day: long run (offset 0), quality at +2
  *   and, in build and peak with 5+ runs, at +4; easy runs fill the other run days. Hard days are never
@@ -95,8 +95,13 @@ interface Resolved {
   goalTimeS: number | null;
 }
 
-function describeDistance(m: number, units: PlanUnits): string {
-  return `${Math.round(m / metresPerUnit(units))} ${units}`;
+function describeDistance(m: number, units: PlanUnits, round: (x: number) => number = Math.round): string {
+  return `${round(m / metresPerUnit(units))} ${units}`;
+}
+
+/** A value from untyped input (JSON, a CLI) for an error message. */
+function show(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
 }
 
 function resolve(options: GeneratePlanOptions): Resolved {
@@ -110,7 +115,7 @@ function resolve(options: GeneratePlanOptions): Resolved {
   const int = (value: unknown, fallback: number, option: keyof GeneratePlanOptions, flag: string, min: number, max: number): number => {
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      problems.push({ option, message: `${flag} must be a whole number from ${min} to ${max} (got ${String(value)})` });
+      problems.push({ option, message: `${flag} must be a whole number from ${min} to ${max} (got ${show(value)})` });
       return fallback;
     }
     return value;
@@ -121,12 +126,12 @@ function resolve(options: GeneratePlanOptions): Resolved {
   let units: PlanUnits = 'km';
   if (o.units !== undefined) {
     if (o.units === 'km' || o.units === 'mi') units = o.units;
-    else problems.push({ option: 'units', message: `--units must be km or mi (got ${String(o.units)})` });
+    else problems.push({ option: 'units', message: `--units must be km or mi (got ${show(o.units)})` });
   }
   let longRunDay: Weekday = 'sun';
   if (o.longRunDay !== undefined) {
     if ((WEEKDAYS as readonly string[]).includes(o.longRunDay)) longRunDay = o.longRunDay;
-    else problems.push({ option: 'longRunDay', message: `--long-run-day must be one of ${WEEKDAYS.join(', ')} (got ${String(o.longRunDay)})` });
+    else problems.push({ option: 'longRunDay', message: `--long-run-day must be one of ${WEEKDAYS.join(', ')} (got ${show(o.longRunDay)})` });
   }
   let peakM = defaultPeakDistanceM(runs, units);
   if (o.peakWeeklyDistanceM !== undefined) {
@@ -137,12 +142,12 @@ function resolve(options: GeneratePlanOptions): Resolved {
     } else if (p < bounds.min) {
       problems.push({
         option: 'peakWeeklyDistanceM',
-        message: `--peak-distance ${describeDistance(p, units)} is too low for ${runs} runs a week: use at least ${describeDistance(bounds.min + metresPerUnit(units) / 2, units)} or fewer runs`,
+        message: `--peak-distance ${describeDistance(p, units)} is too low for ${runs} runs a week: use at least ${describeDistance(bounds.min, units, Math.ceil)} or fewer runs`,
       });
     } else if (p > bounds.max) {
       problems.push({
         option: 'peakWeeklyDistanceM',
-        message: `--peak-distance ${describeDistance(p, units)} is too high for ${runs} runs a week: use at most ${describeDistance(bounds.max - metresPerUnit(units) / 2, units)} or more runs`,
+        message: `--peak-distance ${describeDistance(p, units)} is too high for ${runs} runs a week: use at most ${describeDistance(bounds.max, units, Math.floor)} or more runs`,
       });
     } else peakM = p;
   }
@@ -283,7 +288,7 @@ function outline(r: Resolved): WeekOutline[] {
     else {
       const level = Math.min(peak, startVolume * Math.pow(growth, (loadIndex[i] ?? 1) - 1));
       const ref = prevWasCut ? beforeCut : prev;
-      volume = Math.min(Math.round(level), Math.floor(1.09 * ref));
+      volume = Math.min(Math.round(level), Math.floor(1.1 * ref + 1e-9));
     }
     if (k.cutback) beforeCut = prev;
     prevWasCut = k.cutback;
@@ -501,8 +506,8 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
   const raceWindowStart = addDays(r.raceDate, -6);
   const planStart = weeks[0]?.monday ?? raceWindowStart;
   const kept = sessions.filter((s) => s.date < raceWindowStart && s.date >= planStart);
-  const easy = Math.max(r.units === 'mi' ? 3 : 5, Math.round(0.08 * peak));
-  const racePace = Math.max(r.units === 'mi' ? 4 : 6, Math.round(0.1 * peak));
+  const easy = Math.max(r.units === 'mi' ? 2 : 3, Math.round(0.08 * peak));
+  const racePace = Math.max(r.units === 'mi' ? 3 : 5, Math.round(0.1 * peak));
   const shakeout = r.units === 'mi' ? 2 : 3;
   const day = (d: number): string => addDays(r.raceDate, -d);
   if (r.runs >= 5) kept.push(run(day(6), 'easy', easy, unit, 'Easy, conversational', TARGETS.easy));
@@ -515,7 +520,7 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
   kept.push({ date: r.raceDate, order: 1, kind: 'race', distanceM: MARATHON_M, durationS: null, target: null, notes: `Race day: marathon.${goal}` });
 
   // A taper week that the race-week template reaches into keeps its target volume: its own runs shrink
-  // to make room for the race-week runs.
+  // to make room for the race-week runs, or grow (up to 2.5×) when the template took its long run.
   for (const w of weeks) {
     const sunday = addDays(w.monday, 6);
     if (w.volume === null || sunday < raceWindowStart) continue;
@@ -524,8 +529,18 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
     const units = (s: PlannedSession): number => Math.round((s.distanceM ?? 0) / unit);
     const ownUnits = own.reduce((a, s) => a + units(s), 0);
     const budget = w.volume - inWeek.filter((s) => s.date >= raceWindowStart).reduce((a, s) => a + units(s), 0);
-    if (ownUnits <= budget || ownUnits === 0) continue;
-    for (const s of own) s.distanceM = Math.round(Math.max(shakeout, Math.floor((units(s) * Math.max(budget, 0)) / ownUnits)) * unit);
+    if (ownUnits === 0 || ownUnits === budget) continue;
+    if (ownUnits < budget) {
+      const grown = apportion(Math.min(budget, Math.floor(2.5 * ownUnits)), own.map(units));
+      own.forEach((s, i) => (s.distanceM = Math.round((grown[i] ?? units(s)) * unit)));
+      continue;
+    }
+    for (const s of own) {
+      const scaled = Math.floor((units(s) * Math.max(budget, 0)) / ownUnits);
+      // A run too short to be worth it becomes a rest day.
+      if (scaled < shakeout) kept.splice(kept.indexOf(s), 1);
+      else s.distanceM = Math.round(scaled * unit);
+    }
   }
 
   // 3. Strength, week by week, with the placement rules.

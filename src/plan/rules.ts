@@ -167,6 +167,8 @@ export function rankStrengthDays(days: DayMap, candidates: readonly string[]): s
 // Volume
 
 export const MAX_WEEKLY_RISE = 0.1;
+/** Relative slack on the 10% limit, for whole-metre rounding of distances written in miles (0.1%). */
+export const VOLUME_TOLERANCE = 0.001;
 /** A week at or below this share of the week before is a cut-back (recovery) week. */
 export const CUTBACK_MAX_RATIO = 0.9;
 /** The last week before race week must be at or below this share of the peak week to count as a taper. */
@@ -247,8 +249,7 @@ export function volumeJumps(weeks: readonly WeekVolume[]): VolumeJump[] {
     }
     if (ref.volumeM <= 0) continue;
     const allowedM = ref.volumeM * (1 + MAX_WEEKLY_RISE);
-    // One metre of slack absorbs rounding of distances written in miles.
-    if (cur.volumeM > allowedM + 1) {
+    if (cur.volumeM > allowedM * (1 + VOLUME_TOLERANCE)) {
       jumps.push({ week: cur.week, volumeM: cur.volumeM, referenceWeek: ref.week, referenceM: ref.volumeM, afterCutback, allowedM });
     }
   }
@@ -265,14 +266,16 @@ export interface MissingTaper {
 
 /**
  * Checks the taper before a race in `raceWeek`: the week before race week must hold at most 85% of the
- * biggest week before it. Returns what is wrong, or null when there is a taper or too little history.
+ * biggest full week before it. Returns what is wrong, or null when there is a taper or too little history.
  */
 export function missingTaper(weeks: readonly WeekVolume[], raceWeek: string): MissingTaper | null {
   const raceIndex = weeks.findIndex((w) => w.week === raceWeek);
   const last = weeks[raceIndex - 1];
   if (raceIndex < 2 || !last) return null;
   let peak: WeekVolume | null = null;
-  for (const w of weeks.slice(0, raceIndex - 1)) if (!peak || w.volumeM > peak.volumeM) peak = w;
+  for (const w of weeks.slice(0, raceIndex - 1)) {
+    if (w.comparable !== false && (!peak || w.volumeM > peak.volumeM)) peak = w;
+  }
   if (!peak || peak.volumeM <= 0) return null;
   if (last.volumeM <= TAPER_MAX_RATIO * peak.volumeM) return null;
   return { week: last.week, volumeM: last.volumeM, peakWeek: peak.week, peakM: peak.volumeM };

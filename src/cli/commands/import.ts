@@ -2,9 +2,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
+import type { Kysely } from 'kysely';
 import { resolveAthlete } from '../../db/repositories/athletes.ts';
+import type { Database } from '../../db/schema.ts';
+import { runOrdered } from '../../domain/pool.ts';
+import { isoWeekOf } from '../../plan/iso-week.ts';
 import { listUploads } from '../../db/repositories/uploads.ts';
-import { importFitFile, reprocess, type ImportResult } from '../../ingest/fit/import.ts';
+import { IMPORT_CONCURRENCY, importFitFile, reprocess, type ImportResult } from '../../ingest/fit/import.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { markFailed } from '../exit-code.ts';
@@ -65,6 +69,15 @@ function jsonLine(line: Line): string {
   return JSON.stringify(line);
 }
 
+async function importOne(db: Kysely<Database>, athleteId: string, file: string, maxBytes: number, now: () => Date): Promise<Line> {
+  const stat = await fs.stat(file);
+  if (stat.size > maxBytes) {
+    return { file, status: 'failed', uploadId: null, error: `file too large (${stat.size} bytes, limit ${maxBytes})` };
+  }
+  const bytes = new Uint8Array(await fs.readFile(file));
+  return { file, ...(await importFitFile(db, { athleteId, filename: path.basename(file), bytes }, now)) };
+}
+
 export function importCommand(): Command {
   return new Command('import')
     .description('import FIT files (folders are searched recursively for .fit files)')
@@ -76,29 +89,27 @@ export function importCommand(): Command {
       if (paths.length === 0 && opts.retryFailed !== true) {
         throw new UsageError('nothing to import: name FIT files or folders, or use --retry-failed');
       }
-      await withContext(async ({ db, now, config }) => {
+      await withContext(async ({ db, now, config, jobs }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         const { files, missing } = await collectFitFiles(paths);
         const retries = opts.retryFailed === true ? await listUploads(db, athlete.id, 'failed') : [];
         const total = files.length + missing.length + retries.length;
         const out = progressOutput(total, opts.json === true);
         let failed = 0;
+        const weeks = new Set<string>();
         const emit = (line: Line): void => {
           if (line.status === 'failed') failed++;
+          if (line.status === 'imported') for (const a of line.activities) weeks.add(isoWeekOf(a.localDate));
           out.line(opts.json === true ? jsonLine(line) : textLine(line, athlete.units));
         };
         for (const file of missing) emit({ file, status: 'failed', uploadId: null, error: 'no such file or folder' });
-        for (const upload of retries) emit({ file: upload.filename, ...(await reprocess(db, upload.id, now)) });
-        for (const file of files) {
-          const stat = await fs.stat(file);
-          if (stat.size > config.maxUploadBytes) {
-            emit({ file, status: 'failed', uploadId: null, error: `file too large (${stat.size} bytes, limit ${config.maxUploadBytes})` });
-            continue;
-          }
-          const bytes = new Uint8Array(await fs.readFile(file));
-          emit({ file, ...(await importFitFile(db, { athleteId: athlete.id, filename: path.basename(file), bytes }, now)) });
-        }
+        const tasks: (() => Promise<Line>)[] = [
+          ...retries.map((upload) => async (): Promise<Line> => ({ file: upload.filename, ...(await reprocess(db, upload.id, now)) })),
+          ...files.map((file) => () => importOne(db, athlete.id, file, config.maxUploadBytes, now)),
+        ];
+        await runOrdered(tasks, IMPORT_CONCURRENCY, emit);
         out.done();
+        for (const isoWeek of [...weeks].sort()) await jobs.enqueue('analysis', { athleteId: athlete.id, isoWeek });
         if (opts.json !== true && total === 0) process.stdout.write('nothing to do: no .fit files found\n');
         if (failed > 0) markFailed();
       });

@@ -7,6 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ActivityCategory } from '../../domain/activity.ts';
 import { localDateOf } from '../../domain/time.ts';
 import { insertActivity, listUploadActivities } from '../../db/repositories/activities.ts';
+import { relaxDurability } from '../../db/transactions.ts';
 import { findAthlete } from '../../db/repositories/athletes.ts';
 import {
   getUploadWithBytes,
@@ -19,6 +20,12 @@ import {
 import type { Database } from '../../db/schema.ts';
 import { decodeFit } from './decode.ts';
 import { FitDecodeError } from './errors.ts';
+
+/**
+ * Files imported at once by the CLI: with two in flight, one file's database writes and commit
+ * overlap the next one's decoding (see docs/PERFORMANCE.md).
+ */
+export const IMPORT_CONCURRENCY = 4;
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -44,7 +51,7 @@ export interface ImportedActivitySummary {
 }
 
 export type ProcessOutcome =
-  | { status: 'imported' | 'duplicate'; activities: ImportedActivitySummary[]; warnings: string[] }
+  | { status: 'imported' | 'duplicate'; athleteId: string; activities: ImportedActivitySummary[]; warnings: string[] }
   | { status: 'failed'; error: string };
 
 export class UploadNotFoundError extends Error {
@@ -60,6 +67,16 @@ export class UploadNotFoundError extends Error {
 export async function processFitUpload(db: Kysely<Database>, uploadId: string, now: () => Date): Promise<ProcessOutcome> {
   const upload = await getUploadWithBytes(db, uploadId);
   if (upload === undefined) throw new UploadNotFoundError(`upload ${uploadId} not found`);
+  return processStored(db, upload, now);
+}
+
+/** The work of processFitUpload for an upload whose bytes the caller already holds. */
+async function processStored(
+  db: Kysely<Database>,
+  upload: { id: string; athlete_id: string; sha256: string; bytes: Uint8Array },
+  now: () => Date,
+): Promise<ProcessOutcome> {
+  const uploadId = upload.id;
   const athlete = await findAthlete(db, upload.athlete_id);
   if (athlete === undefined) throw new UploadNotFoundError(`athlete of upload ${uploadId} not found`);
 
@@ -73,10 +90,14 @@ export async function processFitUpload(db: Kysely<Database>, uploadId: string, n
   }
 
   return db.transaction().execute(async (trx): Promise<ProcessOutcome> => {
+    // Everything written here is derived from the stored bytes: if a crash loses this commit, the
+    // upload is still `queued` and is parsed again. So don't wait for the WAL flush (the upload's
+    // own insert, which is not derived, keeps the server's durable default).
+    await relaxDurability(trx);
     // A second worker (or a retried job) that got here too waits for the first and keeps its result.
     const current = await lockUpload(trx, uploadId);
     if (current === 'imported' || current === 'duplicate') {
-      return { status: current, activities: await summariesOf(trx, uploadId), warnings: decoded.warnings };
+      return { status: current, athleteId: athlete.id, activities: await summariesOf(trx, uploadId), warnings: decoded.warnings };
     }
     const out: ImportedActivitySummary[] = [];
     for (const activity of decoded.activities) {
@@ -102,7 +123,7 @@ export async function processFitUpload(db: Kysely<Database>, uploadId: string, n
     await linkUploadActivities(trx, uploadId, out.map((a) => a.id));
     const status = out.some((a) => a.created) ? 'imported' : 'duplicate';
     await setUploadStatus(trx, uploadId, status, null, now());
-    return { status, activities: out, warnings: decoded.warnings };
+    return { status, athleteId: athlete.id, activities: out, warnings: decoded.warnings };
   });
 }
 
@@ -123,7 +144,14 @@ async function summariesOf(db: Kysely<Database> | Transaction<Database>, uploadI
 }
 
 export type ImportResult =
-  | { status: 'imported' | 'duplicate'; uploadId: string; activities: ImportedActivitySummary[]; warnings: string[]; note?: string }
+  | {
+      status: 'imported' | 'duplicate';
+      uploadId: string;
+      athleteId: string;
+      activities: ImportedActivitySummary[];
+      warnings: string[];
+      note?: string;
+    }
   | { status: 'failed'; uploadId: string | null; error: string };
 
 /**
@@ -142,15 +170,17 @@ export async function importFitFile(
       upload.status === 'failed'
         ? `stored earlier and failed (${upload.error ?? 'unknown error'}); retry with --retry-failed`
         : `same file as ${upload.filename}`;
-    return { status: 'duplicate', uploadId: upload.id, activities, warnings: [], note };
+    return { status: 'duplicate', uploadId: upload.id, athleteId: upload.athlete_id, activities, warnings: [], note };
   }
-  return reprocess(db, upload.id, now);
+  const outcome = await processStored(db, { ...upload, bytes: input.bytes }, now);
+  return withUploadId(outcome, upload.id);
+}
+
+function withUploadId(outcome: ProcessOutcome, uploadId: string): ImportResult {
+  return outcome.status === 'failed' ? { status: 'failed', uploadId, error: outcome.error } : { ...outcome, uploadId };
 }
 
 /** Parses (again) an upload that is stored: queued, interrupted, or failed before a fix. */
 export async function reprocess(db: Kysely<Database>, uploadId: string, now: () => Date): Promise<ImportResult> {
-  const outcome = await processFitUpload(db, uploadId, now);
-  return outcome.status === 'failed'
-    ? { status: 'failed', uploadId, error: outcome.error }
-    : { ...outcome, uploadId };
+  return withUploadId(await processFitUpload(db, uploadId, now), uploadId);
 }

@@ -35,8 +35,16 @@ export class PlanFormatError extends Error {
   readonly filename: string | undefined;
 
   constructor(problems: readonly PlanProblem[], options: { filename?: string } = {}) {
-    // A stable sort keeps problems of the same line in the order they were found.
-    const sorted = [...problems].sort((a, b) => position(a) - position(b));
+    // The same problem found twice (a YAML template merged into many sessions) is listed once; a stable
+    // sort keeps problems of the same line in the order they were found.
+    const seen = new Set<string>();
+    const unique = problems.filter((p) => {
+      const key = JSON.stringify([p.line, p.row, p.field, p.message]);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    const sorted = unique.sort((a, b) => position(a) - position(b));
     const label = options.filename ?? 'plan';
     const count = sorted.length === 1 ? '1 problem' : `${sorted.length} problems`;
     const lines = sorted.map((p) => `  - ${formatProblem(p, options.filename)}`);

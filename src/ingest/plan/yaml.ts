@@ -2,7 +2,7 @@
  * The hand-written YAML plan format (docs/plan-format.md): read with every problem and its line,
  * and written back so that reading it again gives the same plan.
  */
-import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { IntensityTarget, PlannedSession, RaceInfo, TrainingPlan } from '../../domain/plan.ts';
 import { dateOfPlanWeek, isoWeekOf, parseWeekday, planWeekOf, weekdayOf, WEEKDAYS, type Weekday } from '../../plan/iso-week.ts';
 import { didYouMean, PlanFormatError, type PlanProblem } from './errors.ts';
@@ -22,7 +22,15 @@ const SESSION_KEYS = ['date', 'week', 'day', 'order', 'kind', 'distance', 'durat
 /** Reads the text of a YAML node while recording problems against lines. */
 class Reader {
   readonly problems: PlanProblem[] = [];
-  constructor(private readonly lines: LineCounter) {}
+  constructor(
+    private readonly lines: LineCounter,
+    private readonly doc: Document,
+  ) {}
+
+  /** The node an alias (`*name`) points to; any other node as it is. */
+  deref(node: unknown): unknown {
+    return isAlias(node) ? node.resolve(this.doc) : node;
+  }
 
   lineOf(node: unknown): number | undefined {
     if (node && typeof node === 'object' && 'range' in node) {
@@ -33,7 +41,10 @@ class Reader {
   }
 
   problem(node: unknown, field: string | undefined, message: string): void {
-    const line = this.lineOf(node);
+    this.problemAt(this.lineOf(node), field, message);
+  }
+
+  problemAt(line: number | undefined, field: string | undefined, message: string): void {
     this.problems.push({
       ...(line !== undefined ? { line } : {}),
       ...(field !== undefined ? { field } : {}),
@@ -42,7 +53,8 @@ class Reader {
   }
 
   /** The text of a scalar as written (so `1.50` stays `1.50`), null when empty; problem if not a scalar. */
-  text(node: unknown, field: string): string | null {
+  text(aliased: unknown, field: string): string | null {
+    const node = this.deref(aliased);
     if (node === null || node === undefined) return null;
     if (!isScalar(node)) {
       this.problem(node, field, 'must be a single value, not a list or a mapping');
@@ -73,12 +85,31 @@ class Reader {
   entries<K extends string>(map: YAMLMap, known: readonly K[], where: string): Map<K, Pair> {
     const out = new Map<K, Pair>();
     for (const pair of map.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : null;
+      const raw: unknown = isScalar(pair.key) ? pair.key.value : null;
+      // With merge keys enabled, `<<` is read as a symbol.
+      let key: string | null = null;
+      if (typeof raw === 'symbol') key = raw.description ?? '';
+      else if (typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean') key = String(raw);
+      if (key === '<<') {
+        // Merge key: `<<: *defaults` (or a list of aliases) fills in the keys the mapping does not set.
+        const value = this.deref(pair.value);
+        const sources = isSeq(value) ? value.items.map((i) => this.deref(i)) : [value];
+        for (const source of sources) {
+          if (!isMap(source)) {
+            this.problem(pair.value, '<<', 'merge (<<) needs a mapping alias, e.g. <<: *defaults');
+            continue;
+          }
+          for (const [k, p] of this.entries(source, known, where)) if (!map.has(k) && !out.has(k)) out.set(k, p);
+        }
+        continue;
+      }
       if (key === null) {
         this.problem(pair.key, undefined, `${where}: keys must be plain words`);
         continue;
       }
       const k = (known as readonly string[]).find((x) => x === key) as K | undefined;
+      // `x-…` keys are ignored: a place for anchors (`x-strength: &strength {…}`).
+      if (k === undefined && key.startsWith('x-')) continue;
       if (k === undefined) {
         this.problem(pair.key, key, `unknown field '${key}' in ${where}${didYouMean(key, known)}: use ${known.join(', ')}`);
         continue;
@@ -100,7 +131,7 @@ function yamlErrorMessage(message: string): string {
  */
 export function parsePlanYaml(text: string, options: ParsePlanYamlOptions = {}): TrainingPlan {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true, merge: true });
   const fail = (problems: PlanProblem[]): never => {
     throw new PlanFormatError(problems, options.filename !== undefined ? { filename: options.filename } : {});
   };
@@ -112,7 +143,7 @@ export function parsePlanYaml(text: string, options: ParsePlanYamlOptions = {}):
       }),
     );
   }
-  const r = new Reader(lines);
+  const r = new Reader(lines, doc);
   const root = doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
     return fail([{ message: 'the file is empty: a plan needs name, start and sessions' }]);
@@ -143,8 +174,8 @@ export function parsePlanYaml(text: string, options: ParsePlanYamlOptions = {}):
 }
 
 function readRace(r: Reader, pair: Pair | undefined, start: string | null): RaceInfo | null {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return null;
-  const node = pair.value;
+  const node = r.deref(pair?.value);
+  if (!pair || node === null || node === undefined || (isScalar(node) && node.value === null)) return null;
   if (!isMap(node)) {
     r.problem(node, 'race', 'race is a mapping with date and optionally distance and goal');
     return null;
@@ -164,7 +195,7 @@ function readRace(r: Reader, pair: Pair | undefined, start: string | null): Race
 }
 
 function readSessions(r: Reader, pair: Pair | undefined, root: YAMLMap, start: string | null): PlannedSession[] {
-  const node = pair?.value;
+  const node = r.deref(pair?.value);
   if (!pair || node === null || node === undefined) {
     r.problem(pair?.key ?? root, 'sessions', 'the plan needs a sessions list');
     return [];
@@ -179,48 +210,52 @@ function readSessions(r: Reader, pair: Pair | undefined, root: YAMLMap, start: s
   }
   const drafts: DraftSession[] = [];
   for (const item of node.items) {
-    const draft = readSession(r, item, start);
+    const draft = readSession(r, r.deref(item), r.lineOf(item), start);
     if (draft) drafts.push(draft);
   }
   return finishSessions(drafts, start, r.problems);
 }
 
-function readSession(r: Reader, item: unknown, start: string | null): DraftSession | null {
-  const line = r.lineOf(item);
+function readSession(r: Reader, item: unknown, line: number | undefined, start: string | null): DraftSession | null {
   if (!isMap(item)) {
-    r.problem(item, undefined, 'a session is a mapping with kind and date (or week + day)');
+    r.problemAt(line, undefined, 'a session is a mapping with kind and date (or week + day)');
     return null;
   }
   const before = r.problems.length;
   const f = r.entries(item, SESSION_KEYS, 'a session');
   const get = (k: (typeof SESSION_KEYS)[number]): unknown => f.get(k)?.value;
+  /** A problem about the value of `node`, or about the session (its first line) when the key is missing. */
+  const at = (node: unknown, field: string, message: string): void => {
+    if (node === undefined) r.problemAt(line, field, message);
+    else r.problem(node, field, message);
+  };
 
   const kindNode = get('kind');
   const kind = r.field(kindNode, 'kind', parseKind);
-  if (kind === null && r.text(kindNode, 'kind') === null) r.problem(kindNode ?? item, 'kind', 'the session needs a kind');
+  if (kind === null && r.text(kindNode, 'kind') === null) at(kindNode, 'kind', 'the session needs a kind');
 
   let date: string | null = null;
   let dateField = 'date';
   const hasDate = f.has('date');
   const hasWeek = f.has('week') || f.has('day');
   if (hasDate && hasWeek) {
-    r.problem(f.get('week')?.key ?? f.get('day')?.key ?? item, 'week', 'give either date or week + day, not both');
+    at(f.get('week')?.key ?? f.get('day')?.key, 'week', 'give either date or week + day, not both');
   } else if (hasDate) {
     date = r.field(get('date'), 'date', parseDateField);
-    if (date === null && r.text(get('date'), 'date') === null) r.problem(get('date') ?? item, 'date', 'is empty: write YYYY-MM-DD');
+    if (date === null && r.text(get('date'), 'date') === null) at(get('date'), 'date', 'is empty: write YYYY-MM-DD');
   } else if (hasWeek) {
     dateField = 'week';
     const week = r.field(get('week'), 'week', parseWeek);
     const day = r.field(get('day'), 'day', parseDay);
     if (!f.has('week') || (week === null && r.text(get('week'), 'week') === null)) {
-      r.problem(item, 'week', 'day needs a week number too (week: 1 is the week of the plan start)');
+      r.problemAt(line, 'week', 'day needs a week number too (week: 1 is the week of the plan start)');
     }
     if (!f.has('day') || (day === null && r.text(get('day'), 'day') === null)) {
-      r.problem(item, 'day', `week needs a day too: one of ${WEEKDAYS.join(', ')}`);
+      r.problemAt(line, 'day', `week needs a day too: one of ${WEEKDAYS.join(', ')}`);
     }
     if (week !== null && day !== null && start !== null) date = dateOfPlanWeek(start, week, day);
   } else {
-    r.problem(item, 'date', 'the session needs a date (YYYY-MM-DD) or a week and day');
+    r.problemAt(line, 'date', 'the session needs a date (YYYY-MM-DD) or a week and day');
   }
 
   const order = r.field(get('order'), 'order', parseOrder);

@@ -1,0 +1,198 @@
+/**
+ * Weekly compliance: what the athlete planned for one ISO week (Monday first, athlete's time zone)
+ * against what they did — volume, sessions, key sessions, strength, hard days, intensity distribution
+ * and an overall score. Pure: the caller passes the week's planned sessions, activities and metrics.
+ * docs/analysis-matching.md documents every number.
+ */
+import { isHardKind, isQualityKind, isRunKind } from '../domain/plan.ts';
+import { datesBetween, mondayOf, addDays } from '../plan/iso-week.ts';
+import { activityDurationS, knownIntensity, matchWeek, sortActivities, sortPlanned } from './matching.ts';
+import type {
+  ActivityMetrics,
+  ComplianceBand,
+  MatchActivity,
+  PlannedSessionRef,
+  SessionMatch,
+  WeekCompliance,
+} from './types.ts';
+
+export interface WeekComplianceInput {
+  athleteId: string;
+  /** ISO week, `YYYY-Www`. */
+  isoWeek: string;
+  /** The week's planned sessions; sessions dated outside the week are ignored. */
+  planned: readonly PlannedSessionRef[];
+  /** The week's activities (local dates); activities dated outside the week are ignored. */
+  activities: readonly MatchActivity[];
+  /** Per-activity metrics by activity id; an activity without an entry has unknown intensity. */
+  metrics: ReadonlyMap<string, ActivityMetrics>;
+}
+
+/** Seiler's polarized ("80/20") target: the share of run time spent at low intensity (zones 1–2). */
+export const TARGET_LOW_FRACTION = 0.8;
+
+/** Points a planned session earns by its band (a matched session with no comparable volume earns 1). */
+export const BAND_SCORE: Readonly<Record<ComplianceBand, number>> = { green: 1, yellow: 0.5, orange: 0.25, red: 0 };
+
+/** Weight of a planned session in the score: key (hard-kind) and strength sessions count double. */
+export const SCORE_WEIGHT = { key: 2, strength: 2, other: 1 } as const;
+
+/** Factor on a session's points when it was done at the wrong intensity (easy too hard, quality too easy). */
+export const WRONG_INTENSITY_FACTOR = 0.5;
+
+/**
+ * True when a planned session counts as done: it was matched (same day or moved) and at least half its
+ * planned volume was done (ratio ≥ 0.5 on the whole percentage, or no comparable volume).
+ */
+export function isSessionDone(match: SessionMatch): boolean {
+  if (match.plannedId === null || match.activityId === null) return false;
+  return match.ratio === null || Math.round(match.ratio * 100) >= 50;
+}
+
+function sum(xs: readonly number[]): number {
+  let total = 0;
+  for (const x of xs) total += x;
+  return total;
+}
+
+function sortedUnique(dates: readonly string[]): string[] {
+  return [...new Set(dates)].sort();
+}
+
+/**
+ * The compliance report of one ISO week. A week with no plan still reports its actuals (every activity
+ * `unplanned`, planned totals zero, score null). Only sessions and activities dated inside the week are
+ * considered, so a session is never matched across the week boundary (a Monday session done on the
+ * Sunday before is that Sunday's unplanned run and this Monday's missed session).
+ *
+ * Throws RangeError when `isoWeek` is not an ISO week or ids repeat.
+ */
+export function weekCompliance(input: WeekComplianceInput): WeekCompliance {
+  const monday = mondayOf(input.isoWeek);
+  const sunday = addDays(monday, 6);
+  const inWeek = (date: string): boolean => date >= monday && date <= sunday;
+  // Canonical order everywhere, so floating-point sums do not depend on the input order.
+  const allPlanned = sortPlanned(input.planned.filter((p) => inWeek(p.date)));
+  const planned = allPlanned.filter((p) => p.kind !== 'rest');
+  const activities = sortActivities(input.activities.filter((a) => inWeek(a.localDate)));
+  const { metrics } = input;
+
+  const matches = matchWeek(allPlanned, activities, metrics);
+  const matchOf = new Map<string, SessionMatch>();
+  for (const m of matches) if (m.plannedId !== null) matchOf.set(m.plannedId, m);
+  const intensityOf = (activityId: string | null) => (activityId === null ? null : knownIntensity(metrics.get(activityId)));
+
+  // Intent checks on matched runs.
+  const easyRunsTooHard: string[] = [];
+  const hardSessionsTooEasy: string[] = [];
+  for (const p of planned) {
+    const cls = intensityOf(matchOf.get(p.id)?.activityId ?? null);
+    if ((p.kind === 'easy' || p.kind === 'recovery') && (cls === 'moderate' || cls === 'hard')) easyRunsTooHard.push(p.id);
+    if (isQualityKind(p.kind) && cls === 'easy') hardSessionsTooEasy.push(p.id);
+  }
+  const tooHard = new Set(easyRunsTooHard);
+  const tooEasy = new Set(hardSessionsTooEasy);
+
+  // Planned side.
+  const plannedRuns = planned.filter((p) => isRunKind(p.kind));
+  const plannedStrength = planned.filter((p) => p.kind === 'strength');
+  const plannedKey = planned.filter((p) => isHardKind(p.kind));
+
+  // Actual side.
+  const runs = activities.filter((a) => a.category === 'run');
+  const strength = activities.filter((a) => a.category === 'strength');
+  const doneOf = (p: PlannedSessionRef): boolean => {
+    const m = matchOf.get(p.id);
+    return m !== undefined && isSessionDone(m);
+  };
+  const actualHardDays = runs.filter((a) => {
+    const m = metrics.get(a.id);
+    return m !== undefined && (knownIntensity(m) === 'hard' || m.long);
+  });
+
+  // Rest days: in a week with a plan, days with nothing but rest (or nothing) planned.
+  let restDaysWithActivity: string[] = [];
+  if (allPlanned.length > 0) {
+    const trainingDays = new Set(planned.map((p) => p.date));
+    const activeDays = new Set(activities.map((a) => a.localDate));
+    restDaysWithActivity = datesBetween(monday, sunday).filter((d) => !trainingDays.has(d) && activeDays.has(d));
+  }
+
+  // Intensity distribution over run time with heart rate.
+  const zones = [0, 0, 0, 0, 0];
+  for (const a of runs) {
+    const tiz = metrics.get(a.id)?.timeInZonesS ?? null;
+    if (tiz === null) continue;
+    tiz.forEach((s, i) => {
+      zones[i] = (zones[i] ?? 0) + s;
+    });
+  }
+  const [z1 = 0, z2 = 0, z3 = 0, z4 = 0, z5 = 0] = zones;
+  const secondsWithHr = z1 + z2 + z3 + z4 + z5;
+  const share = (s: number): number => (secondsWithHr > 0 ? s / secondsWithHr : 0);
+
+  return {
+    athleteId: input.athleteId,
+    isoWeek: input.isoWeek,
+    planned: {
+      distanceM: sum(plannedRuns.map((p) => p.distanceM ?? 0)),
+      durationS: sum(plannedRuns.map((p) => p.durationS ?? 0)),
+      sessions: planned.length,
+      keySessions: plannedKey.length,
+      strengthSessions: plannedStrength.length,
+      strengthMinutes: sum(plannedStrength.map((p) => p.durationS ?? 0)) / 60,
+      hardDays: sortedUnique(plannedKey.map((p) => p.date)),
+      strengthDays: sortedUnique(plannedStrength.map((p) => p.date)),
+    },
+    actual: {
+      distanceM: sum(runs.map((a) => a.distanceM ?? 0)),
+      durationS: sum(runs.map((a) => activityDurationS(a) ?? 0)),
+      sessionsCompleted: planned.filter(doneOf).length,
+      keySessionsCompleted: plannedKey.filter((p) => doneOf(p) && !tooEasy.has(p.id)).length,
+      strengthSessions: strength.length,
+      strengthMinutes: sum(strength.map((a) => activityDurationS(a) ?? 0)) / 60,
+      hardDays: sortedUnique(actualHardDays.map((a) => a.localDate)),
+      strengthDays: sortedUnique(strength.map((a) => a.localDate)),
+      restDaysWithActivity,
+    },
+    matches,
+    intensity: {
+      low: share(z1 + z2),
+      moderate: share(z3),
+      high: share(z4 + z5),
+      targetLow: TARGET_LOW_FRACTION,
+      secondsWithHr,
+    },
+    easyRunsTooHard,
+    hardSessionsTooEasy,
+    score: complianceScore(planned, matchOf, (id) => tooHard.has(id) || tooEasy.has(id)),
+  };
+}
+
+/**
+ * Overall compliance, 0..1: the weighted mean of per-session points over the planned sessions (rest
+ * excluded); null when nothing but rest is planned.
+ *
+ *   score = Σ wᵢ·pᵢ / Σ wᵢ,   wᵢ = 2 for key (isHardKind) and strength sessions, else 1,
+ *   pᵢ = 0 when missed; else BAND_SCORE[band] (1 when no volume is comparable), × 0.5 at the wrong intensity.
+ */
+function complianceScore(
+  planned: readonly PlannedSessionRef[],
+  matchOf: ReadonlyMap<string, SessionMatch>,
+  wrongIntensity: (plannedId: string) => boolean,
+): number | null {
+  let weighted = 0;
+  let weights = 0;
+  for (const p of planned) {
+    const w = isHardKind(p.kind) ? SCORE_WEIGHT.key : p.kind === 'strength' ? SCORE_WEIGHT.strength : SCORE_WEIGHT.other;
+    const m = matchOf.get(p.id);
+    let points = 0;
+    if (m !== undefined && m.activityId !== null) {
+      points = m.band === null ? 1 : BAND_SCORE[m.band];
+      if (wrongIntensity(p.id)) points *= WRONG_INTENSITY_FACTOR;
+    }
+    weighted += w * points;
+    weights += w;
+  }
+  return weights > 0 ? weighted / weights : null;
+}

@@ -1,0 +1,148 @@
+/**
+ * Training load over time: daily loads, fitness/fatigue/form, the acute:chronic workload ratio,
+ * Foster's monotony and strain, and the week-on-week distance ramp. Formulas and sources:
+ * docs/analysis.md.
+ *
+ * Incremental by design: `loadSeries(prev, days)` continues from the stored state of the day before
+ * `days[0]`, so a new activity on day D recomputes from D onward only, and the result is identical to
+ * recomputing the whole history.
+ */
+import { addDays, mondayOf } from '../plan/iso-week.ts';
+import type { DailyLoad, LoadState } from './types.ts';
+
+export interface LoadOptions {
+  /** Time constant of acute load / fatigue (ATL), days. */
+  acuteDays: number;
+  /** Time constant of chronic load / fitness (CTL), days. */
+  chronicDays: number;
+  /** Williams et al. 2017 EWMA spans for the ACWR: λ = 2 / (N + 1). */
+  acwrAcuteDays: number;
+  acwrChronicDays: number;
+  /** The ACWR is null until the series has this many days (the chronic EWMA starts from 0). */
+  minDaysForAcwr: number;
+}
+
+export const DEFAULT_LOAD_OPTIONS: Readonly<LoadOptions> = Object.freeze({
+  acuteDays: 7,
+  chronicDays: 42,
+  acwrAcuteDays: 7,
+  acwrChronicDays: 28,
+  minDaysForAcwr: 28,
+});
+
+/** Sums activity loads per local date. Dates come out sorted; the result never depends on input order. */
+export function dailyLoads(entries: Iterable<{ date: string; load: number }>): Map<string, number> {
+  const byDate = new Map<string, number[]>();
+  for (const { date, load } of entries) {
+    const list = byDate.get(date) ?? [];
+    list.push(load);
+    byDate.set(date, list);
+  }
+  const out = new Map<string, number>();
+  for (const date of [...byDate.keys()].sort()) {
+    // Floating-point addition is not associative: summing in sorted order makes the total
+    // independent of the order the activities arrived in.
+    const loads = (byDate.get(date) ?? []).sort((a, b) => a - b);
+    let s = 0;
+    for (const l of loads) s += l;
+    out.set(date, s);
+  }
+  return out;
+}
+
+/** Every day from `from` to `to` (both included) with its load, 0 on days without one. */
+export function fillDays(from: string, to: string, loads: ReadonlyMap<string, number>): DailyLoad[] {
+  const out: DailyLoad[] = [];
+  for (let date = from; date <= to; date = addDays(date, 1)) out.push({ date, load: loads.get(date) ?? 0 });
+  return out;
+}
+
+/** Daily decay factor of the exponential form: k = 1 − e^(−1/τ). */
+export function expFactor(tauDays: number): number {
+  return 1 - Math.exp(-1 / tauDays);
+}
+
+/** Williams et al. 2017: λ = 2 / (N + 1). */
+export function ewmaLambda(n: number): number {
+  return 2 / (n + 1);
+}
+
+/**
+ * Load states for each of `days`, continuing from `prev`, the state of the day before `days[0]`
+ * (null: the series starts at `days[0]` with every load at 0). `days` must be consecutive dates, and
+ * the options must be the ones `prev` was computed with.
+ *
+ *   acute_t   = acute_{t−1}   + (load_t − acute_{t−1})   · (1 − e^(−1/7))
+ *   chronic_t = chronic_{t−1} + (load_t − chronic_{t−1}) · (1 − e^(−1/42))
+ *   form_t    = chronic_t − acute_t
+ *   ewma_t    = λ · load_t + (1 − λ) · ewma_{t−1},  λ = 2/(N+1), N = 7 and 28;  acwr_t = ewma7_t / ewma28_t
+ */
+export function loadSeries(
+  prev: LoadState | null,
+  days: readonly DailyLoad[],
+  options: Partial<LoadOptions> = {},
+): LoadState[] {
+  const o: LoadOptions = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const kA = expFactor(o.acuteDays);
+  const kC = expFactor(o.chronicDays);
+  const lA = ewmaLambda(o.acwrAcuteDays);
+  const lC = ewmaLambda(o.acwrChronicDays);
+  const out: LoadState[] = [];
+  let state = prev;
+  for (const { date, load } of days) {
+    if (!Number.isFinite(load)) throw new RangeError(`load of ${date} is not a finite number: ${load}`);
+    if (state !== null && date !== addDays(state.date, 1)) {
+      throw new RangeError(`load days must be consecutive: ${date} does not follow ${state.date}`);
+    }
+    const acute0 = state?.acute ?? 0;
+    const chronic0 = state?.chronic ?? 0;
+    const acute = acute0 + (load - acute0) * kA;
+    const chronic = chronic0 + (load - chronic0) * kC;
+    const acwrAcute = lA * load + (1 - lA) * (state?.acwrAcute ?? 0);
+    const acwrChronic = lC * load + (1 - lC) * (state?.acwrChronic ?? 0);
+    const day = (state?.day ?? 0) + 1;
+    const acwr = day >= o.minDaysForAcwr && acwrChronic > 0 ? acwrAcute / acwrChronic : null;
+    state = { date, load, acute, chronic, form: chronic - acute, acwrAcute, acwrChronic, acwr, day };
+    out.push(state);
+  }
+  return out;
+}
+
+/** The 7 daily loads (Monday first) of an ISO week (`2027-W03`), 0 on days without one. */
+export function weekLoads(loads: ReadonlyMap<string, number>, isoWeek: string): number[] {
+  const monday = mondayOf(isoWeek);
+  return fillDays(monday, addDays(monday, 6), loads).map((d) => d.load);
+}
+
+export interface MonotonyStrain {
+  weeklyLoad: number;
+  mean: number;
+  /** Population standard deviation of the 7 daily loads. */
+  sd: number;
+  /** mean / sd; null when sd is 0 (every day the same load, including a week of rest). */
+  monotony: number | null;
+  /** weekly load × monotony; null with monotony. */
+  strain: number | null;
+}
+
+/** Foster (1998): monotony = mean / SD of the week's daily loads; strain = weekly load × monotony. */
+export function weekMonotonyStrain(dailyLoadsOfWeek: readonly number[]): MonotonyStrain {
+  if (dailyLoadsOfWeek.length !== 7) {
+    throw new RangeError(`monotony needs the 7 daily loads of a week, got ${dailyLoadsOfWeek.length}`);
+  }
+  let weeklyLoad = 0;
+  for (const l of dailyLoadsOfWeek) weeklyLoad += l;
+  const mean = weeklyLoad / 7;
+  let ss = 0;
+  for (const l of dailyLoadsOfWeek) ss += (l - mean) ** 2;
+  const sd = Math.sqrt(ss / 7);
+  // Loads that differ only by rounding noise are "the same every day".
+  const monotony = sd > 1e-9 * Math.max(1, Math.abs(mean)) ? mean / sd : null;
+  return { weeklyLoad, mean, sd, monotony, strain: monotony === null ? null : weeklyLoad * monotony };
+}
+
+/** Week-on-week change of distance: (this − last) / last, e.g. 0.1 = +10 %; null when last week is 0. */
+export function distanceRamp(thisWeekM: number, lastWeekM: number): number | null {
+  if (!(lastWeekM > 0)) return null;
+  return (thisWeekM - lastWeekM) / lastWeekM;
+}

@@ -1,0 +1,423 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Lap, SampleStreams } from '../domain/activity.ts';
+import { dailyLoads, fillDays, loadSeries } from './load.ts';
+import { activityMetrics, detectIntervals, markLongRuns } from './metrics.ts';
+import type { AnalysisActivity, Physiology } from './types.ts';
+import { segmentsFromStreams, timeWithHr } from './zones.ts';
+
+/** Max 190, resting 50, LTHR 160 → Friel bounds 136 / 144 / 152 / 160; threshold speed 4 m/s (4:10/km). */
+const physiology: Physiology = {
+  sex: 'm',
+  maxHr: { value: 190, source: 'given' },
+  restingHr: { value: 50, source: 'given' },
+  lthr: { value: 160, source: 'given' },
+  thresholdSpeedMps: { value: 4, source: 'given' },
+};
+const noThreshold: Physiology = { ...physiology, thresholdSpeedMps: null };
+
+function makeActivity(overrides: Partial<AnalysisActivity> = {}): AnalysisActivity {
+  return {
+    id: 'a1',
+    category: 'run',
+    sport: 'running',
+    localDate: '2027-01-06',
+    startTime: new Date('2027-01-06T07:00:00Z'),
+    elapsedS: 3600,
+    movingS: 3600,
+    distanceM: 10_000,
+    avgHr: null,
+    maxHr: null,
+    laps: [],
+    streams: null,
+    rpe: null,
+    ...overrides,
+  };
+}
+
+/** Streams at the given sample times; distance accumulates speed × time to the next sample. */
+type PerSample = (i: number) => number | null;
+
+function makeStreams(t: number[], hr: PerSample, speed: PerSample): SampleStreams {
+  const distanceM: (number | null)[] = [];
+  let d = 0;
+  t.forEach((ti, i) => {
+    const v = speed(i);
+    distanceM.push(v === null ? null : d);
+    d += (v ?? 0) * ((t[i + 1] ?? ti) - ti);
+  });
+  const none = t.map(() => null);
+  return {
+    t,
+    heartRate: t.map((_, i) => hr(i)),
+    speedMps: t.map((_, i) => speed(i)),
+    distanceM,
+    cadence: none,
+    altitudeM: none,
+    powerW: none,
+  };
+}
+
+const seconds = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+function makeLap(index: number, overrides: Partial<Lap> = {}): Lap {
+  return {
+    index,
+    startTime: new Date('2027-01-06T07:00:00Z'),
+    elapsedS: 300,
+    movingS: 300,
+    distanceM: null,
+    avgHr: null,
+    maxHr: null,
+    avgSpeedMps: null,
+    intensity: null,
+    ...overrides,
+  };
+}
+
+const lapsAt = (speeds: number[], durationS = 120): Lap[] =>
+  speeds.map((v, i) => makeLap(i, { avgSpeedMps: v, movingS: durationS, elapsedS: durationS }));
+
+describe('activity metrics from streams', () => {
+  it('an easy hour at 3 m/s and 140 bpm (hand-computed)', () => {
+    // 3600 samples at 1 Hz: 3599 × 1 s (the last sample lasts 0 s) → moving 3599 s, all in zone 2 (136–144).
+    // distance = 3 m/s · 3599 s = 10 797 m; pace = 3599 / 10.797 = 333.33 s/km.
+    // TRIMP (man): x = (140 − 50) / (190 − 50) = 0.642857; e^(1.92x) = e^1.234286 = 3.435923;
+    //   per minute 0.642857 · 0.64 · 3.435923 = 1.413637;  × 3599/60 min = 84.7947
+    const m = activityMetrics(makeActivity({ streams: makeStreams(seconds(3600), () => 140, () => 3) }), physiology);
+    expect(m).toMatchObject({
+      activityId: 'a1',
+      basis: 'streams',
+      movingS: 3599,
+      distanceM: 10_797,
+      timeInZonesS: [0, 3599, 0, 0, 0],
+      loadBasis: 'trimp',
+      intensity: 'easy',
+      intensityBasis: 'hr',
+      intervals: false,
+      long: false,
+    });
+    expect(m.paceSPerKm).toBeCloseTo(1000 / 3, 6);
+    expect(m.trimp).toBeCloseTo(84.7947, 3);
+    expect(m.load).toBe(m.trimp);
+    expect(m.sessionRpe).toBeUndefined();
+  });
+
+  it('a recording pause adds at most 10 s; standing still is not moving time', () => {
+    // t 0…599, a 5-min pause, t 900…1499. Durations: 599 × 1 s, 10 s (gap of 301 s capped), 599 × 1 s, 0.
+    // Standing still (speed 0) for samples at t = 1200…1259: 60 s off the moving time.
+    // moving = 599 + 10 + 599 − 60 = 1148 s; zone time (HR everywhere) = 599 + 10 + 599 = 1208 s.
+    const t = [...seconds(600), ...seconds(600).map((s) => s + 900)];
+    const m = activityMetrics(
+      makeActivity({ streams: makeStreams(t, () => 140, (i) => ((t[i] ?? 0) >= 1200 && (t[i] ?? 0) < 1260 ? 0 : 3)) }),
+      physiology,
+    );
+    expect(m.movingS).toBe(1148);
+    expect(m.timeInZonesS).toEqual([0, 1208, 0, 0, 0]);
+  });
+
+  it('hard: 11 min in zone 4 of an hour (≥ 10 min, though only 18 %)', () => {
+    const hr = (i: number) => (i >= 1000 && i < 1660 ? 155 : 140);
+    const m = activityMetrics(makeActivity({ streams: makeStreams(seconds(3600), hr, () => 3) }), physiology);
+    expect(m.timeInZonesS).toEqual([0, 2939, 0, 660, 0]);
+    expect(m.intensity).toBe('hard');
+  });
+
+  it('hard: 7 min in zone 5 of 30 min (23 %, though under 10 min)', () => {
+    const hr = (i: number) => (i >= 1000 && i < 1420 ? 165 : 140);
+    const m = activityMetrics(makeActivity({ streams: makeStreams(seconds(1800), hr, () => 3) }), physiology);
+    expect(m.timeInZonesS?.[4]).toBe(420);
+    expect(m.intensity).toBe('hard');
+  });
+
+  it('moderate: 15 min in zone 3 of an hour (25 %); easy: 5 min (8 %)', () => {
+    const at = (minutes: number) => (i: number) => (i >= 1000 && i < 1000 + minutes * 60 ? 148 : 140);
+    const hour = (hr: PerSample) => makeActivity({ streams: makeStreams(seconds(3600), hr, () => 3) });
+    expect(activityMetrics(hour(at(15)), physiology).intensity).toBe('moderate');
+    expect(activityMetrics(hour(at(5)), physiology).intensity).toBe('easy');
+  });
+
+  it('Karvonen zones as an option', () => {
+    // max 190, resting 50 → bounds 134 / 148 / 162 / 176: 150 bpm is zone 3.
+    const m = activityMetrics(
+      makeActivity({ streams: makeStreams(seconds(601), () => 150, () => 3) }),
+      physiology,
+      { zoneModel: 'karvonen_hrr' },
+    );
+    expect(m.timeInZonesS).toEqual([0, 0, 600, 0, 0]);
+  });
+
+  it('without HR samples: pace against threshold pace, from the speed samples', () => {
+    // 60 min at 3 m/s with 15 min at 4 m/s; zone 4+ pace needs ≥ 4 / 1.05 = 3.81 m/s → 900 of 3599 s = 25 % → hard.
+    const speed = (i: number) => (i >= 1000 && i < 1900 ? 4 : 3);
+    const m = activityMetrics(makeActivity({ streams: makeStreams(seconds(3600), () => null, speed) }), physiology);
+    expect(m).toMatchObject({ intensity: 'hard', intensityBasis: 'pace', timeInZonesS: null, trimp: null });
+    // No HR: session RPE × minutes, with the default RPE 7 of a hard run: 7 · 3599/60 = 419.88
+    expect(m.loadBasis).toBe('session_rpe');
+    expect(m.load).toBeCloseTo(419.883, 3);
+    expect(m.sessionRpe).toMatchObject({ value: 7, source: 'default' });
+  });
+
+  it('property: zone times sum to the time with heart rate', () => {
+    const sample = fc.record({
+      gap: fc.integer({ min: 0, max: 30 }),
+      hr: fc.option(fc.integer({ min: 0, max: 240 }), { nil: null }),
+      speed: fc.option(fc.double({ min: 0, max: 7, noNaN: true }), { nil: null }),
+    });
+    fc.assert(
+      fc.property(fc.array(sample, { minLength: 2, maxLength: 150 }), (xs) => {
+        let now = 0;
+        const t = xs.map((x) => (now += x.gap));
+        const streams = makeStreams(
+          t,
+          (i) => xs[i]?.hr ?? null,
+          (i) => xs[i]?.speed ?? null,
+        );
+        const m = activityMetrics(makeActivity({ streams, avgHr: null }), physiology);
+        const withHr = timeWithHr(segmentsFromStreams(streams));
+        if (withHr === 0) {
+          expect(m.timeInZonesS).toBeNull();
+        } else {
+          expect((m.timeInZonesS ?? []).reduce((a, b) => a + b, 0)).toBe(withHr);
+        }
+        expect(m.load).toBeGreaterThanOrEqual(0);
+      }),
+    );
+  });
+});
+
+describe('activity metrics from the summary', () => {
+  it('average HR for the whole moving time (hand-computed)', () => {
+    // 150 bpm is zone 3 (144–152) → all 3600 s there → moderate.
+    // TRIMP: x = 100/140 = 0.714286; e^(1.92x) = e^1.371429 = 3.940977;
+    //   per minute 0.714286 · 0.64 · 3.940977 = 1.801589;  × 60 min = 108.0954
+    const m = activityMetrics(makeActivity({ avgHr: 150, distanceM: 12_000 }), physiology);
+    expect(m).toMatchObject({
+      basis: 'summary',
+      movingS: 3600,
+      distanceM: 12_000,
+      paceSPerKm: 300,
+      timeInZonesS: [0, 0, 3600, 0, 0],
+      intensity: 'moderate',
+    });
+    expect(m.trimp).toBeCloseTo(108.0954, 3);
+  });
+
+  it('women’s constants for a woman', () => {
+    // x = 0.714286; e^(1.67x) = e^1.192857 = 3.296486;
+    // per minute 0.714286 · 0.86 · 3.296486 = 2.024984; × 60 = 121.4991
+    const m = activityMetrics(makeActivity({ avgHr: 150 }), { ...physiology, sex: 'f' });
+    expect(m.trimp).toBeCloseTo(121.4991, 3);
+  });
+
+  it('laps with average HR are used one by one', () => {
+    // 30 min at 140 (zone 2) + 30 min at 158 (zone 4) → hard.
+    // TRIMP: 30 · 1.413637 + 30 · (0.771429 · 0.64 · e^1.481143 = 0.771429 · 0.64 · 4.397969 = 2.171340) = 107.5493
+    const laps = [makeLap(0, { movingS: 1800, avgHr: 140 }), makeLap(1, { movingS: 1800, avgHr: 158 })];
+    const m = activityMetrics(makeActivity({ avgHr: 149, laps }), physiology);
+    expect(m.timeInZonesS).toEqual([0, 1800, 0, 1800, 0]);
+    expect(m.intensity).toBe('hard');
+    expect(m.trimp).toBeCloseTo(107.5493, 3);
+  });
+
+  it('no HR, threshold pace known: average pace against it', () => {
+    // 10 km in 40 min = 4.17 m/s ≥ 3.81 (zone 4+ pace) → hard; RPE 7 · 40 min = 280.
+    const hard = activityMetrics(makeActivity({ movingS: 2400 }), physiology);
+    expect(hard).toMatchObject({ intensity: 'hard', intensityBasis: 'pace', load: 280, loadBasis: 'session_rpe' });
+    // 10 km in 45 min = 3.70 m/s: ≥ 4 / 1.13 = 3.54 (zone 3+) but < 3.81 → moderate; RPE 5 · 45 = 225.
+    const moderate = activityMetrics(makeActivity({ movingS: 2700 }), physiology);
+    expect(moderate).toMatchObject({ intensity: 'moderate', load: 225 });
+  });
+
+  it('no HR, no threshold pace: easy unless intervals, and says so', () => {
+    const m = activityMetrics(makeActivity({ movingS: 2400 }), noThreshold);
+    expect(m).toMatchObject({ intensity: 'easy', intensityBasis: 'none', load: 3 * 40 });
+    const withIntervals = activityMetrics(makeActivity({ laps: lapsAt([2.8, 4.5, 2, 4.5, 2, 4.5, 2.8]) }), noThreshold);
+    expect(withIntervals).toMatchObject({ intensity: 'hard', intervals: true, intensityBasis: 'none' });
+  });
+
+  it('a given RPE wins over the default', () => {
+    const m = activityMetrics(makeActivity({ movingS: 2400, rpe: 4 }), noThreshold);
+    expect(m.load).toBe(160);
+    expect(m.sessionRpe).toEqual({ value: 4, source: 'given' });
+  });
+});
+
+describe('strength and other sessions', () => {
+  const strength = (overrides: Partial<AnalysisActivity> = {}) =>
+    makeActivity({
+      category: 'strength',
+      sport: 'training',
+      movingS: 2700,
+      elapsedS: 2700,
+      distanceM: null,
+      ...overrides,
+    });
+
+  it('without HR: session RPE × minutes with the default RPE 5', () => {
+    const m = activityMetrics(strength(), physiology);
+    // 5 · 45 min = 225
+    expect(m).toMatchObject({ load: 225, loadBasis: 'session_rpe', intensity: null, paceSPerKm: null });
+    expect(m.sessionRpe).toMatchObject({ value: 5, source: 'default' });
+    expect(activityMetrics(strength({ rpe: 8 }), physiology).load).toBe(360);
+  });
+
+  it('with HR: TRIMP, and no intensity class', () => {
+    const m = activityMetrics(strength({ streams: makeStreams(seconds(2701), () => 120, () => null) }), physiology);
+    expect(m).toMatchObject({ loadBasis: 'trimp', intensity: null, movingS: 2700, basis: 'streams' });
+    expect(m.intensityBasis).toBeUndefined();
+  });
+});
+
+describe('interval detection', () => {
+  it('device labels: ≥ 3 work laps next to rest laps', () => {
+    const labelled = (labels: string[]) => labels.map((intensity, i) => makeLap(i, { intensity }));
+    expect(
+      detectIntervals(labelled(['warmup', 'active', 'rest', 'active', 'rest', 'active', 'cooldown'])),
+    ).toBe(true);
+    expect(detectIntervals(labelled(['warmup', 'interval', 'recovery', 'interval', 'recovery', 'interval']))).toBe(
+      true,
+    );
+    expect(detectIntervals(labelled(['warmup', 'active', 'rest', 'active', 'cooldown']))).toBe(false); // 2 reps
+    expect(detectIntervals(labelled(['active', 'active', 'active', 'active']))).toBe(false); // a normal run
+  });
+
+  it('speed: ≥ 3 laps at least 1.2× faster than their neighbours', () => {
+    expect(detectIntervals(lapsAt([2.8, 4.5, 2.0, 4.5, 2.0, 4.5, 2.8]))).toBe(true);
+    expect(detectIntervals(lapsAt([4.5, 0, 4.5, 0, 4.5]))).toBe(true); // standing rests
+    expect(detectIntervals(lapsAt([3.0, 3.1, 2.9, 3.2, 3.0, 3.3]))).toBe(false); // auto-laps of an easy run
+    expect(detectIntervals(lapsAt([2.8, 4.5, 2.0, 4.5, 2.8]))).toBe(false); // only 2 reps
+    expect(detectIntervals(lapsAt([2.8, 6, 2.8, 6, 2.8, 6, 2.8], 20))).toBe(false); // strides, 20 s each
+    expect(detectIntervals(lapsAt([3.5, 4.25, 3.5, 4.25, 3.5, 4.25]))).toBe(true); // 1.21× faster
+    expect(detectIntervals(lapsAt([3.5, 4.1, 3.5, 4.1, 3.5, 4.1]))).toBe(false); // 1.17×: a fartlek at most
+  });
+
+  it('uses lap order, not array order', () => {
+    const laps = lapsAt([2.8, 4.5, 2.0, 4.5, 2.0, 4.5, 2.8]).reverse();
+    expect(detectIntervals(laps)).toBe(true);
+  });
+});
+
+describe('long runs', () => {
+  const runOn = (id: string, localDate: string, distanceM: number, movingS: number) => ({
+    activity: makeActivity({ id, localDate, distanceM, movingS }),
+    metrics: activityMetrics(makeActivity({ id, localDate, distanceM, movingS }), noThreshold),
+  });
+
+  function longIds(runs: ReturnType<typeof runOn>[]): string[] {
+    return markLongRuns(
+      runs.map((r) => r.activity),
+      runs.map((r) => r.metrics),
+    )
+      .filter((m) => m.long)
+      .map((m) => m.activityId)
+      .sort();
+  }
+
+  it('the week’s longest run when ≥ 90 min', () => {
+    // 2027-W01: 10, 12, 21 km → 21 km in 110 min is long; 12 km is not (not the longest).
+    expect(
+      longIds([
+        runOn('a', '2027-01-05', 10_000, 3000),
+        runOn('b', '2027-01-07', 12_000, 3600),
+        runOn('c', '2027-01-10', 21_000, 6600),
+      ]),
+    ).toEqual(['c']);
+  });
+
+  it('or ≥ 16 km and ≥ 25 % of the week’s run distance', () => {
+    // 16 km in 85 min, the longest run of a 50 km week (32 %) → long; of an 80 km week (20 %) → not.
+    const w50 = [
+      runOn('a', '2027-01-05', 12_000, 3600),
+      runOn('b', '2027-01-07', 12_000, 3600),
+      runOn('c', '2027-01-09', 10_000, 3000),
+      runOn('l', '2027-01-10', 16_000, 5100),
+    ];
+    expect(longIds(w50)).toEqual(['l']);
+    const w80 = [...w50, runOn('d', '2027-01-08', 15_000, 4500), runOn('e', '2027-01-06', 15_000, 4500)];
+    expect(longIds(w80)).toEqual([]);
+  });
+
+  it('is not long when short: 12 km in 60 min', () => {
+    expect(longIds([runOn('a', '2027-01-05', 8000, 2400), runOn('b', '2027-01-10', 12_000, 3600)])).toEqual([]);
+  });
+
+  it('each ISO week has its own long run; strength sessions never are', () => {
+    const runs = [runOn('w1', '2027-01-10', 25_000, 8000), runOn('w2', '2027-01-11', 22_000, 7000)];
+    expect(longIds(runs)).toEqual(['w1', 'w2']);
+    const s = makeActivity({ id: 's', category: 'strength', movingS: 7200, distanceM: null });
+    const out = markLongRuns([s], [activityMetrics(s, physiology)]);
+    expect(out[0]?.long).toBe(false);
+  });
+
+  it('property: the long runs never depend on the order activities arrive in', () => {
+    const runArb = fc.record({
+      day: fc.integer({ min: 4, max: 17 }),
+      km: fc.integer({ min: 0, max: 30 }),
+      min: fc.integer({ min: 10, max: 180 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(runArb, { maxLength: 12 }).chain((xs) =>
+          fc.tuple(fc.constant(xs), fc.shuffledSubarray(xs.map((_, i) => i), { minLength: xs.length })),
+        ),
+        ([xs, order]) => {
+          const runs = xs.map((x, i) =>
+            runOn(`r${i}`, `2027-01-${String(x.day).padStart(2, '0')}`, x.km * 1000, x.min * 60),
+          );
+          const shuffled = order.map((i) => runs[i]).filter((r) => r !== undefined);
+          expect(longIds(shuffled)).toEqual(longIds(runs));
+        },
+      ),
+    );
+  });
+});
+
+describe('activities → metrics → daily loads → load series', () => {
+  it('property: nothing depends on the order activities arrive in', () => {
+    const activityArb = fc.record({
+      day: fc.integer({ min: 4, max: 24 }),
+      category: fc.constantFrom('run' as const, 'strength' as const, 'other' as const),
+      minutes: fc.integer({ min: 10, max: 200 }),
+      km: fc.integer({ min: 0, max: 35 }),
+      avgHr: fc.option(fc.integer({ min: 90, max: 195 }), { nil: null }),
+      rpe: fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(activityArb, { maxLength: 25 }).chain((xs) =>
+          fc.tuple(fc.constant(xs), fc.shuffledSubarray(xs.map((_, i) => i), { minLength: xs.length })),
+        ),
+        ([xs, order]) => {
+          const activities = xs.map((x, i) =>
+            makeActivity({
+              id: `a${i}`,
+              category: x.category,
+              localDate: `2027-01-${String(x.day).padStart(2, '0')}`,
+              movingS: x.minutes * 60,
+              distanceM: x.category === 'run' ? x.km * 1000 : null,
+              avgHr: x.avgHr,
+              rpe: x.rpe,
+            }),
+          );
+          const pipeline = (list: AnalysisActivity[]) => {
+            const metrics = markLongRuns(
+              list,
+              list.map((a) => activityMetrics(a, physiology)),
+            );
+            const byId = new Map(list.map((a) => [a.id, a]));
+            const loads = dailyLoads(
+              metrics.map((m) => ({ date: byId.get(m.activityId)?.localDate ?? '', load: m.load })),
+            );
+            const series = loadSeries(null, fillDays('2027-01-04', '2027-01-31', loads));
+            const sorted = [...metrics].sort((a, b) => (a.activityId < b.activityId ? -1 : 1));
+            return { sorted, series };
+          };
+          const shuffled = order.map((i) => activities[i]).filter((a) => a !== undefined);
+          expect(pipeline(shuffled)).toEqual(pipeline(activities));
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});

@@ -1,0 +1,275 @@
+/** Reads analysis inputs and writes analysis results. */
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { ActivityMetrics, AnalysisActivity, LoadState, PlannedSessionRef } from '../../analysis/types.ts';
+import type { WeekReportData } from '../../analysis/week-data.ts';
+import type { Lap } from '../../domain/activity.ts';
+import { decodeStreams } from '../../domain/streams-codec.ts';
+import type { DailyLoadTable, Database } from '../schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface AnalysisActivityRow extends AnalysisActivity {
+  sport: string;
+  subSport: string | null;
+}
+
+/** Activities of local dates [from, to] with laps and streams (or only runs, or at most `limit` newest). */
+export async function analysisActivities(
+  db: Db,
+  athleteId: string,
+  range: { from: string; to: string },
+  opts: { runsOnly?: boolean; limit?: number; withStreams?: boolean } = {},
+): Promise<AnalysisActivityRow[]> {
+  let q = db
+    .selectFrom('activities')
+    .selectAll()
+    .where('athlete_id', '=', athleteId)
+    .where('local_date', '>=', range.from)
+    .where('local_date', '<=', range.to);
+  if (opts.runsOnly === true) q = q.where('category', '=', 'run');
+  q = q.orderBy('start_time', 'desc').orderBy('id');
+  if (opts.limit !== undefined) q = q.limit(opts.limit);
+  const rows = await q.execute();
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [laps, streams] = await Promise.all([
+    db.selectFrom('laps').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('lap_index').execute(),
+    opts.withStreams === false
+      ? Promise.resolve([])
+      : db.selectFrom('activity_streams').select(['activity_id', 'data']).where('activity_id', 'in', ids).execute(),
+  ]);
+  const lapsBy = new Map<string, Lap[]>();
+  for (const l of laps) {
+    const list = lapsBy.get(l.activity_id) ?? [];
+    list.push({
+      index: l.lap_index,
+      startTime: l.start_time,
+      elapsedS: l.elapsed_s,
+      movingS: l.moving_s,
+      distanceM: l.distance_m,
+      avgHr: l.avg_hr,
+      maxHr: l.max_hr,
+      avgSpeedMps: l.avg_speed_mps,
+      intensity: l.intensity,
+    });
+    lapsBy.set(l.activity_id, list);
+  }
+  const streamsBy = new Map(streams.map((s) => [s.activity_id, s.data]));
+  return rows.map((r) => {
+    const blob = streamsBy.get(r.id);
+    return {
+      id: r.id,
+      category: r.category,
+      sport: r.sport,
+      subSport: r.sub_sport,
+      localDate: r.local_date,
+      startTime: r.start_time,
+      elapsedS: r.elapsed_s,
+      movingS: r.moving_s,
+      distanceM: r.distance_m,
+      avgHr: r.avg_hr,
+      maxHr: r.max_hr,
+      laps: lapsBy.get(r.id) ?? [],
+      streams: blob === undefined ? null : decodeStreams(blob),
+      rpe: null,
+    };
+  });
+}
+
+/** The athlete's latest activity date, or undefined without activities. */
+export async function latestActivityDate(db: Db, athleteId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('activities')
+    .select((eb) => eb.fn.max('local_date').as('last'))
+    .where('athlete_id', '=', athleteId)
+    .executeTakeFirst();
+  return row?.last ?? undefined;
+}
+
+/** The active plan's sessions on local dates [from, to]. */
+export async function activePlanSessions(db: Db, athleteId: string, range: { from: string; to: string }): Promise<PlannedSessionRef[]> {
+  const rows = await db
+    .selectFrom('planned_sessions as s')
+    .innerJoin('plans as p', 'p.id', 's.plan_id')
+    .selectAll('s')
+    .where('p.athlete_id', '=', athleteId)
+    .where('p.active', '=', true)
+    .where('s.date', '>=', range.from)
+    .where('s.date', '<=', range.to)
+    .orderBy('s.date')
+    .orderBy('s.day_order')
+    .orderBy('s.id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    date: r.date,
+    order: r.day_order,
+    kind: r.kind,
+    distanceM: r.distance_m,
+    durationS: r.duration_s,
+    target: r.target,
+    notes: r.notes,
+  }));
+}
+
+export async function runDistanceBetween(db: Db, athleteId: string, range: { from: string; to: string }): Promise<number> {
+  const row = await db
+    .selectFrom('activities')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('distance_m'), sql<number>`0`).as('m'))
+    .where('athlete_id', '=', athleteId)
+    .where('category', '=', 'run')
+    .where('local_date', '>=', range.from)
+    .where('local_date', '<=', range.to)
+    .executeTakeFirst();
+  return Number(row?.m ?? 0);
+}
+
+export async function saveActivityMetrics(
+  trx: Transaction<Database>,
+  athleteId: string,
+  items: { localDate: string; metrics: ActivityMetrics }[],
+  now: Date,
+): Promise<void> {
+  if (items.length === 0) return;
+  await trx
+    .insertInto('activity_metrics')
+    .values(
+      items.map(({ localDate, metrics: m }) => ({
+        activity_id: m.activityId,
+        athlete_id: athleteId,
+        local_date: localDate,
+        basis: m.basis,
+        load: m.load,
+        trimp: m.trimp,
+        intensity: m.intensity,
+        long: m.long,
+        data: JSON.stringify(m),
+        computed_at: now,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.column('activity_id').doUpdateSet((eb) => ({
+        local_date: eb.ref('excluded.local_date'),
+        basis: eb.ref('excluded.basis'),
+        load: eb.ref('excluded.load'),
+        trimp: eb.ref('excluded.trimp'),
+        intensity: eb.ref('excluded.intensity'),
+        long: eb.ref('excluded.long'),
+        data: eb.ref('excluded.data'),
+        computed_at: eb.ref('excluded.computed_at'),
+      })),
+    )
+    .execute();
+}
+
+/** Daily loads (sum of activity loads per local date) from `from` on. */
+export async function dailyLoadInputs(db: Db, athleteId: string, from: string): Promise<{ date: string; load: number }[]> {
+  const rows = await db
+    .selectFrom('activity_metrics')
+    .select(['local_date', 'load'])
+    .where('athlete_id', '=', athleteId)
+    .where('local_date', '>=', from)
+    .orderBy('local_date')
+    .orderBy('activity_id')
+    .execute();
+  return rows.map((r) => ({ date: r.local_date, load: r.load }));
+}
+
+export async function loadStateOn(db: Db, athleteId: string, date: string): Promise<LoadState | null> {
+  const r = await db.selectFrom('daily_load').selectAll().where('athlete_id', '=', athleteId).where('date', '=', date).executeTakeFirst();
+  return r === undefined ? null : toLoadState(r);
+}
+
+export async function lastLoadDate(db: Db, athleteId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('daily_load')
+    .select((eb) => eb.fn.max('date').as('last'))
+    .where('athlete_id', '=', athleteId)
+    .executeTakeFirst();
+  return row?.last ?? undefined;
+}
+
+export async function loadStatesBetween(db: Db, athleteId: string, range: { from: string; to: string }): Promise<LoadState[]> {
+  const rows = await db
+    .selectFrom('daily_load')
+    .selectAll()
+    .where('athlete_id', '=', athleteId)
+    .where('date', '>=', range.from)
+    .where('date', '<=', range.to)
+    .orderBy('date')
+    .execute();
+  return rows.map(toLoadState);
+}
+
+function toLoadState(r: Selectable<DailyLoadTable>): LoadState {
+  return {
+    date: r.date,
+    load: r.load,
+    acute: r.acute,
+    chronic: r.chronic,
+    form: r.form,
+    acwrAcute: r.acwr_acute,
+    acwrChronic: r.acwr_chronic,
+    acwr: r.acwr,
+    day: r.day,
+  };
+}
+
+/** Replaces the stored load states from `states[0].date` on (later stale days are removed too). */
+export async function replaceLoadStates(trx: Transaction<Database>, athleteId: string, from: string, states: LoadState[]): Promise<void> {
+  await trx.deleteFrom('daily_load').where('athlete_id', '=', athleteId).where('date', '>=', from).execute();
+  for (let i = 0; i < states.length; i += 1000) {
+    await trx
+      .insertInto('daily_load')
+      .values(
+        states.slice(i, i + 1000).map((s) => ({
+          athlete_id: athleteId,
+          date: s.date,
+          load: s.load,
+          acute: s.acute,
+          chronic: s.chronic,
+          form: s.form,
+          acwr_acute: s.acwrAcute,
+          acwr_chronic: s.acwrChronic,
+          acwr: s.acwr,
+          day: s.day,
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function saveWeek(trx: Transaction<Database>, doc: WeekReportData, now: Date): Promise<void> {
+  const values = {
+    athlete_id: doc.athleteId,
+    iso_week: doc.isoWeek,
+    score: doc.compliance.score,
+    planned_distance_m: doc.compliance.planned.distanceM,
+    actual_distance_m: doc.compliance.actual.distanceM,
+    data: JSON.stringify(doc),
+    computed_at: now,
+  };
+  await trx
+    .insertInto('week_compliance')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['athlete_id', 'iso_week']).doUpdateSet({
+        score: values.score,
+        planned_distance_m: values.planned_distance_m,
+        actual_distance_m: values.actual_distance_m,
+        data: values.data,
+        computed_at: values.computed_at,
+      }),
+    )
+    .execute();
+}
+
+export async function getWeek(db: Db, athleteId: string, isoWeek: string): Promise<WeekReportData | undefined> {
+  const row = await db
+    .selectFrom('week_compliance')
+    .select('data')
+    .where('athlete_id', '=', athleteId)
+    .where('iso_week', '=', isoWeek)
+    .executeTakeFirst();
+  return row?.data;
+}

@@ -1,0 +1,238 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isHardKind, isQualityKind, isRunKind, type TrainingPlan } from '../domain/plan.ts';
+import { metresPerUnit } from '../ingest/plan/units.ts';
+import { checkPlan, formatFindings } from './check.ts';
+import {
+  GeneratePlanError,
+  generatePlan,
+  outlinePlan,
+  parseGenerateArgs,
+  peakDistanceBoundsM,
+  type GeneratePlanOptions,
+} from './generate.ts';
+import { addDays, daysBetween, isoWeekOf, weekdayOf, WEEKDAYS } from './iso-week.ts';
+
+/** Weekly running volume (race excluded) in plan units, one entry per plan week, in order. */
+function weeklyUnits(plan: TrainingPlan): number[] {
+  const raceDate = plan.race?.date ?? plan.startDate;
+  const weeks = Math.floor(daysBetween(plan.startDate, raceDate) / 7) + 1;
+  const out = Array<number>(weeks).fill(0);
+  for (const s of plan.sessions) {
+    if (!isRunKind(s.kind) || s.kind === 'race') continue;
+    const i = Math.floor(daysBetween(plan.startDate, s.date) / 7);
+    // Sessions are whole plan units, stored as whole metres.
+    out[i] = (out[i] ?? 0) + Math.round(((s.distanceM ?? 0) / metresPerUnit(plan.units)) * 100) / 100;
+  }
+  return out;
+}
+
+const options = fc.record({
+  raceOffset: fc.integer({ min: 0, max: 3650 }),
+  weeks: fc.integer({ min: 12, max: 20 }),
+  runsPerWeek: fc.integer({ min: 3, max: 7 }),
+  strengthSessions: fc.constantFrom(1, 2),
+  longRunDay: fc.constantFrom(...WEEKDAYS),
+  units: fc.constantFrom('km' as const, 'mi' as const),
+  peakShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+});
+
+type RandomOptions = typeof options extends fc.Arbitrary<infer T> ? T : never;
+
+function toOptions(o: RandomOptions): GeneratePlanOptions {
+  const bounds = peakDistanceBoundsM(o.runsPerWeek);
+  return {
+    raceDate: addDays('2025-01-01', o.raceOffset),
+    weeks: o.weeks,
+    runsPerWeek: o.runsPerWeek,
+    strengthSessions: o.strengthSessions,
+    longRunDay: o.longRunDay,
+    units: o.units,
+    ...(o.peakShare !== null ? { peakWeeklyDistanceM: bounds.min + o.peakShare * (bounds.max - bounds.min) } : {}),
+  };
+}
+
+describe('generatePlan', () => {
+  it.each([12, 16, 20].flatMap((weeks) => [3, 4, 5, 6, 7].map((runs) => [weeks, runs] as const)))(
+    '%i weeks, %i runs a week: passes plan check with no findings',
+    (weeks, runs) => {
+      const plan = generatePlan({ raceDate: '2027-04-25', weeks, runsPerWeek: runs });
+      expect(formatFindings(checkPlan(plan))).toBe(formatFindings([]));
+      expect(plan.startDate).toBe(addDays('2027-04-19', -(weeks - 1) * 7));
+      expect(plan.sessions.at(-1)).toMatchObject({ date: '2027-04-25', kind: 'race', distanceM: 42195 });
+    },
+  );
+
+  it('uses the defaults: 16 weeks, 5 runs, 2 strength sessions, long run on Sunday, km', () => {
+    const plan = generatePlan({ raceDate: '2027-10-10' });
+    expect(plan.units).toBe('km');
+    expect(outlinePlan({ raceDate: '2027-10-10' })).toHaveLength(16);
+    const firstWeek = plan.sessions.filter((s) => s.date < addDays(plan.startDate, 7));
+    expect(firstWeek.filter((s) => isRunKind(s.kind))).toHaveLength(5);
+    expect(firstWeek.filter((s) => s.kind === 'strength')).toHaveLength(2);
+    expect(weekdayOf(firstWeek.find((s) => s.kind === 'long')?.date ?? '')).toBe('sun');
+  });
+
+  it('follows base → build → peak → taper with cut-backs every 3–4 weeks', () => {
+    for (const weeks of [12, 16, 20]) {
+      const outline = outlinePlan({ raceDate: '2027-04-25', weeks });
+      const phases = outline.map((w) => w.phase);
+      expect(phases.join(' ')).toMatch(/^(base )+(build )+(peak ){2,4}(taper ){1,2}race$/);
+      expect(outline.filter((w) => w.phase === 'taper' || w.phase === 'race')).toHaveLength(weeks >= 16 ? 3 : 2);
+      // Never more than 4 weeks between recovery weeks (cut-backs, then the taper).
+      let sinceRecovery = 0;
+      for (const w of outline) {
+        sinceRecovery = w.cutback || w.phase === 'taper' ? 0 : sinceRecovery + 1;
+        expect(sinceRecovery).toBeLessThanOrEqual(4);
+      }
+    }
+  });
+
+  it('places strength after the run on quality days, 40–60 min, lighter in race week', () => {
+    const plan = generatePlan({ raceDate: '2027-04-25', weeks: 16, runsPerWeek: 6 });
+    const strength = plan.sessions.filter((s) => s.kind === 'strength');
+    for (const s of strength) {
+      expect(s.durationS).toBeGreaterThanOrEqual(40 * 60);
+      expect(s.durationS).toBeLessThanOrEqual(60 * 60);
+      const sameDay = plan.sessions.filter((x) => x.date === s.date && x.kind !== 'strength');
+      if (sameDay.length > 0) expect(s.order).toBe(2);
+    }
+    // Weeks 5–6 are build weeks with two quality sessions (week 7 is a cut-back).
+    const build = strength.filter((s) => s.date >= '2027-02-01' && s.date < '2027-02-15');
+    expect(build).toHaveLength(4);
+    expect(build.every((s) => plan.sessions.some((x) => x.date === s.date && isQualityKind(x.kind)))).toBe(true);
+    const raceWeek = strength.filter((s) => s.date >= '2027-04-19');
+    expect(raceWeek).toHaveLength(1);
+    expect(raceWeek[0]?.date).toBe('2027-04-20');
+    expect(raceWeek[0]?.notes).toContain('light');
+  });
+
+  it('is deterministic', () => {
+    expect(generatePlan({ raceDate: '2027-04-25', units: 'mi' })).toEqual(generatePlan({ raceDate: '2027-04-25', units: 'mi' }));
+  });
+
+  it('rejects bad options with every problem listed', () => {
+    const bad = (): TrainingPlan =>
+      generatePlan({ raceDate: '2027-02-30', weeks: 25, runsPerWeek: 2, strengthSessions: 3, peakWeeklyDistanceM: 10_000 });
+    expect(bad).toThrow(GeneratePlanError);
+    try {
+      bad();
+    } catch (e) {
+      const problems = (e as GeneratePlanError).problems.map((p) => p.message);
+      expect(problems).toEqual([
+        "--race-date '2027-02-30' is not a calendar date (YYYY-MM-DD)",
+        '--weeks must be a whole number from 12 to 20 (got 25)',
+        '--runs-per-week must be a whole number from 3 to 7 (got 2)',
+        '--strength-sessions must be a whole number from 1 to 2 (got 3)',
+        '--peak-distance 10 km is too low for 5 runs a week: use at least 45 km or fewer runs',
+      ]);
+    }
+    expect(() => generatePlan({ raceDate: '2027-04-25', runsPerWeek: 3, peakWeeklyDistanceM: 200_000 })).toThrow(
+      '--peak-distance 200 km is too high for 3 runs a week: use at most 75 km or more runs',
+    );
+  });
+
+  it('parses command-line strings', () => {
+    expect(
+      parseGenerateArgs({ raceDate: '2027-04-25', weeks: '18', runsPerWeek: '4', peakDistance: '40mi', longRunDay: 'Saturday', strengthSessions: '1', units: 'mi', goal: '3:30:00' }),
+    ).toEqual({
+      raceDate: '2027-04-25',
+      weeks: 18,
+      runsPerWeek: 4,
+      peakWeeklyDistanceM: 64374,
+      longRunDay: 'sat',
+      strengthSessions: 1,
+      units: 'mi',
+      goalTimeS: 12600,
+    });
+    expect(() => parseGenerateArgs({ raceDate: '2027-04-25', weeks: 'many', peakDistance: '40', longRunDay: 'someday' })).toThrow(
+      /--weeks must be a whole number \(got 'many'\)[\s\S]*--long-run-day must be one of[\s\S]*--peak-distance '40' has no unit/,
+    );
+  });
+});
+
+describe('generatePlan properties (random options)', () => {
+  const RUNS = 150;
+
+  it('passes plan check', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        expect(checkPlan(generatePlan(toOptions(o)))).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never raises volume more than 10% week on week outside a cut-back recovery', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        const v = weeklyUnits(generatePlan(toOptions(o)));
+        for (let i = 1; i < v.length; i++) {
+          const prev = v[i - 1] ?? 0;
+          const before = v[i - 2];
+          // After a cut-back week (≥ 10% down), the reference is the week before the cut-back.
+          const ref = before !== undefined && prev <= 0.9 * before ? before : prev;
+          expect(v[i]).toBeLessThanOrEqual(ref * 1.1 + 1e-6);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('has at least one strength session in every week (a race week of 1–2 days aside)', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        const plan = generatePlan(toOptions(o));
+        const raceDate = plan.race?.date ?? '';
+        const weeks = new Set<string>();
+        for (let d = plan.startDate; d <= raceDate; d = addDays(d, 7)) weeks.add(isoWeekOf(d));
+        const lastWeekDays = (daysBetween(plan.startDate, raceDate) % 7) + 1;
+        if (lastWeekDays < 3) weeks.delete(isoWeekOf(raceDate));
+        else weeks.add(isoWeekOf(raceDate));
+        const withStrength = new Set(plan.sessions.filter((s) => s.kind === 'strength').map((s) => isoWeekOf(s.date)));
+        for (const w of weeks) expect(withStrength.has(w), w).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never puts strength the day before a long run, a quality session or the race', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        const plan = generatePlan(toOptions(o));
+        for (const s of plan.sessions.filter((x) => x.kind === 'strength')) {
+          const next = addDays(s.date, 1);
+          const nextHard = plan.sessions.filter((x) => x.date === next && isHardKind(x.kind));
+          expect(nextHard, `strength on ${s.date}`).toEqual([]);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('lets volume fall through the taper', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        const opts = toOptions(o);
+        const v = weeklyUnits(generatePlan(opts));
+        const taper = (opts.weeks ?? 16) >= 16 ? 3 : 2;
+        for (let i = v.length - taper; i < v.length; i++) expect(v[i]).toBeLessThan(v[i - 1] ?? 0);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('runs the requested number of runs in loading weeks and ends on race day', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        const opts = toOptions(o);
+        const plan = generatePlan(opts);
+        const firstWeek = plan.sessions.filter((s) => s.date < addDays(plan.startDate, 7) && isRunKind(s.kind));
+        expect(firstWeek).toHaveLength(opts.runsPerWeek ?? 5);
+        expect(plan.sessions.at(-1)?.kind).toBe('race');
+        expect(plan.sessions.every((s) => s.date >= plan.startDate && s.date <= opts.raceDate)).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

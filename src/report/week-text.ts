@@ -1,0 +1,63 @@
+/** The week's analysis for the terminal, readable in 80 columns. */
+import type { SessionMatch } from '../analysis/types.ts';
+import type { WeekReportData } from '../analysis/week-data.ts';
+import { displayDistance, displayDuration, type PlanUnits } from '../ingest/plan/units.ts';
+import { dayLabel } from '../plan/iso-week.ts';
+
+const pct = (x: number | null): string => (x === null ? '—' : `${Math.round(x * 100)} %`);
+const num = (x: number | null, digits = 0): string => (x === null ? '—' : x.toFixed(digits));
+
+export function weekText(doc: WeekReportData, athleteName: string, units: PlanUnits): string {
+  const c = doc.compliance;
+  const dist = (m: number): string => displayDistance(m, units);
+  const lines: string[] = [];
+  lines.push(`${athleteName} — week ${doc.isoWeek} (${doc.from} to ${doc.to}, ${doc.timezone})`);
+  lines.push('');
+  lines.push(`Compliance      ${pct(c.score)}${c.score === null ? ' (no plan this week)' : ''}`);
+  const hasPlan = c.planned.sessions > 0;
+  const of = (planned: string): string => (hasPlan ? ` of ${planned} planned` : '');
+  lines.push(`Distance        ${dist(c.actual.distanceM)}${of(dist(c.planned.distanceM))}`);
+  lines.push(`Run time        ${displayDuration(c.actual.durationS)}${of(displayDuration(c.planned.durationS))}`);
+  lines.push(`Sessions        ${c.actual.sessionsCompleted} of ${c.planned.sessions} done; key sessions ${c.actual.keySessionsCompleted} of ${c.planned.keySessions}`);
+  lines.push(
+    `Strength        ${c.actual.strengthSessions} session(s), ${Math.round(c.actual.strengthMinutes)} min (planned ${c.planned.strengthSessions}, ${Math.round(c.planned.strengthMinutes)} min)`,
+  );
+  lines.push(`Hard days       done ${list(c.actual.hardDays)}; planned ${list(c.planned.hardDays)}`);
+  if (c.intensity.secondsWithHr > 0) {
+    lines.push(
+      `Intensity       zones 1–2 ${pct(c.intensity.low)}, zone 3 ${pct(c.intensity.moderate)}, zones 4–5 ${pct(c.intensity.high)} (target ${pct(c.intensity.targetLow)} easy)`,
+    );
+  } else {
+    lines.push('Intensity       no heart-rate data this week');
+  }
+  const l = doc.load;
+  const end = l.days.at(-1);
+  lines.push(
+    `Load            week ${num(l.weeklyLoad)}; fitness ${num(end?.chronic ?? null)}, fatigue ${num(end?.acute ?? null)}, form ${num(end?.form ?? null)}; ACWR ${num(end?.acwr ?? null, 2)}`,
+  );
+  lines.push(`                monotony ${num(l.monotony, 2)}, strain ${num(l.strain)}; distance vs last week ${l.distanceRamp === null ? '—' : `${l.distanceRamp >= 0 ? '+' : ''}${Math.round(l.distanceRamp * 100)} %`}`);
+  lines.push('');
+  lines.push('Day             Planned               Done                    Status');
+  for (const m of sortedMatches(c.matches)) {
+    const date = m.plannedDate ?? m.activityDate ?? '';
+    const planned = m.plannedKind === null ? '—' : m.plannedKind;
+    const act = doc.activities.find((a) => a.id === m.activityId);
+    const what = act?.category === 'run' ? (act.distanceM === null ? 'run' : dist(act.distanceM)) : act?.category === 'strength' ? 'strength' : act?.sport;
+    const done = act === undefined ? '—' : `${what} ${act.movingS === null ? '' : displayDuration(act.movingS)}`.trim();
+    const status = `${m.status}${m.band === null ? '' : ` (${m.band}${m.ratio === null || m.status === 'missed' ? '' : `, ${pct(m.ratio)}`})`}`;
+    lines.push(`${dayLabel(date).padEnd(16)}${planned.padEnd(22)}${done.slice(0, 23).padEnd(24)}${status}`);
+  }
+  if (c.easyRunsTooHard.length > 0) lines.push('', `Easy runs done too hard: ${c.easyRunsTooHard.length}`);
+  if (c.hardSessionsTooEasy.length > 0) lines.push(`Quality sessions done too easy: ${c.hardSessionsTooEasy.length}`);
+  const p = doc.physiology;
+  lines.push('', `Max HR ${p.maxHr.value} (${p.maxHr.source}), resting ${p.restingHr.value} (${p.restingHr.source}), LTHR ${p.lthr.value} (${p.lthr.source})`);
+  return `${lines.join('\n')}\n`;
+}
+
+function list(days: string[]): string {
+  return days.length === 0 ? 'none' : days.map((d) => dayLabel(d).slice(0, 3)).join(', ');
+}
+
+function sortedMatches(matches: SessionMatch[]): SessionMatch[] {
+  return [...matches].sort((a, b) => (a.plannedDate ?? a.activityDate ?? '').localeCompare(b.plannedDate ?? b.activityDate ?? ''));
+}

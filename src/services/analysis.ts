@@ -1,0 +1,159 @@
+/**
+ * Recomputes the analysis of athlete-weeks: reads the inputs through repositories, runs the pure
+ * analysis core, and stores metrics, the daily load series and one document per week — all in one
+ * transaction. Idempotent: the same inputs give the same stored results.
+ *
+ * Load is incremental: the series is continued from the stored state of the day before the earliest
+ * week asked for, not recomputed from the athlete's first day.
+ */
+import type { Kysely } from 'kysely';
+import { weekCompliance } from '../analysis/compliance.ts';
+import { fillDays, dailyLoads, distanceRamp, loadSeries, weekMonotonyStrain } from '../analysis/load.ts';
+import { activityMetrics, markLongRuns } from '../analysis/metrics.ts';
+import { resolvePhysiology } from '../analysis/physiology.ts';
+import type { ActivityMetrics, AthleteProfile, Physiology, WeekCompliance } from '../analysis/types.ts';
+import type { WeekReportData } from '../analysis/week-data.ts';
+import {
+  activePlanSessions,
+  analysisActivities,
+  dailyLoadInputs,
+  lastLoadDate,
+  latestActivityDate,
+  loadStateOn,
+  replaceLoadStates,
+  runDistanceBetween,
+  saveActivityMetrics,
+  saveWeek,
+  type AnalysisActivityRow,
+} from '../db/repositories/analysis.ts';
+import { findAthlete } from '../db/repositories/athletes.ts';
+import type { Athlete, Database } from '../db/schema.ts';
+import { relaxDurability } from '../db/transactions.ts';
+import { addDays, mondayOf } from '../plan/iso-week.ts';
+
+/** Days of runs that feed the physiology estimates (max HR, threshold pace). */
+const PHYSIOLOGY_HISTORY_DAYS = 90;
+const PHYSIOLOGY_MAX_RUNS = 40;
+
+export class AthleteGoneError extends Error {
+  override name = 'AthleteGoneError';
+}
+
+export function profileOf(a: Athlete): AthleteProfile {
+  return { sex: a.sex, maxHr: a.max_hr, restingHr: a.resting_hr, lthr: a.lthr, thresholdSpeedMps: a.threshold_speed_mps };
+}
+
+/** Physiology from the profile and the runs of the 90 days up to the athlete's latest activity. */
+export async function athletePhysiology(db: Kysely<Database>, athlete: Athlete): Promise<Physiology> {
+  const last = await latestActivityDate(db, athlete.id);
+  const runs =
+    last === undefined
+      ? []
+      : await analysisActivities(db, athlete.id, { from: addDays(last, -PHYSIOLOGY_HISTORY_DAYS), to: last }, { runsOnly: true, limit: PHYSIOLOGY_MAX_RUNS });
+  return resolvePhysiology(profileOf(athlete), { activities: runs });
+}
+
+export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoWeeks: string[], now: Date): Promise<WeekReportData[]> {
+  const athlete = await findAthlete(db, athleteId);
+  if (athlete === undefined) throw new AthleteGoneError(`athlete ${athleteId} not found`);
+  const weeks = [...new Set(isoWeeks)].sort();
+  if (weeks.length === 0) return [];
+  const physiology = await athletePhysiology(db, athlete);
+
+  const perWeek: WeekWork[] = [];
+  for (const isoWeek of weeks) {
+    const from = mondayOf(isoWeek);
+    const to = addDays(from, 6);
+    const activities = await analysisActivities(db, athleteId, { from, to });
+    const metrics = markLongRuns(
+      activities,
+      activities.map((a) => activityMetrics(a, physiology)),
+    );
+    const planned = await activePlanSessions(db, athleteId, { from, to });
+    const compliance = weekCompliance({
+      athleteId,
+      isoWeek,
+      planned,
+      activities,
+      metrics: new Map(metrics.map((m) => [m.activityId, m])),
+    });
+    const previousWeekDistanceM = await runDistanceBetween(db, athleteId, { from: addDays(from, -7), to: addDays(from, -1) });
+    perWeek.push({ isoWeek, from, to, activities, metrics, compliance, previousWeekDistanceM });
+  }
+
+  return db.transaction().execute(async (trx) => {
+    // Everything written here is derived from stored activities and plans: recomputed on demand.
+    await relaxDurability(trx);
+    for (const w of perWeek) {
+      await saveActivityMetrics(
+        trx,
+        athleteId,
+        w.activities.map((a, i) => ({ localDate: a.localDate, metrics: w.metrics[i]! })),
+        now,
+      );
+    }
+    // Continue the load series from the day before the first week, through every stored day.
+    const start = perWeek[0]!.from;
+    const prev = await loadStateOn(trx, athleteId, addDays(start, -1));
+    const loads = dailyLoads(await dailyLoadInputs(trx, athleteId, start));
+    const lastStored = await lastLoadDate(trx, athleteId);
+    const end = [perWeek.at(-1)!.to, lastStored ?? start, ...loads.keys()].sort().at(-1)!;
+    const states = loadSeries(prev, fillDays(start, end, loads));
+    await replaceLoadStates(trx, athleteId, start, states);
+
+    const byDate = new Map(states.map((s) => [s.date, s]));
+    const docs: WeekReportData[] = [];
+    for (const w of perWeek) {
+      const days = Array.from({ length: 7 }, (_, i) => byDate.get(addDays(w.from, i))!);
+      const ms = weekMonotonyStrain(days.map((d) => d.load));
+      const doc: WeekReportData = {
+        version: 1,
+        athleteId,
+        isoWeek: w.isoWeek,
+        from: w.from,
+        to: w.to,
+        timezone: athlete.timezone,
+        physiology,
+        compliance: w.compliance,
+        activities: weekActivities(w.activities, w.metrics),
+        load: {
+          days,
+          weeklyLoad: ms.weeklyLoad,
+          monotony: ms.monotony,
+          strain: ms.strain,
+          distanceRamp: distanceRamp(w.compliance.actual.distanceM, w.previousWeekDistanceM),
+          previousWeekDistanceM: w.previousWeekDistanceM,
+        },
+      };
+      await saveWeek(trx, doc, now);
+      docs.push(doc);
+    }
+    return docs;
+  });
+}
+
+interface WeekWork {
+  isoWeek: string;
+  from: string;
+  to: string;
+  activities: AnalysisActivityRow[];
+  metrics: ActivityMetrics[];
+  compliance: WeekCompliance;
+  previousWeekDistanceM: number;
+}
+
+function weekActivities(activities: AnalysisActivityRow[], metrics: ActivityMetrics[]): WeekReportData['activities'] {
+  return activities
+    .map((a, i) => ({
+      id: a.id,
+      localDate: a.localDate,
+      startTime: a.startTime.toISOString(),
+      category: a.category,
+      sport: a.sport,
+      subSport: a.subSport,
+      distanceM: a.distanceM,
+      movingS: a.movingS,
+      metrics: metrics[i]!,
+    }))
+    .sort((x, y) => x.startTime.localeCompare(y.startTime) || x.id.localeCompare(y.id));
+}

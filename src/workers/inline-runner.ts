@@ -1,0 +1,82 @@
+/**
+ * The embedded-mode runner: executes the same handlers as the BullMQ workers, in this process, with
+ * the same semantics — deterministic job ids (a job already waiting is not added twice, which is what
+ * coalesces analysis), retries with exponential backoff, permanent failures failing at once, and
+ * failed jobs kept with their payload and error.
+ */
+import type { Logger } from '../log.ts';
+import { HANDLERS } from './handlers.ts';
+import type { JobDeps } from './deps.ts';
+import { jobIdFor, PAYLOADS, PermanentJobError, RETRY, type JobQueue, type Payload, type QueueName } from './queues.ts';
+
+export interface FailedJob {
+  queue: QueueName;
+  jobId: string;
+  payload: unknown;
+  error: string;
+  attempts: number;
+}
+
+interface Pending {
+  queue: QueueName;
+  jobId: string;
+  payload: unknown;
+}
+
+export class InlineRunner implements JobQueue {
+  private readonly waiting = new Map<string, Pending>();
+  private readonly order: string[] = [];
+  readonly failed: FailedJob[] = [];
+  private deps: JobDeps;
+
+  constructor(
+    deps: Omit<JobDeps, 'queue'>,
+    private readonly opts: { backoffScale?: number; sleep?: (ms: number) => Promise<void> } = {},
+  ) {
+    this.deps = { ...deps, queue: this };
+  }
+
+  enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<void> {
+    const jobId = jobIdFor(queue, payload);
+    if (!this.waiting.has(jobId)) {
+      this.waiting.set(jobId, { queue, jobId, payload });
+      this.order.push(jobId);
+    }
+    return Promise.resolve();
+  }
+
+  /** Runs every waiting job, and the jobs they enqueue, until none is left. */
+  async drain(): Promise<void> {
+    while (this.order.length > 0) {
+      const jobId = this.order.shift()!;
+      const job = this.waiting.get(jobId);
+      this.waiting.delete(jobId);
+      if (job !== undefined) await this.run(job);
+    }
+  }
+
+  private async run(job: Pending): Promise<void> {
+    const policy = RETRY[job.queue];
+    const log: Logger = this.deps.log.child({ queue: job.queue, jobId: job.jobId });
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      try {
+        const payload = PAYLOADS[job.queue].parse(job.payload);
+        await (HANDLERS[job.queue] as (p: unknown, d: JobDeps) => Promise<unknown>)(payload, { ...this.deps, log });
+        log.debug({ ms: Date.now() - started, attempt }, 'job completed');
+        return;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const permanent = err instanceof PermanentJobError || (err instanceof Error && err.name === 'ZodError');
+        if (permanent || attempt >= policy.attempts) {
+          log.error({ err: message, attempt, payload: job.payload }, 'job failed');
+          this.failed.push({ queue: job.queue, jobId: job.jobId, payload: job.payload, error: message, attempts: attempt });
+          return;
+        }
+        const delay = policy.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2) * (this.opts.backoffScale ?? 1);
+        log.warn({ err: message, attempt, retryInMs: Math.round(delay) }, 'job failed, retrying');
+        await (this.opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(delay);
+      }
+    }
+  }
+}

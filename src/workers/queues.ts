@@ -1,0 +1,55 @@
+/**
+ * The queue registry: every queue's name, payload schema and deterministic job id. Enqueueing is
+ * type-checked against the schema, and handlers parse what they receive (STYLE.md rule 9).
+ */
+import { z } from 'zod';
+
+const uuid = z.uuid();
+const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'ISO week like 2026-W48');
+
+export const PAYLOADS = {
+  'fit-ingest': z.object({ uploadId: uuid }),
+  analysis: z.object({ athleteId: uuid, isoWeek }),
+} as const;
+
+export type QueueName = keyof typeof PAYLOADS;
+export type Payload<Q extends QueueName> = z.infer<(typeof PAYLOADS)[Q]>;
+export const QUEUE_NAMES = Object.keys(PAYLOADS) as QueueName[];
+
+/**
+ * Deterministic job ids make enqueueing idempotent: the same upload is parsed by one job, and a burst
+ * of changes to one athlete-week coalesces into one analysis job. No `:` (BullMQ reserves it).
+ */
+export function jobIdFor<Q extends QueueName>(queue: Q, payload: Payload<Q>): string {
+  switch (queue) {
+    case 'fit-ingest':
+      return `fit-ingest-${(payload as Payload<'fit-ingest'>).uploadId}`;
+    case 'analysis': {
+      const p = payload as Payload<'analysis'>;
+      return `analysis-${p.athleteId}-${p.isoWeek}`;
+    }
+    default:
+      throw new Error(`no job id rule for queue ${String(queue)}`);
+  }
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  /** First backoff delay; doubles each attempt, with jitter. */
+  backoffMs: number;
+}
+
+export const RETRY: Record<QueueName, RetryPolicy> = {
+  'fit-ingest': { attempts: 5, backoffMs: 1000 },
+  analysis: { attempts: 5, backoffMs: 2000 },
+};
+
+/** Anything that can take jobs: the in-process runner now, BullMQ queues in production. */
+export interface JobQueue {
+  enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<void>;
+}
+
+/** A permanent failure: retrying cannot help (bad input), so the job fails at once. */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
