@@ -8,6 +8,9 @@ import { athleteCommand } from './commands/athlete.ts';
 import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { weekCommand } from './commands/week.ts';
+import { planCommand } from './commands/plan.ts';
+import { PlanFormatError } from '../ingest/plan/errors.ts';
+import { GeneratePlanError } from '../plan/generate.ts';
 import { UsageError } from './errors.ts';
 import { takeExitCode } from './exit-code.ts';
 
@@ -16,7 +19,7 @@ export function buildProgram(): Command {
     .description('Marathon training compliance: FIT and Strava ingest, plan vs actual, strength placement, weekly reports')
     .showHelpAfterError()
     .exitOverride();
-  for (const cmd of [athleteCommand(), importCommand(), activitiesCommand(), weekCommand(), migrateCommand()]) program.addCommand(cmd);
+  for (const cmd of [athleteCommand(), importCommand(), activitiesCommand(), planCommand(), weekCommand(), migrateCommand()]) program.addCommand(cmd);
   return program;
 }
 
@@ -26,7 +29,9 @@ function isUserError(err: unknown): err is Error {
     err instanceof UsageError ||
     err instanceof InvalidArgumentError ||
     err instanceof AthleteNotFoundError ||
-    err instanceof ConfigError
+    err instanceof ConfigError ||
+    err instanceof PlanFormatError ||
+    err instanceof GeneratePlanError
   );
 }
 

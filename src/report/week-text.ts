@@ -15,9 +15,9 @@ export function weekText(doc: WeekReportData, athleteName: string, units: PlanUn
   lines.push('');
   lines.push(`Compliance      ${pct(c.score)}${c.score === null ? ' (no plan this week)' : ''}`);
   const hasPlan = c.planned.sessions > 0;
-  const of = (planned: string): string => (hasPlan ? ` of ${planned} planned` : '');
-  lines.push(`Distance        ${dist(c.actual.distanceM)}${of(dist(c.planned.distanceM))}`);
-  lines.push(`Run time        ${displayDuration(c.actual.durationS)}${of(displayDuration(c.planned.durationS))}`);
+  const of = (plannedValue: number, text: string): string => (hasPlan && plannedValue > 0 ? ` of ${text} planned` : '');
+  lines.push(`Distance        ${dist(c.actual.distanceM)}${of(c.planned.distanceM, dist(c.planned.distanceM))}`);
+  lines.push(`Run time        ${displayDuration(c.actual.durationS)}${of(c.planned.durationS, displayDuration(c.planned.durationS))}`);
   lines.push(`Sessions        ${c.actual.sessionsCompleted} of ${c.planned.sessions} done; key sessions ${c.actual.keySessionsCompleted} of ${c.planned.keySessions}`);
   lines.push(
     `Strength        ${c.actual.strengthSessions} session(s), ${Math.round(c.actual.strengthMinutes)} min (planned ${c.planned.strengthSessions}, ${Math.round(c.planned.strengthMinutes)} min)`,
