@@ -11,7 +11,7 @@ import { weekCompliance } from '../analysis/compliance.ts';
 import { fillDays, dailyLoads, distanceRamp, loadSeries, weekMonotonyStrain } from '../analysis/load.ts';
 import { activityMetrics, markLongRuns } from '../analysis/metrics.ts';
 import { resolvePhysiology } from '../analysis/physiology.ts';
-import type { ActivityMetrics, AthleteProfile, Physiology, WeekCompliance } from '../analysis/types.ts';
+import type { ActivityMetrics, AthleteProfile, LoadState, Physiology, WeekCompliance } from '../analysis/types.ts';
 import type { WeekReportData } from '../analysis/week-data.ts';
 import {
   activePlanSessions,
@@ -24,6 +24,7 @@ import {
   runDistanceBetween,
   saveActivityMetrics,
   saveWeek,
+  storedWeeksFrom,
   type AnalysisActivityRow,
 } from '../db/repositories/analysis.ts';
 import { findAthlete } from '../db/repositories/athletes.ts';
@@ -104,8 +105,6 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     const byDate = new Map(states.map((s) => [s.date, s]));
     const docs: WeekReportData[] = [];
     for (const w of perWeek) {
-      const days = Array.from({ length: 7 }, (_, i) => byDate.get(addDays(w.from, i))!);
-      const ms = weekMonotonyStrain(days.map((d) => d.load));
       const doc: WeekReportData = {
         version: 1,
         athleteId,
@@ -116,20 +115,40 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
         physiology,
         compliance: w.compliance,
         activities: weekActivities(w.activities, w.metrics),
-        load: {
-          days,
-          weeklyLoad: ms.weeklyLoad,
-          monotony: ms.monotony,
-          strain: ms.strain,
-          distanceRamp: distanceRamp(w.compliance.actual.distanceM, w.previousWeekDistanceM),
-          previousWeekDistanceM: w.previousWeekDistanceM,
-        },
+        load: weekLoad(byDate, w.from, w.compliance.actual.distanceM, w.previousWeekDistanceM),
       };
       await saveWeek(trx, doc, now);
       docs.push(doc);
     }
+    // Later weeks already stored see a changed load series (and maybe a changed previous week):
+    // refresh their load block so no stored week contradicts the series.
+    const done = new Set(perWeek.map((w) => w.isoWeek));
+    for (const later of await storedWeeksFrom(trx, athleteId, perWeek[0]!.isoWeek)) {
+      if (done.has(later.isoWeek)) continue;
+      const previousWeekDistanceM = await runDistanceBetween(trx, athleteId, { from: addDays(later.from, -7), to: addDays(later.from, -1) });
+      const load = weekLoad(byDate, later.from, later.compliance.actual.distanceM, previousWeekDistanceM);
+      await saveWeek(trx, { ...later, load }, now);
+    }
     return docs;
   });
+}
+
+function weekLoad(
+  byDate: ReadonlyMap<string, LoadState>,
+  monday: string,
+  distanceM: number,
+  previousWeekDistanceM: number,
+): WeekReportData['load'] {
+  const days = Array.from({ length: 7 }, (_, i) => byDate.get(addDays(monday, i))!);
+  const ms = weekMonotonyStrain(days.map((d) => d.load));
+  return {
+    days,
+    weeklyLoad: ms.weeklyLoad,
+    monotony: ms.monotony,
+    strain: ms.strain,
+    distanceRamp: distanceRamp(distanceM, previousWeekDistanceM),
+    previousWeekDistanceM,
+  };
 }
 
 interface WeekWork {

@@ -273,3 +273,15 @@ export async function getWeek(db: Db, athleteId: string, isoWeek: string): Promi
     .executeTakeFirst();
   return row?.data;
 }
+
+/** Stored week documents of the athlete from `isoWeek` on (ISO week strings sort in time order). */
+export async function storedWeeksFrom(db: Db, athleteId: string, isoWeek: string): Promise<WeekReportData[]> {
+  const rows = await db
+    .selectFrom('week_compliance')
+    .select('data')
+    .where('athlete_id', '=', athleteId)
+    .where('iso_week', '>=', isoWeek)
+    .orderBy('iso_week')
+    .execute();
+  return rows.map((r) => r.data);
+}
