@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 
 /**
  * Stored analysis results: per-activity metrics, one compliance document per athlete-week, and the

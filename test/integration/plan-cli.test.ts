@@ -53,7 +53,7 @@ describe('kinetic plan on postgres', () => {
     expect((await runCli(['plan', 'export', '--format', 'ics', '--out', out], env)).code).toBe(0);
     const json = (await runCli(['plan', 'show', '--json'], env)).stdout;
     const sessions = (JSON.parse(json) as { sessions: unknown[] }).sessions;
-    const cal = new ICAL.Component(ICAL.parse(fs.readFileSync(out, 'utf8')));
+    const cal = new ICAL.Component(ICAL.parse(fs.readFileSync(out, 'utf8')) as unknown[]);
     const events = cal.getAllSubcomponents('vevent');
     expect(events).toHaveLength(sessions.length);
     const start = events[0]!.getFirstPropertyValue('dtstart') as ICAL.Time;
