@@ -3,10 +3,12 @@
  * Uses the Postgres at TEST_DATABASE_URL (default local) like the tests, in throwaway databases.
  */
 import os from 'node:os';
+import { benchAnalysis } from './analysis.ts';
 import { benchFitIngest } from './fit-ingest.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'fit-ingest': benchFitIngest,
+  analysis: () => benchAnalysis(),
 };
 
 const wanted = process.argv.slice(2);

@@ -50,8 +50,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('day', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('daily_load_pkey', ['athlete_id', 'date'])
     .execute();
+
+  // The resolved physiology with a fingerprint of its inputs: re-estimated only when they change.
+  await db.schema
+    .createTable('athlete_physiology')
+    .addColumn('athlete_id', 'uuid', (c) => c.primaryKey().references('athletes.id').onDelete('cascade'))
+    .addColumn('basis', 'text', (c) => c.notNull())
+    .addColumn('data', 'jsonb', (c) => c.notNull())
+    .addColumn('computed_at', 'timestamptz', (c) => c.notNull())
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['daily_load', 'week_compliance', 'activity_metrics']) await db.schema.dropTable(t).ifExists().execute();
+  for (const t of ['athlete_physiology', 'daily_load', 'week_compliance', 'activity_metrics']) await db.schema.dropTable(t).ifExists().execute();
 }

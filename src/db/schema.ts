@@ -3,7 +3,7 @@
  * `migrations/`; the repository tests on both back ends exercise every column.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { ActivityMetrics, IntensityClass } from '../analysis/types.ts';
+import type { ActivityMetrics, IntensityClass, Physiology } from '../analysis/types.ts';
 import type { WeekReportData } from '../analysis/week-data.ts';
 import type { IntensityTarget, SessionKind } from '../domain/plan.ts';
 
@@ -170,6 +170,14 @@ export interface DailyLoadTable {
   day: number;
 }
 
+export interface AthletePhysiologyTable {
+  athlete_id: string;
+  /** Fingerprint of the inputs the estimate came from (profile + the runs it used). */
+  basis: string;
+  data: Json<Physiology>;
+  computed_at: Timestamp;
+}
+
 export interface Database {
   athletes: AthletesTable;
   uploads: UploadsTable;
@@ -183,6 +191,7 @@ export interface Database {
   activity_metrics: ActivityMetricsTable;
   week_compliance: WeekComplianceTable;
   daily_load: DailyLoadTable;
+  athlete_physiology: AthletePhysiologyTable;
 }
 
 export type Athlete = Selectable<AthletesTable>;

@@ -16,6 +16,7 @@ import type { WeekReportData } from '../analysis/week-data.ts';
 import {
   activePlanSessions,
   analysisActivities,
+  cachedPhysiology,
   dailyLoadInputs,
   lastLoadDate,
   latestActivityDate,
@@ -23,6 +24,8 @@ import {
   replaceLoadStates,
   runDistanceBetween,
   saveActivityMetrics,
+  savePhysiology,
+  runsFingerprint,
   saveWeek,
   storedWeeksFrom,
   type AnalysisActivityRow,
@@ -30,7 +33,7 @@ import {
 import { findAthlete } from '../db/repositories/athletes.ts';
 import type { Athlete, Database } from '../db/schema.ts';
 import { relaxDurability } from '../db/transactions.ts';
-import { addDays, mondayOf } from '../plan/iso-week.ts';
+import { addDays, addWeeks, mondayOf } from '../plan/iso-week.ts';
 
 /** Days of runs that feed the physiology estimates (max HR, threshold pace). */
 const PHYSIOLOGY_HISTORY_DAYS = 90;
@@ -44,14 +47,21 @@ export function profileOf(a: Athlete): AthleteProfile {
   return { sex: a.sex, maxHr: a.max_hr, restingHr: a.resting_hr, lthr: a.lthr, thresholdSpeedMps: a.threshold_speed_mps };
 }
 
-/** Physiology from the profile and the runs of the 90 days up to the athlete's latest activity. */
-export async function athletePhysiology(db: Kysely<Database>, athlete: Athlete): Promise<Physiology> {
+/**
+ * Physiology from the profile and the runs of the 90 days up to the athlete's latest activity.
+ * Estimating reads those runs' samples, so the result is kept with a fingerprint of its inputs and
+ * reused until the profile or those runs change.
+ */
+export async function athletePhysiology(db: Kysely<Database>, athlete: Athlete, now: Date): Promise<Physiology> {
   const last = await latestActivityDate(db, athlete.id);
-  const runs =
-    last === undefined
-      ? []
-      : await analysisActivities(db, athlete.id, { from: addDays(last, -PHYSIOLOGY_HISTORY_DAYS), to: last }, { runsOnly: true, limit: PHYSIOLOGY_MAX_RUNS });
-  return resolvePhysiology(profileOf(athlete), { activities: runs });
+  const range = last === undefined ? null : { from: addDays(last, -PHYSIOLOGY_HISTORY_DAYS), to: last };
+  const basis = JSON.stringify([profileOf(athlete), range, range === null ? '' : await runsFingerprint(db, athlete.id, range), PHYSIOLOGY_MAX_RUNS]);
+  const cached = await cachedPhysiology(db, athlete.id, basis);
+  if (cached !== undefined) return cached;
+  const runs = range === null ? [] : await analysisActivities(db, athlete.id, range, { runsOnly: true, limit: PHYSIOLOGY_MAX_RUNS });
+  const physiology = resolvePhysiology(profileOf(athlete), { activities: runs });
+  await savePhysiology(db, athlete.id, basis, physiology, now);
+  return physiology;
 }
 
 export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoWeeks: string[], now: Date): Promise<WeekReportData[]> {
@@ -59,7 +69,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
   if (athlete === undefined) throw new AthleteGoneError(`athlete ${athleteId} not found`);
   const weeks = [...new Set(isoWeeks)].sort();
   if (weeks.length === 0) return [];
-  const physiology = await athletePhysiology(db, athlete);
+  const physiology = await athletePhysiology(db, athlete, now);
 
   const perWeek: WeekWork[] = [];
   for (const isoWeek of weeks) {
@@ -120,14 +130,16 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       await saveWeek(trx, doc, now);
       docs.push(doc);
     }
-    // Later weeks already stored see a changed load series (and maybe a changed previous week):
-    // refresh their load block so no stored week contradicts the series.
+    // Later weeks already stored may now contradict the series (or the previous week's distance,
+    // for the week right after): refresh their load block where it changed.
     const done = new Set(perWeek.map((w) => w.isoWeek));
     for (const later of await storedWeeksFrom(trx, athleteId, perWeek[0]!.isoWeek)) {
       if (done.has(later.isoWeek)) continue;
-      const previousWeekDistanceM = await runDistanceBetween(trx, athleteId, { from: addDays(later.from, -7), to: addDays(later.from, -1) });
+      const previousWeekDistanceM = done.has(addWeeks(later.isoWeek, -1))
+        ? await runDistanceBetween(trx, athleteId, { from: addDays(later.from, -7), to: addDays(later.from, -1) })
+        : later.load.previousWeekDistanceM;
       const load = weekLoad(byDate, later.from, later.compliance.actual.distanceM, previousWeekDistanceM);
-      await saveWeek(trx, { ...later, load }, now);
+      if (JSON.stringify(load) !== JSON.stringify(later.load)) await saveWeek(trx, { ...later, load }, now);
     }
     return docs;
   });

@@ -1,6 +1,6 @@
 /** Reads analysis inputs and writes analysis results. */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { ActivityMetrics, AnalysisActivity, LoadState, PlannedSessionRef } from '../../analysis/types.ts';
+import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedSessionRef } from '../../analysis/types.ts';
 import type { WeekReportData } from '../../analysis/week-data.ts';
 import type { Lap } from '../../domain/activity.ts';
 import { decodeStreams } from '../../domain/streams-codec.ts';
@@ -284,4 +284,36 @@ export async function storedWeeksFrom(db: Db, athleteId: string, isoWeek: string
     .orderBy('iso_week')
     .execute();
   return rows.map((r) => r.data);
+}
+
+/** A fingerprint of the runs physiology would be estimated from: changes when any of them changes. */
+export async function runsFingerprint(db: Db, athleteId: string, range: { from: string; to: string }): Promise<string> {
+  const row = await db
+    .selectFrom('activities')
+    .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('created_at').as('latest'), eb.fn.max(sql<string>`id::text`).as('maxId')])
+    .where('athlete_id', '=', athleteId)
+    .where('category', '=', 'run')
+    .where('local_date', '>=', range.from)
+    .where('local_date', '<=', range.to)
+    .executeTakeFirst();
+  const latest = row?.latest;
+  return `${row?.n ?? 0}|${latest instanceof Date ? latest.toISOString() : String(latest ?? '')}|${row?.maxId ?? ''}`;
+}
+
+export async function cachedPhysiology(db: Db, athleteId: string, basis: string): Promise<Physiology | undefined> {
+  const row = await db
+    .selectFrom('athlete_physiology')
+    .select(['basis', 'data'])
+    .where('athlete_id', '=', athleteId)
+    .executeTakeFirst();
+  return row !== undefined && row.basis === basis ? row.data : undefined;
+}
+
+export async function savePhysiology(db: Db, athleteId: string, basis: string, physiology: Physiology, now: Date): Promise<void> {
+  const values = { athlete_id: athleteId, basis, data: JSON.stringify(physiology), computed_at: now };
+  await db
+    .insertInto('athlete_physiology')
+    .values(values)
+    .onConflict((oc) => oc.column('athlete_id').doUpdateSet({ basis, data: values.data, computed_at: now }))
+    .execute();
 }

@@ -1,0 +1,181 @@
+/**
+ * How the recommender reads days: which actual days were hard, which planned sessions still count for
+ * the day they were planned on, and which weeks are taper or race weeks. Everything here turns the
+ * week documents and plans into the `{ date, kind }` items the rules of `src/plan/rules.ts` take, so
+ * the recommender and the plan check apply the same rules.
+ */
+import { isSessionDone } from '../analysis/compliance.ts';
+import { knownIntensity } from '../analysis/matching.ts';
+import type { ActivityMetrics, PlannedSessionRef, SessionMatch } from '../analysis/types.ts';
+import type { WeekActivity, WeekReportData } from '../analysis/week-data.ts';
+import { isHardKind, isQualityKind, type SessionKind } from '../domain/plan.ts';
+import { addDays, addWeeks, isoWeekOf, mondayOf } from '../plan/iso-week.ts';
+import type { DayItem } from '../plan/rules.ts';
+import { KIND_NAMES } from './text.ts';
+
+/** An activity as a day item: its kind for the rules, and what messages call it. */
+export interface ActualItem extends DayItem {
+  activityId: string;
+  category: WeekActivity['category'];
+  /** A run that makes its day hard (isHardKind(kind) holds exactly for these). */
+  hard: boolean;
+  label: string;
+  startMs: number;
+  plannedId: string | null;
+}
+
+/** A planned session as a day item (the race from `raceDate` has no id). */
+export interface PlannedItem extends DayItem {
+  plannedId: string | null;
+  label: string;
+}
+
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorted, without repeats. */
+export function uniqueSorted(ids: Iterable<string>): string[] {
+  return [...new Set(ids)].sort(compareIds);
+}
+
+/** Match of each activity id (matched or unplanned). */
+export function matchesByActivity(doc: WeekReportData): Map<string, SessionMatch> {
+  const out = new Map<string, SessionMatch>();
+  for (const m of doc.compliance.matches) if (m.activityId !== null) out.set(m.activityId, m);
+  return out;
+}
+
+/** Match of each planned id (matched or missed). */
+export function matchesByPlanned(doc: WeekReportData): Map<string, SessionMatch> {
+  const out = new Map<string, SessionMatch>();
+  for (const m of doc.compliance.matches) if (m.plannedId !== null) out.set(m.plannedId, m);
+  return out;
+}
+
+/**
+ * Is this run a hard day's run? Hard by evidence (classed `hard`, or the week's long run), or by plan
+ * when the evidence does not contradict it: carrying out a planned long run or race, or a planned
+ * quality session not classed `easy` (moderate, or intensity unknown). This is compliance's reading:
+ * a quality session counts as done unless it was run easy.
+ */
+export function isHardRun(metrics: ActivityMetrics, match: SessionMatch | undefined): boolean {
+  if (metrics.long) return true;
+  const cls = knownIntensity(metrics);
+  if (cls === 'hard') return true;
+  const kind = match?.plannedKind ?? null;
+  if (match === undefined || kind === null || !isSessionDone(match)) return false;
+  if (kind === 'long' || kind === 'race') return true;
+  return isQualityKind(kind) && cls !== 'easy';
+}
+
+/**
+ * The kind a done activity stands for. Hard runs: `race` on the race date or for a planned race,
+ * `long` for the long run, the planned quality kind, `intervals` for interval laps, else `threshold`
+ * (an unplanned hard run; messages call it "hard run"). Other runs are `easy` (or the planned
+ * easy/recovery kind), strength is `strength`, everything else `cross`.
+ */
+export function actualItems(doc: WeekReportData, raceDate: string | null): ActualItem[] {
+  const matches = matchesByActivity(doc);
+  const items: ActualItem[] = [];
+  for (const a of doc.activities) {
+    const match = matches.get(a.id);
+    const plannedKind = match?.plannedKind ?? null;
+    const base = {
+      date: a.localDate,
+      activityId: a.id,
+      category: a.category,
+      startMs: Date.parse(a.startTime),
+      plannedId: match?.plannedId ?? null,
+    };
+    if (a.category === 'strength') {
+      items.push({ ...base, kind: 'strength', hard: false, label: KIND_NAMES.strength });
+      continue;
+    }
+    if (a.category === 'other') {
+      items.push({ ...base, kind: 'cross', hard: false, label: a.sport.replaceAll('_', ' ') });
+      continue;
+    }
+    const hard = isHardRun(a.metrics, match);
+    let kind: SessionKind;
+    let label: string;
+    if (!hard) {
+      kind = plannedKind === 'recovery' ? 'recovery' : 'easy';
+      label = KIND_NAMES[kind];
+    } else if (a.localDate === raceDate || plannedKind === 'race') {
+      kind = 'race';
+      label = KIND_NAMES.race;
+    } else if (a.metrics.long || plannedKind === 'long') {
+      kind = 'long';
+      label = KIND_NAMES.long;
+    } else if (plannedKind !== null && isQualityKind(plannedKind)) {
+      kind = plannedKind;
+      label = KIND_NAMES[kind];
+    } else if (a.metrics.intervals) {
+      kind = 'intervals';
+      label = KIND_NAMES.intervals;
+    } else {
+      kind = 'threshold';
+      label = 'hard run';
+    }
+    items.push({ ...base, kind, hard, label });
+  }
+  return items.sort((x, y) => compareIds(x.date, y.date) || x.startMs - y.startMs || compareIds(x.activityId, y.activityId));
+}
+
+/**
+ * Planned hard sessions that still count on their planned date: not carried out on another day
+ * (a session moved a day is where its activity is). Includes the race from `raceDate`.
+ */
+export function plannedHardItems(
+  planned: readonly PlannedSessionRef[],
+  matches: ReadonlyMap<string, SessionMatch>,
+  raceDate: string | null,
+): PlannedItem[] {
+  const items: PlannedItem[] = [];
+  for (const p of planned) {
+    if (!isHardKind(p.kind)) continue;
+    const m = matches.get(p.id);
+    if (m !== undefined && m.activityId !== null && m.activityDate !== null && m.activityDate !== p.date) continue;
+    items.push({ date: p.date, kind: p.kind, plannedId: p.id, label: KIND_NAMES[p.kind] });
+  }
+  if (raceDate !== null && !items.some((i) => i.date === raceDate && i.kind === 'race')) {
+    items.push({ date: raceDate, kind: 'race', plannedId: null, label: KIND_NAMES.race });
+  }
+  return items.sort((a, b) => compareIds(a.date, b.date) || compareIds(a.plannedId ?? '', b.plannedId ?? ''));
+}
+
+/** The seven dates of an ISO week, Monday first. */
+export function weekDates(isoWeek: string): string[] {
+  const monday = mondayOf(isoWeek);
+  return Array.from({ length: 7 }, (_, i) => addDays(monday, i));
+}
+
+export interface TaperState {
+  /** A taper week (race week included). */
+  taper: boolean;
+  /** The week holds the race. */
+  raceWeek: boolean;
+}
+
+/**
+ * Taper and race weeks. With `taperStart`: from its week up to race week (or, without a race date,
+ * `taperWeeks` weeks from it). Without it: race week and the weeks before it, `taperWeeks` in all.
+ * Weeks after the race are neither.
+ */
+export function taperState(isoWeek: string, raceDate: string | null, taperStart: string | null, taperWeeks: number): TaperState {
+  const raceWeek = raceDate !== null && isoWeekOf(raceDate) === isoWeek;
+  const monday = mondayOf(isoWeek);
+  if (raceDate !== null && monday > raceDate) return { taper: false, raceWeek: false };
+  let first: string | null = null;
+  let last: string | null = null;
+  if (taperStart !== null) {
+    first = isoWeekOf(taperStart);
+    last = raceDate !== null ? isoWeekOf(raceDate) : addWeeks(first, taperWeeks - 1);
+  } else if (raceDate !== null) {
+    last = isoWeekOf(raceDate);
+    first = addWeeks(last, -(taperWeeks - 1));
+  }
+  const taper = first !== null && last !== null && isoWeek >= first && isoWeek <= last;
+  return { taper: taper || raceWeek, raceWeek };
+}

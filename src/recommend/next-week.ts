@@ -1,0 +1,225 @@
+/**
+ * The coming week's strength days. From next week's plan when there is one, else from this week's
+ * pattern of hard days moved a week on. Candidates come from `rankStrengthDays` (src/plan/rules.ts),
+ * and each is judged as if the week went as planned with strength on the chosen days; a day that would
+ * raise a placement flag is never suggested.
+ */
+import type { PlannedSessionRef } from '../analysis/types.ts';
+import { isRunKind, type SessionKind } from '../domain/plan.ts';
+import { addDays, addWeeks } from '../plan/iso-week.ts';
+import {
+  indexDays,
+  isHardDay,
+  isQualityDay,
+  mainHardKind,
+  placementIssues,
+  rankStrengthDays,
+  type DayItem,
+  type DayMap,
+} from '../plan/rules.ts';
+import { compareIds, taperState, uniqueSorted, weekDates, type ActualItem, type TaperState } from './days.ts';
+import { judgeStrengthDay, type StrengthPlacement } from './placement.ts';
+import { KIND_NAMES, capitalize, list, wd } from './text.ts';
+import type { NextWeekPlan, RecommendThresholds, StrengthDayAdvice } from './types.ts';
+
+export interface NextWeekInput {
+  /** The analysed ISO week; the advice is for the week after it. */
+  thisWeek: string;
+  /** What was done this week (its last days decide next Monday's neighbours). */
+  thisWeekItems: readonly ActualItem[];
+  /** Next week's planned sessions (others are ignored). */
+  plannedNextWeek: readonly PlannedSessionRef[];
+  raceDate: string | null;
+  taperStart: string | null;
+  thresholds: RecommendThresholds;
+}
+
+export interface NextWeekOutcome {
+  plan: NextWeekPlan;
+  /** Next week as planned (or patterned), with strength on the recommended days, plus this week. */
+  days: DayMap;
+  /** Next week's hard days in date order, with what messages call them. */
+  hardDays: { date: string; label: string }[];
+  /** Next week's easy-run days (planned easy or recovery runs), in date order. */
+  easyDays: string[];
+  taper: TaperState;
+}
+
+/** The strength days for the week after `thisWeek`, with reasons and notes. */
+export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
+  const isoWeek = addWeeks(input.thisWeek, 1);
+  const dates = weekDates(isoWeek);
+  const first = dates[0] ?? '';
+  const last = dates[6] ?? '';
+  const inWeek = (d: string): boolean => d >= first && d <= last;
+  const planned = input.plannedNextWeek
+    .filter((p) => inWeek(p.date))
+    .sort((a, b) => compareIds(a.date, b.date) || a.order - b.order || compareIds(a.id, b.id));
+  const basis: NextWeekPlan['basis'] = planned.some((p) => p.kind !== 'rest') ? 'plan' : 'pattern';
+  const taper = taperState(isoWeek, input.raceDate, input.taperStart, input.thresholds.taperWeeks);
+
+  // The week's sessions other than strength, and what messages call its hard days.
+  const labels = new Map<string, string>();
+  let weekItems: DayItem[];
+  if (basis === 'plan') {
+    weekItems = planned.filter((p) => p.kind !== 'strength').map((p) => ({ date: p.date, kind: p.kind }));
+  } else {
+    weekItems = [];
+    for (const i of input.thisWeekItems) {
+      if (i.kind === 'strength') continue;
+      // A race is not a weekly pattern: next week that day is a long effort.
+      const kind: SessionKind = i.kind === 'race' ? 'long' : i.kind;
+      const date = addDays(i.date, 7);
+      weekItems.push({ date, kind });
+      if (i.hard && !labels.has(date)) labels.set(date, kind === 'long' ? KIND_NAMES.long : i.label);
+    }
+  }
+  const race = input.raceDate;
+  if (race !== null && race >= first && race <= addDays(last, 1) && !weekItems.some((i) => i.date === race && i.kind === 'race')) {
+    weekItems.push({ date: race, kind: 'race' });
+  }
+  const context: DayItem[] = input.thisWeekItems.map((i) => ({ date: i.date, kind: i.kind }));
+  const mapWith = (strength: readonly string[]): DayMap =>
+    indexDays([...context, ...weekItems, ...strength.map((date): DayItem => ({ date, kind: 'strength' }))]);
+  const judge = (chosen: readonly string[], date: string): StrengthPlacement | null =>
+    judgeStrengthDay(() => mapWith([...chosen, date]), date, dates);
+
+  // Planned strength days that keep the rules stay; the others are moved.
+  const plannedStrength = basis === 'plan' ? uniqueSorted(planned.filter((p) => p.kind === 'strength').map((p) => p.date)) : [];
+  const chosen: { date: string; asPlanned: boolean; optional: boolean }[] = [];
+  const moved: StrengthPlacement[] = [];
+  const chosenDates = (): string[] => chosen.map((c) => c.date);
+  for (const date of plannedStrength) {
+    const issue = judge(chosenDates(), date);
+    if (issue === null) chosen.push({ date, asPlanned: true, optional: false });
+    else moved.push(issue);
+  }
+  const target = Math.max(1, plannedStrength.length);
+  while (chosen.length < target) {
+    const pick = rankStrengthDays(mapWith(chosenDates()), dates).find((d) => judge(chosenDates(), d) === null);
+    if (pick === undefined) break;
+    chosen.push({ date: pick, asPlanned: false, optional: false });
+  }
+  // A second session pays: offer one after another quality session, outside the taper.
+  if (target === 1 && chosen.length === 1 && !taper.taper) {
+    const map = mapWith(chosenDates());
+    const pick = rankStrengthDays(map, dates).find((d) => isQualityDay(map, d) && judge(chosenDates(), d) === null);
+    if (pick !== undefined) chosen.push({ date: pick, asPlanned: false, optional: true });
+  }
+  chosen.sort((a, b) => compareIds(a.date, b.date));
+
+  const days = mapWith(chosenDates());
+  const labelOf = (date: string): string => {
+    const kind = mainHardKind(days, date);
+    return labels.get(date) ?? (kind === null ? 'hard day' : KIND_NAMES[kind]);
+  };
+  const hardDays = dates.filter((d) => isHardDay(days, d)).map((date) => ({ date, label: labelOf(date) }));
+  const easyDays = dates.filter((d) => {
+    const kinds = days.get(d)?.kinds ?? [];
+    return !isHardDay(days, d) && (kinds.includes('easy') || kinds.includes('recovery'));
+  });
+
+  const strengthDays: StrengthDayAdvice[] = chosen.map((c) => {
+    const kinds = days.get(c.date)?.kinds ?? [];
+    const quality = isQualityDay(days, c.date);
+    const afterKind = quality ? mainHardKind(days, c.date) : (kinds.find((k) => isRunKind(k) && k !== 'rest') ?? null);
+    let reason: string;
+    if (quality) {
+      reason = `After the ${labelOf(c.date)}: stacked on a hard day, strength keeps the easy days easy, and ${wd(addDays(c.date, 1))} is not a hard day.`;
+    } else {
+      const prevKinds = days.get(addDays(c.date, -1))?.kinds ?? [];
+      const where = prevKinds.includes('long') || prevKinds.includes('race')
+        ? `the day after the ${prevKinds.includes('race') ? 'race' : 'long run'}`
+        : afterKind !== null ? `after the ${KIND_NAMES[afterKind]}` : 'a rest day';
+      reason = `${capitalize(where)}, and ${wd(addDays(c.date, 1))} is not a hard day: no quality day next week can take strength without breaking a rule.`;
+    }
+    if (c.asPlanned) reason = `As planned. ${reason}`;
+    if (c.optional) reason = `Optional second session (a second one pays). ${reason}`;
+    if (taper.taper) reason = `${reason} Keep it lighter in the taper.`;
+    return { date: c.date, afterKind, reason, optional: c.optional };
+  });
+
+  const notes: string[] = [];
+  if (basis === 'pattern') {
+    const pattern = hardDays.map((h) => `${wd(h.date)} ${h.label}`);
+    notes.push(
+      pattern.length > 0
+        ? `Next week has no plan: these days follow this week's hard days (${list(pattern)}).`
+        : "Next week has no plan and this week had no hard days: any day works as long as the next day is not hard.",
+    );
+  }
+  const replacements = chosen.filter((c) => !c.asPlanned && !c.optional).map((c) => c.date);
+  for (const m of moved) notes.push(movedNote(m, days, labelOf, replacements));
+  if (chosen.filter((c) => !c.optional).length < target) {
+    notes.push(
+      chosen.length === 0
+        ? 'No day next week takes strength without breaking a rule (every day is hard or the day before a hard day): the plan needs an easy day after a quality session.'
+        : `Only ${chosen.length} of the ${target} strength sessions fit next week without breaking a rule.`,
+    );
+  }
+  if (taper.raceWeek && race !== null) {
+    notes.push(
+      `Race week (race ${wd(race)}): keep one lighter strength session (about ${input.thresholds.minTaperStrengthMinutes}–30 min, moderate loads) early in the week, never the day before the race.`,
+    );
+  } else if (taper.taper) {
+    notes.push(`Taper week: keep strength, lighter (about ${input.thresholds.minTaperStrengthMinutes}–30 min, moderate loads).`);
+  }
+  if (basis === 'plan') {
+    for (const issue of placementIssues(weekItems)) {
+      if (issue.code !== 'hard_days_back_to_back' || !inWeek(issue.date)) continue;
+      notes.push(
+        `Next week's plan has hard days back to back: ${wd(issue.previousDate)} (${KIND_NAMES[issue.previousKind]}) and ${wd(issue.date)} (${KIND_NAMES[issue.kind]}); keep an easy day between them if you can.`,
+      );
+    }
+  }
+
+  return { plan: { isoWeek, basis, strengthDays, notes }, days, hardDays, easyDays, taper };
+}
+
+function movedNote(issue: StrengthPlacement, days: DayMap, labelOf: (date: string) => string, replacements: string[]): string {
+  let why: string;
+  switch (issue.code) {
+    case 'between':
+      why = `turns the easy day between the ${labelOf(issue.before)} (${wd(issue.before)}) and the ${labelOf(issue.after)} (${wd(issue.after)}) into a third hard day`;
+      break;
+    case 'before_key':
+      why = `is the day before the ${labelOf(issue.keyDate)} (${wd(issue.keyDate)})`;
+      break;
+    case 'easy_day':
+      why = `is an easy day while ${list(issue.freeDays.map((d) => `${wd(d)}'s ${labelOf(d)}`))} can carry it`;
+      break;
+  }
+  const instead = replacements.length > 0 ? `: do it on ${list(replacements.map((d) => (isQualityDay(days, d) ? `${wd(d)} after the ${labelOf(d)}` : wd(d))))} instead` : '';
+  return `The plan has strength on ${wd(issue.date)}, which ${why}${instead}.`;
+}
+
+/** `Next week your hard days are Tue (intervals) and Sun (long run)`, or what stands in for it. */
+export function hardDaysPhrase(next: NextWeekOutcome): string {
+  const hard = next.hardDays.map((h) => `${wd(h.date)} (${h.label})`);
+  if (next.plan.basis === 'pattern') {
+    return hard.length > 0
+      ? `Next week has no plan yet; going by this week's hard days, they would be ${list(hard)}`
+      : 'Next week has no plan yet and this week had no hard days';
+  }
+  return hard.length > 0 ? `Next week your hard days are ${list(hard)}` : 'Next week has no hard days planned';
+}
+
+/**
+ * The strength part of a suggestion, from the recommended days: "Next week your hard days are Tue
+ * (intervals) and Thu (tempo run): do strength on Tue after the intervals."
+ */
+export function strengthPhrase(next: NextWeekOutcome): string {
+  const name = (a: StrengthDayAdvice): string => {
+    if (a.afterKind === null) return wd(a.date);
+    const label = next.hardDays.find((h) => h.date === a.date)?.label ?? KIND_NAMES[a.afterKind];
+    return `${wd(a.date)} after the ${label}`;
+  };
+  const required = next.plan.strengthDays.filter((a) => !a.optional).map(name);
+  const optional = next.plan.strengthDays.filter((a) => a.optional).map(name);
+  const head = hardDaysPhrase(next);
+  if (required.length === 0) {
+    return `${head}, and no day takes strength without breaking a rule: ask for an easy day after a quality session.`;
+  }
+  const second = optional.length > 0 ? ` (a second session on ${list(optional)} pays)` : '';
+  return `${head}: do strength on ${list(required)}${second}.`;
+}

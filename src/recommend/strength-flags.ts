@@ -1,0 +1,210 @@
+/**
+ * Strength flags: skipped, missing (also in the taper), too short, and placed badly relative to the
+ * hard days (the day before a key session, an easy day, before the run on a hard day).
+ */
+import type { WeekReportData } from '../analysis/week-data.ts';
+import { addDays } from '../plan/iso-week.ts';
+import { isHardDay } from '../plan/rules.ts';
+import { canJudgeMissed, hardItemsOn, hardLabel, plannedHardOn, type Context } from './context.ts';
+import { uniqueSorted, type ActualItem } from './days.ts';
+import { strengthPhrase } from './next-week.ts';
+import { judgeStrengthDay } from './placement.ts';
+import { day, durationText, list, minutes, round, wd } from './text.ts';
+import type { Flag } from './types.ts';
+
+/** Minutes of a strength activity: its moving time, else the analysed moving time. */
+function strengthMinutes(ctx: Context, item: ActualItem): number {
+  const a = ctx.activityById.get(item.activityId);
+  if (a === undefined) return 0;
+  const s = a.movingS !== null && a.movingS > 0 ? a.movingS : a.metrics.movingS;
+  return s / 60;
+}
+
+function sumMinutes(ctx: Context, items: readonly ActualItem[]): number {
+  let total = 0;
+  for (const i of [...items].sort((a, b) => (a.activityId < b.activityId ? -1 : 1))) total += strengthMinutes(ctx, i);
+  return total;
+}
+
+/** A week document that would itself raise `strength_missing`: training or planned strength, no strength done. */
+export function weekWithoutStrength(doc: WeekReportData): boolean {
+  if (doc.activities.some((a) => a.category === 'strength')) return false;
+  const skipped = doc.compliance.matches.some((m) => m.plannedKind === 'strength' && m.activityId === null);
+  return doc.activities.length > 0 || skipped;
+}
+
+export function strengthFlags(ctx: Context): Flag[] {
+  const flags: Flag[] = [];
+  const week = ctx.isoWeek;
+  const strength = ctx.items.filter((i) => i.kind === 'strength');
+  const advice = strengthPhrase(ctx.next);
+
+  // Planned strength sessions with no matching strength activity.
+  const skipped = ctx.plannedThis.filter((p) => {
+    if (p.kind !== 'strength' || !canJudgeMissed(ctx, p.date)) return false;
+    const m = ctx.matchOf.get(p.id);
+    return m !== undefined && m.activityId === null;
+  });
+
+  if (strength.length === 0 && ctx.weekOver) {
+    // One cause, one flag: a week without strength absorbs its skipped sessions.
+    const activityIds = uniqueSorted(ctx.items.map((i) => i.activityId));
+    const plannedIds = uniqueSorted(skipped.map((p) => p.id));
+    if (activityIds.length + plannedIds.length > 0) {
+      const again = ctx.previousWeek !== null && weekWithoutStrength(ctx.previousWeek);
+      const numbers: Record<string, number> = {
+        strengthSessions: 0,
+        plannedStrengthSessions: ctx.plannedThis.filter((p) => p.kind === 'strength').length,
+        weeksInARow: again ? 2 : 1,
+      };
+      if (ctx.taper.taper) {
+        const what = ctx.taper.raceWeek ? 'race week' : 'a taper week';
+        flags.push({
+          code: 'strength_missing_taper',
+          severity: again ? 'critical' : 'warning',
+          date: null,
+          week,
+          message: `No strength session in ${week}, ${what}${again ? ', for the second week in a row' : ''}.`,
+          evidence: { activityIds, plannedIds, numbers },
+          suggestion: `Keep strength in the taper, lighter (about ${ctx.t.minTaperStrengthMinutes}–30 min, moderate loads) and never the day before the race. ${advice}`,
+        });
+      } else {
+        flags.push({
+          code: 'strength_missing',
+          severity: again ? 'critical' : 'warning',
+          date: null,
+          week,
+          message: `No strength session in ${week}${again ? ', the second week in a row' : ''}${plannedIds.length > 0 ? `, although ${plannedIds.length === 1 ? 'one was' : `${plannedIds.length} were`} planned` : ''}.`,
+          evidence: { activityIds, plannedIds, numbers },
+          suggestion: `Book at least one ${ctx.t.minWeeklyStrengthMinutes}–60 min session. ${advice}`,
+        });
+      }
+    }
+  } else {
+    for (const p of skipped) {
+      const numbers: Record<string, number> = {};
+      if (p.durationS !== null && p.durationS > 0) numbers.plannedMinutes = minutes(p.durationS);
+      flags.push({
+        code: 'strength_skipped',
+        severity: 'warning',
+        date: p.date,
+        week,
+        message: `The strength session planned for ${day(p.date)}${p.durationS ? ` (${durationText(p.durationS / 60)})` : ''} was not done.`,
+        evidence: { activityIds: [], plannedIds: [p.id], numbers },
+        suggestion: `Do not double up to catch up. ${advice}`,
+      });
+    }
+  }
+
+  // Enough minutes?
+  const total = sumMinutes(ctx, strength);
+  const minimum = ctx.taper.taper ? ctx.t.minTaperStrengthMinutes : ctx.t.minWeeklyStrengthMinutes;
+  if (strength.length > 0 && ctx.weekOver && total < minimum) {
+    flags.push({
+      code: 'strength_too_short',
+      severity: 'warning',
+      date: null,
+      week,
+      message: `Strength came to ${durationText(total)} in ${week}, under the ${minimum} min ${ctx.taper.taper ? 'taper ' : ''}minimum.`,
+      evidence: {
+        activityIds: uniqueSorted(strength.map((i) => i.activityId)),
+        plannedIds: [],
+        numbers: { strengthMinutes: round(total, 1), minStrengthMinutes: minimum, strengthSessions: strength.length },
+      },
+      suggestion: `Make it one full ${minimum}–60 min session rather than a short one. ${advice}`,
+    });
+  }
+
+  // Placement, one judgement per strength day.
+  for (const date of uniqueSorted(strength.map((i) => i.date))) {
+    const onDay = strength.filter((i) => i.date === date);
+    const ids = onDay.map((i) => i.activityId);
+    const mins = round(sumMinutes(ctx, onDay), 1);
+    const issue = judgeStrengthDay(ctx.view, date, ctx.dates);
+    const next = addDays(date, 1);
+    const nextIds = (): { activityIds: string[]; plannedIds: string[] } => ({
+      activityIds: hardItemsOn(ctx, next).map((i) => i.activityId),
+      plannedIds: plannedHardOn(ctx, next).flatMap((p) => (p.plannedId === null ? [] : [p.plannedId])),
+    });
+    if (issue?.code === 'before_key') {
+      const key = hardLabel(ctx, next);
+      const n = nextIds();
+      const race = key.label === 'race';
+      flags.push({
+        code: 'strength_before_key_session',
+        severity: race ? 'critical' : 'warning',
+        date,
+        week,
+        message: `Strength on ${day(date)} came the day before the ${key.planned ? 'planned ' : ''}${key.label} on ${day(next)}.`,
+        evidence: {
+          activityIds: uniqueSorted([...ids, ...n.activityIds]),
+          plannedIds: uniqueSorted(n.plannedIds),
+          numbers: { strengthMinutes: mins },
+        },
+        suggestion: `Keep the day before a long run, a quality session or the race free of strength. ${advice}`,
+      });
+    } else if (issue?.code === 'between') {
+      const before = hardLabel(ctx, issue.before);
+      const after = hardLabel(ctx, issue.after);
+      const n = nextIds();
+      flags.push({
+        code: 'strength_on_easy_day',
+        severity: 'critical',
+        date,
+        week,
+        message: `Strength on ${day(date)} turned the easy day between the ${before.label} (${wd(issue.before)}) and the ${after.planned ? 'planned ' : ''}${after.label} (${wd(issue.after)}) into a third hard day in a row.`,
+        evidence: {
+          activityIds: uniqueSorted([...ids, ...hardItemsOn(ctx, issue.before).map((i) => i.activityId), ...n.activityIds]),
+          plannedIds: uniqueSorted(n.plannedIds),
+          numbers: { strengthMinutes: mins, hardDaysInARow: 3 },
+        },
+        suggestion: `Keep the day between two hard days easy; stack strength on a hard day, after the run. ${advice}`,
+      });
+    } else if (issue?.code === 'easy_day') {
+      // Done where the plan put it: advice for the plan rather than a lapse (the plan check allows it).
+      const plannedIds = onDay.flatMap((i) => {
+        const m = i.plannedId === null ? undefined : ctx.matchOf.get(i.plannedId);
+        return m !== undefined && m.plannedDate === date && i.plannedId !== null ? [i.plannedId] : [];
+      });
+      const asPlanned = plannedIds.length === onDay.length;
+      const free = issue.freeDays.map((d) => `${wd(d)}'s ${hardLabel(ctx, d).label}`);
+      flags.push({
+        code: 'strength_on_easy_day',
+        severity: asPlanned ? 'info' : 'warning',
+        date,
+        week,
+        message: `Strength on ${day(date)}${asPlanned ? ' (as planned)' : ''} fell on an easy day although ${list(free)} could have carried it.`,
+        evidence: {
+          activityIds: uniqueSorted([...ids, ...issue.freeDays.flatMap((d) => hardItemsOn(ctx, d).map((i) => i.activityId))]),
+          plannedIds: uniqueSorted(plannedIds),
+          numbers: { strengthMinutes: mins, freeHardDays: issue.freeDays.length },
+        },
+        suggestion: `Stack strength on a hard day, after the run, so the easy days stay easy. ${advice}`,
+      });
+    }
+
+    // On a hard day the run comes first.
+    if (isHardDay(ctx.actualDays, date)) {
+      const run = hardItemsOn(ctx, date).sort((a, b) => a.startMs - b.startMs)[0];
+      const early = run === undefined ? [] : onDay.filter((i) => i.startMs < run.startMs);
+      if (run !== undefined && early.length > 0) {
+        const firstStart = Math.min(...early.map((i) => i.startMs));
+        const gap = (run.startMs - firstStart) / 60_000;
+        flags.push({
+          code: 'strength_before_run',
+          severity: 'warning',
+          date,
+          week,
+          message: `On ${day(date)} the strength session started ${durationText(gap)} before the ${run.label}.`,
+          evidence: {
+            activityIds: uniqueSorted([...early.map((i) => i.activityId), run.activityId]),
+            plannedIds: [],
+            numbers: { minutesBeforeRun: round(gap, 1), strengthMinutes: round(sumMinutes(ctx, early), 1) },
+          },
+          suggestion: `Run first, then lift (straight after or later the same day), so the hard run gets fresh legs. ${advice}`,
+        });
+      }
+    }
+  }
+  return flags;
+}
