@@ -30,6 +30,8 @@ export interface Context {
   isoWeek: string;
   /** Monday … Sunday. */
   dates: string[];
+  monday: string;
+  sunday: string;
   raceDate: string | null;
   /** A day is over when it lies before `asOf` (every day, without `asOf`). */
   isOver: (date: string) => boolean;
@@ -115,6 +117,8 @@ export function buildContext(input: RecommendInput, t: RecommendThresholds): Con
     previousWeek: input.previousWeek,
     isoWeek,
     dates,
+    monday,
+    sunday,
     raceDate: input.raceDate,
     isOver,
     weekOver: isOver(sunday),
@@ -145,7 +149,7 @@ export function buildContext(input: RecommendInput, t: RecommendThresholds): Con
  * on (the next day, within the week) is over.
  */
 export function canJudgeMissed(ctx: Context, date: string): boolean {
-  const lastChance = addDays(date, 1) > (ctx.dates[6] ?? date) ? date : addDays(date, 1);
+  const lastChance = addDays(date, 1) > ctx.sunday ? date : addDays(date, 1);
   return ctx.isOver(lastChance);
 }
 

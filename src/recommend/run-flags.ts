@@ -31,8 +31,9 @@ export function easyRunFlags(ctx: Context): Flag[] {
   for (const p of ctx.plannedThis) {
     if (p.kind !== 'easy' && p.kind !== 'recovery') continue;
     const m = ctx.matchOf.get(p.id);
-    const a = m?.activityId == null ? undefined : ctx.activityById.get(m.activityId);
-    if (a === undefined || a.category !== 'run' || a.localDate < ctx.dates[0]! || a.localDate > ctx.dates[6]!) continue;
+    const activityId = m?.activityId ?? null;
+    const a = activityId === null ? undefined : ctx.activityById.get(activityId);
+    if (a === undefined || a.category !== 'run' || a.localDate < ctx.monday || a.localDate > ctx.sunday) continue;
     const hardAround = isHardDay(ctx.actualDays, a.localDate) &&
       (isHardDay(ctx.actualDays, addDays(a.localDate, -1)) || isHardDay(ctx.actualDays, addDays(a.localDate, 1)));
     const tail = hardAround ? ', which made it a second hard day in a row' : '';

@@ -4,19 +4,7 @@
  * demo and scenario tests.
  */
 import { addDays, weekStart } from '../plan/iso-week.ts';
-import type { SynthLap, SynthSession, SynthSet } from './fit.ts';
-
-/** Small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng, type SynthLap, type SynthSession, type SynthSet } from './fit.ts';
 
 export interface GeneratedSession {
   /** Local calendar date (the generator works in UTC). */

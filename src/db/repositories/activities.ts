@@ -1,7 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Lap, NormalizedActivity, SampleStreams, StrengthSet } from '../../domain/activity.ts';
 import { decodeStreams, encodeStreams, STREAMS_CODEC } from '../../domain/streams-codec.ts';
-import type { ActivityRow, Database } from '../schema.ts';
+import type { ActivityRow, Database, LapsTable } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -136,6 +136,20 @@ export async function listUploadActivities(db: Db, uploadId: string): Promise<Ac
     .execute();
 }
 
+export function toLap(l: Selectable<LapsTable>): Lap {
+  return {
+    index: l.lap_index,
+    startTime: l.start_time,
+    elapsedS: l.elapsed_s,
+    movingS: l.moving_s,
+    distanceM: l.distance_m,
+    avgHr: l.avg_hr,
+    maxHr: l.max_hr,
+    avgSpeedMps: l.avg_speed_mps,
+    intensity: l.intensity,
+  };
+}
+
 export interface ActivityDetail {
   activity: ActivityRow;
   laps: Lap[];
@@ -153,17 +167,7 @@ export async function getActivityDetail(db: Db, id: string): Promise<ActivityDet
   ]);
   return {
     activity,
-    laps: laps.map((l) => ({
-      index: l.lap_index,
-      startTime: l.start_time,
-      elapsedS: l.elapsed_s,
-      movingS: l.moving_s,
-      distanceM: l.distance_m,
-      avgHr: l.avg_hr,
-      maxHr: l.max_hr,
-      avgSpeedMps: l.avg_speed_mps,
-      intensity: l.intensity,
-    })),
+    laps: laps.map(toLap),
     sets: sets.map((s) => ({
       index: s.set_index,
       setType: s.set_type,

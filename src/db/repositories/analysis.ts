@@ -4,6 +4,8 @@ import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedS
 import type { WeekReportData } from '../../analysis/week-data.ts';
 import type { Lap } from '../../domain/activity.ts';
 import { decodeStreams } from '../../domain/streams-codec.ts';
+import { toLap } from './activities.ts';
+import { toPlannedSession } from './plans.ts';
 import type { DailyLoadTable, Database } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -41,17 +43,7 @@ export async function analysisActivities(
   const lapsBy = new Map<string, Lap[]>();
   for (const l of laps) {
     const list = lapsBy.get(l.activity_id) ?? [];
-    list.push({
-      index: l.lap_index,
-      startTime: l.start_time,
-      elapsedS: l.elapsed_s,
-      movingS: l.moving_s,
-      distanceM: l.distance_m,
-      avgHr: l.avg_hr,
-      maxHr: l.max_hr,
-      avgSpeedMps: l.avg_speed_mps,
-      intensity: l.intensity,
-    });
+    list.push(toLap(l));
     lapsBy.set(l.activity_id, list);
   }
   const streamsBy = new Map(streams.map((s) => [s.activity_id, s.data]));
@@ -100,16 +92,7 @@ export async function activePlanSessions(db: Db, athleteId: string, range: { fro
     .orderBy('s.day_order')
     .orderBy('s.id')
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    date: r.date,
-    order: r.day_order,
-    kind: r.kind,
-    distanceM: r.distance_m,
-    durationS: r.duration_s,
-    target: r.target,
-    notes: r.notes,
-  }));
+  return rows.map(toPlannedSession);
 }
 
 export async function runDistanceBetween(db: Db, athleteId: string, range: { from: string; to: string }): Promise<number> {

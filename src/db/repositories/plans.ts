@@ -58,10 +58,10 @@ export async function replaceActivePlan(
           )
           .returningAll()
           .execute();
-  return { plan, sessions: rows.map(toSession).sort(bySchedule) };
+  return { plan, sessions: rows.map(toPlannedSession).sort(bySchedule) };
 }
 
-function toSession(r: PlannedSessionRow): PlannedSession & { id: string } {
+export function toPlannedSession(r: PlannedSessionRow): PlannedSession & { id: string } {
   return {
     id: r.id,
     date: r.date,
@@ -97,7 +97,7 @@ export async function plannedSessions(
   let q = db.selectFrom('planned_sessions').selectAll().where('plan_id', '=', planId);
   if (range !== undefined) q = q.where('date', '>=', range.from).where('date', '<=', range.to);
   const rows = await q.orderBy('date').orderBy('day_order').orderBy('id').execute();
-  return rows.map(toSession);
+  return rows.map(toPlannedSession);
 }
 
 export async function listPlans(db: Db, athleteId: string): Promise<PlanRow[]> {
