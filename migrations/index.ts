@@ -6,9 +6,11 @@ import type { Migration } from 'kysely/migration';
 import * as foundation from './20261126120000_foundation.ts';
 import * as plans from './20261126130000_plans.ts';
 import * as analysis from './20261126140000_analysis.ts';
+import * as recommendThresholds from './20261126150000_recommend_thresholds.ts';
 
 export const migrations: Record<string, Migration> = {
   '20261126120000_foundation': foundation,
   '20261126130000_plans': plans,
   '20261126140000_analysis': analysis,
+  '20261126150000_recommend_thresholds': recommendThresholds,
 };

@@ -4,7 +4,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { ActivityMetrics, IntensityClass, Physiology } from '../analysis/types.ts';
-import type { WeekReportData } from '../analysis/week-data.ts';
+import type { WeekDocument } from '../report/week-document.ts';
 import type { IntensityTarget, SessionKind } from '../domain/plan.ts';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
@@ -26,6 +26,8 @@ export interface AthletesTable {
   threshold_speed_mps: number | null;
   units: Generated<'km' | 'mi'>;
   created_at: Generated<Timestamp>;
+  /** Overrides of the recommender's thresholds (docs/flags.md); null → defaults. */
+  recommend_thresholds: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
 export interface UploadsTable {
@@ -153,7 +155,7 @@ export interface WeekComplianceTable {
   score: number | null;
   planned_distance_m: number;
   actual_distance_m: number;
-  data: Json<WeekReportData>;
+  data: Json<WeekDocument>;
   computed_at: Timestamp;
 }
 

@@ -6,7 +6,7 @@ import type { PlannedSessionRef, SessionMatch } from '../analysis/types.ts';
 import type { WeekActivity, WeekReportData } from '../analysis/week-data.ts';
 import type { PlanUnits } from '../ingest/plan/units.ts';
 import { addDays, addWeeks } from '../plan/iso-week.ts';
-import { indexDays, isHardDay, type DayMap } from '../plan/rules.ts';
+import { indexDays, type DayMap } from '../plan/rules.ts';
 import {
   actualItems,
   compareIds,
@@ -83,12 +83,12 @@ export function buildContext(input: RecommendInput, t: RecommendThresholds): Con
   for (const [id, m] of matchesByPlanned(week)) if (known.has(id)) matchOf.set(id, m);
 
   const inWeek = (d: string): boolean => d >= monday && d <= sunday;
-  const items = actualItems(week, input.raceDate).filter((i) => inWeek(i.date));
+  const items = actualItems(week, input.raceDate, t).filter((i) => inWeek(i.date));
   const previousMonday = addDays(monday, -7);
   const previousItems =
     input.previousWeek === null
       ? []
-      : actualItems(input.previousWeek, input.raceDate).filter((i) => i.date >= previousMonday && i.date < monday);
+      : actualItems(input.previousWeek, input.raceDate, t).filter((i) => i.date >= previousMonday && i.date < monday);
   const actualDays = indexDays([...previousItems, ...items]);
   const plannedHard = [
     ...plannedHardItems(plannedThis, matchOf, null),
@@ -173,8 +173,4 @@ export function hardLabel(ctx: Context, date: string): { label: string; planned:
   const planned = plannedHardOn(ctx, date);
   const p = planned.find((x) => x.kind === 'race') ?? planned.find((x) => x.kind === 'long') ?? planned[0];
   return { label: p?.label ?? 'hard session', planned: true };
-}
-
-export function isActualHardDay(ctx: Context, date: string): boolean {
-  return isHardDay(ctx.actualDays, date);
 }

@@ -12,6 +12,7 @@ import { isHardKind, isQualityKind, type SessionKind } from '../domain/plan.ts';
 import { addDays, addWeeks, isoWeekOf, mondayOf } from '../plan/iso-week.ts';
 import type { DayItem } from '../plan/rules.ts';
 import { KIND_NAMES } from './text.ts';
+import type { RecommendThresholds } from './types.ts';
 
 /** An activity as a day item: its kind for the rules, and what messages call it. */
 export interface ActualItem extends DayItem {
@@ -19,6 +20,8 @@ export interface ActualItem extends DayItem {
   category: WeekActivity['category'];
   /** A run that makes its day hard (isHardKind(kind) holds exactly for these). */
   hard: boolean;
+  /** A planned easy or recovery run run too hard (`easy_run_too_hard`): its day stays easy for the rules. */
+  tooHardEasy: TooHardEasy | null;
   label: string;
   startMs: number;
   plannedId: string | null;
@@ -69,24 +72,56 @@ export function isHardRun(metrics: ActivityMetrics, match: SessionMatch | undefi
   return isQualityKind(kind) && cls !== 'easy';
 }
 
+/** Why a planned easy/recovery run counts as run too hard. */
+export type TooHardEasy =
+  | { basis: 'hr'; secondsAboveZone2: number; secondsWithHr: number; fraction: number; rawHard: boolean }
+  | { basis: 'pace'; intensity: 'moderate' | 'hard'; rawHard: boolean };
+
+/**
+ * Is this run a planned easy or recovery run run too hard? With heart rate: more than
+ * `easyRunMaxFractionAboveZone2` of its heart-rate time in zones 3–5 (given enough heart-rate time).
+ * Without: classed moderate or hard by pace (as compliance's `easyRunsTooHard`).
+ */
+export function tooHardEasyRun(
+  activity: WeekActivity,
+  match: SessionMatch | undefined,
+  t: Pick<RecommendThresholds, 'easyRunMaxFractionAboveZone2' | 'easyRunMinSecondsWithHr'>,
+): TooHardEasy | null {
+  const kind = match?.plannedKind ?? null;
+  if (activity.category !== 'run' || (kind !== 'easy' && kind !== 'recovery')) return null;
+  const m = activity.metrics;
+  const rawHard = isHardRun(m, match);
+  if (m.timeInZonesS !== null) {
+    const [z1, z2, z3, z4, z5] = m.timeInZonesS;
+    const withHr = z1 + z2 + z3 + z4 + z5;
+    const above = z3 + z4 + z5;
+    if (withHr < t.easyRunMinSecondsWithHr || !(above > t.easyRunMaxFractionAboveZone2 * withHr)) return null;
+    return { basis: 'hr', secondsAboveZone2: above, secondsWithHr: withHr, fraction: above / withHr, rawHard };
+  }
+  const cls = knownIntensity(m);
+  if (m.intensityBasis === 'pace' && (cls === 'moderate' || cls === 'hard')) return { basis: 'pace', intensity: cls, rawHard };
+  return null;
+}
+
 /**
  * The kind a done activity stands for. Hard runs: `race` on the race date or for a planned race,
  * `long` for the long run, the planned quality kind, `intervals` for interval laps, else `threshold`
  * (an unplanned hard run; messages call it "hard run"). Other runs are `easy` (or the planned
  * easy/recovery kind), strength is `strength`, everything else `cross`.
  */
-export function actualItems(doc: WeekReportData, raceDate: string | null): ActualItem[] {
+export function actualItems(doc: WeekReportData, raceDate: string | null, t: RecommendThresholds): ActualItem[] {
   const matches = matchesByActivity(doc);
   const items: ActualItem[] = [];
   for (const a of doc.activities) {
     const match = matches.get(a.id);
     const plannedKind = match?.plannedKind ?? null;
-    const base = {
+    const base: Omit<ActualItem, 'kind' | 'hard' | 'label'> = {
       date: a.localDate,
       activityId: a.id,
       category: a.category,
       startMs: Date.parse(a.startTime),
       plannedId: match?.plannedId ?? null,
+      tooHardEasy: null,
     };
     if (a.category === 'strength') {
       items.push({ ...base, kind: 'strength', hard: false, label: KIND_NAMES.strength });
@@ -96,7 +131,10 @@ export function actualItems(doc: WeekReportData, raceDate: string | null): Actua
       items.push({ ...base, kind: 'cross', hard: false, label: a.sport.replaceAll('_', ' ') });
       continue;
     }
-    const hard = isHardRun(a.metrics, match);
+    // An easy run run too hard is its own flag; for the placement rules its day stays easy.
+    const tooHardEasy = tooHardEasyRun(a, match, t);
+    base.tooHardEasy = tooHardEasy;
+    const hard = tooHardEasy === null && isHardRun(a.metrics, match);
     let kind: SessionKind;
     let label: string;
     if (!hard) {
@@ -178,4 +216,13 @@ export function taperState(isoWeek: string, raceDate: string | null, taperStart:
   }
   const taper = first !== null && last !== null && isoWeek >= first && isoWeek <= last;
   return { taper: taper || raceWeek, raceWeek };
+}
+
+/**
+ * The days of a week strength can go on: all of them, except in race week the days after the race
+ * (recovery comes first; strength after the race does not stand in for the race-week session).
+ */
+export function strengthWindow(dates: readonly string[], raceDate: string | null): string[] {
+  if (raceDate === null || !dates.includes(raceDate)) return [...dates];
+  return dates.filter((d) => d <= raceDate);
 }

@@ -17,7 +17,7 @@ import {
   type DayItem,
   type DayMap,
 } from '../plan/rules.ts';
-import { compareIds, taperState, uniqueSorted, weekDates, type ActualItem, type TaperState } from './days.ts';
+import { compareIds, strengthWindow, taperState, uniqueSorted, weekDates, type ActualItem, type TaperState } from './days.ts';
 import { judgeStrengthDay, type StrengthPlacement } from './placement.ts';
 import { KIND_NAMES, capitalize, list, wd } from './text.ts';
 import type { NextWeekPlan, RecommendThresholds, StrengthDayAdvice } from './types.ts';
@@ -81,29 +81,39 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
   const context: DayItem[] = input.thisWeekItems.map((i) => ({ date: i.date, kind: i.kind }));
   const mapWith = (strength: readonly string[]): DayMap =>
     indexDays([...context, ...weekItems, ...strength.map((date): DayItem => ({ date, kind: 'strength' }))]);
+  const candidates = strengthWindow(dates, race);
   const judge = (chosen: readonly string[], date: string): StrengthPlacement | null =>
-    judgeStrengthDay(() => mapWith([...chosen, date]), date, dates);
+    judgeStrengthDay(() => mapWith([...chosen, date]), date, candidates);
 
   // Planned strength days that keep the rules stay; the others are moved.
   const plannedStrength = basis === 'plan' ? uniqueSorted(planned.filter((p) => p.kind === 'strength').map((p) => p.date)) : [];
   const chosen: { date: string; asPlanned: boolean; optional: boolean }[] = [];
-  const moved: StrengthPlacement[] = [];
+  const moved: MovedStrength[] = [];
   const chosenDates = (): string[] => chosen.map((c) => c.date);
   for (const date of plannedStrength) {
-    const issue = judge(chosenDates(), date);
+    // Never on the long-run or race day itself (as `rankStrengthDays`), nor where it breaks a rule.
+    const kinds = mapWith(chosenDates()).get(date)?.kinds ?? [];
+    const keyKind: 'long' | 'race' | null = kinds.includes('race') ? 'race' : kinds.includes('long') ? 'long' : null;
+    const issue: MovedStrength | null = !candidates.includes(date)
+      ? { code: 'after_race', date }
+      : keyKind !== null
+        ? { code: 'key_day', date, kind: keyKind }
+        : judge(chosenDates(), date);
     if (issue === null) chosen.push({ date, asPlanned: true, optional: false });
     else moved.push(issue);
   }
-  const target = Math.max(1, plannedStrength.length);
+  // Race week keeps one (lighter) session; otherwise as many as planned, at least one.
+  const target = taper.raceWeek ? 1 : Math.max(1, plannedStrength.length);
+  const dropped = chosen.splice(target).map((c) => c.date);
   while (chosen.length < target) {
-    const pick = rankStrengthDays(mapWith(chosenDates()), dates).find((d) => judge(chosenDates(), d) === null);
+    const pick = rankStrengthDays(mapWith(chosenDates()), candidates).find((d) => judge(chosenDates(), d) === null);
     if (pick === undefined) break;
     chosen.push({ date: pick, asPlanned: false, optional: false });
   }
   // A second session pays: offer one after another quality session, outside the taper.
   if (target === 1 && chosen.length === 1 && !taper.taper) {
     const map = mapWith(chosenDates());
-    const pick = rankStrengthDays(map, dates).find((d) => isQualityDay(map, d) && judge(chosenDates(), d) === null);
+    const pick = rankStrengthDays(map, candidates).find((d) => isQualityDay(map, d) && judge(chosenDates(), d) === null);
     if (pick !== undefined) chosen.push({ date: pick, asPlanned: false, optional: true });
   }
   chosen.sort((a, b) => compareIds(a.date, b.date));
@@ -131,7 +141,7 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
       const where = prevKinds.includes('long') || prevKinds.includes('race')
         ? `the day after the ${prevKinds.includes('race') ? 'race' : 'long run'}`
         : afterKind !== null ? `after the ${KIND_NAMES[afterKind]}` : 'a rest day';
-      reason = `${capitalize(where)}, and ${wd(addDays(c.date, 1))} is not a hard day: no quality day next week can take strength without breaking a rule.`;
+      reason = `${capitalize(where)}, and ${wd(addDays(c.date, 1))} is not a hard day; no free quality day next week can take it without breaking a rule.`;
     }
     if (c.asPlanned) reason = `As planned. ${reason}`;
     if (c.optional) reason = `Optional second session (a second one pays). ${reason}`;
@@ -149,12 +159,17 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
     );
   }
   const replacements = chosen.filter((c) => !c.asPlanned && !c.optional).map((c) => c.date);
-  for (const m of moved) notes.push(movedNote(m, days, labelOf, replacements));
+  const instead = replacements.map((d) => (isQualityDay(days, d) ? `${wd(d)} after the ${labelOf(d)}` : wd(d)));
+  for (const m of moved) notes.push(`The plan has strength on ${wd(m.date)}, which ${movedWhy(m, labelOf)}.`);
+  if (moved.length > 0 && instead.length > 0) notes.push(`Do strength on ${list(instead)} instead.`);
+  if (dropped.length > 0) notes.push(`Race week keeps one lighter session: skip the one planned on ${list(dropped.map(wd))}.`);
   if (chosen.filter((c) => !c.optional).length < target) {
     notes.push(
-      chosen.length === 0
-        ? 'No day next week takes strength without breaking a rule (every day is hard or the day before a hard day): the plan needs an easy day after a quality session.'
-        : `Only ${chosen.length} of the ${target} strength sessions fit next week without breaking a rule.`,
+      chosen.length > 0
+        ? `Only ${chosen.length} of the ${target} strength sessions fit next week without breaking a rule.`
+        : taper.raceWeek && race !== null && candidates.length <= 2
+          ? `The race on ${wd(race)} leaves no day before it for strength next week: keep the last session in the week before, not the day before a hard day.`
+          : 'No day next week takes strength without breaking a rule (every day is hard or the day before a hard day): the plan needs an easy day after a quality session.',
     );
   }
   if (taper.raceWeek && race !== null) {
@@ -176,21 +191,25 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
   return { plan: { isoWeek, basis, strengthDays, notes }, days, hardDays, easyDays, taper };
 }
 
-function movedNote(issue: StrengthPlacement, days: DayMap, labelOf: (date: string) => string, replacements: string[]): string {
-  let why: string;
+/** A planned strength day the advice moves, and why. */
+type MovedStrength =
+  | StrengthPlacement
+  | { code: 'key_day'; date: string; kind: 'long' | 'race' }
+  | { code: 'after_race'; date: string };
+
+function movedWhy(issue: MovedStrength, labelOf: (date: string) => string): string {
   switch (issue.code) {
     case 'between':
-      why = `turns the easy day between the ${labelOf(issue.before)} (${wd(issue.before)}) and the ${labelOf(issue.after)} (${wd(issue.after)}) into a third hard day`;
-      break;
+      return `turns the easy day between the ${labelOf(issue.before)} (${wd(issue.before)}) and the ${labelOf(issue.after)} (${wd(issue.after)}) into a third hard day`;
     case 'before_key':
-      why = `is the day before the ${labelOf(issue.keyDate)} (${wd(issue.keyDate)})`;
-      break;
+      return `is the day before the ${labelOf(issue.keyDate)} (${wd(issue.keyDate)})`;
     case 'easy_day':
-      why = `is an easy day while ${list(issue.freeDays.map((d) => `${wd(d)}'s ${labelOf(d)}`))} can carry it`;
-      break;
+      return `is an easy day while ${list(issue.freeDays.map((d) => `${wd(d)}'s ${labelOf(d)}`))} can carry it`;
+    case 'key_day':
+      return issue.kind === 'race' ? 'is race day' : 'is the long-run day (strength goes after a quality session)';
+    case 'after_race':
+      return 'comes after the race (recovery first)';
   }
-  const instead = replacements.length > 0 ? `: do it on ${list(replacements.map((d) => (isQualityDay(days, d) ? `${wd(d)} after the ${labelOf(d)}` : wd(d))))} instead` : '';
-  return `The plan has strength on ${wd(issue.date)}, which ${why}${instead}.`;
 }
 
 /** `Next week your hard days are Tue (intervals) and Sun (long run)`, or what stands in for it. */

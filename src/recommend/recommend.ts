@@ -37,14 +37,12 @@ export type {
  */
 export function recommend(input: RecommendInput, thresholds: Partial<RecommendThresholds> = {}): Recommendation {
   const ctx = buildContext(input, resolveThresholds(thresholds));
-  const easy = easyRunFlags(ctx);
-  const tooHard = new Set(easy.flatMap((f) => f.evidence.activityIds));
   const keys = keySessionFlags(ctx);
   const missed = new Set(keys.flatMap((f) => f.evidence.plannedIds));
   const flags = [
     ...strengthFlags(ctx),
-    ...backToBackFlags(ctx, tooHard),
-    ...easy,
+    ...backToBackFlags(ctx),
+    ...easyRunFlags(ctx),
     ...keys,
     ...volumeFlags(ctx, { missedKeySessions: ctx.plannedThis.filter((p) => missed.has(p.id)) }),
   ];

@@ -1,5 +1,4 @@
 /** Run flags: hard days back to back, easy runs run too hard, key sessions missed. */
-import { knownIntensity } from '../analysis/matching.ts';
 import { DEFAULT_METRICS_OPTIONS } from '../analysis/metrics.ts';
 import { zoneBounds } from '../analysis/zones.ts';
 import { isQualityKind } from '../domain/plan.ts';
@@ -28,57 +27,51 @@ export function easyRunFlags(ctx: Context): Flag[] {
   const zone3Bpm = zoneBounds(DEFAULT_METRICS_OPTIONS.zoneModel, ctx.week.physiology).lowerBpm[1];
   const easyDays = ctx.next.easyDays.map(wd);
   const nextEasy = easyDays.length > 0 ? `; next week's easy runs are ${list(easyDays)}` : '';
-  for (const p of ctx.plannedThis) {
-    if (p.kind !== 'easy' && p.kind !== 'recovery') continue;
-    const m = ctx.matchOf.get(p.id);
-    const activityId = m?.activityId ?? null;
-    const a = activityId === null ? undefined : ctx.activityById.get(activityId);
-    if (a === undefined || a.category !== 'run' || a.localDate < ctx.monday || a.localDate > ctx.sunday) continue;
-    const hardAround = isHardDay(ctx.actualDays, a.localDate) &&
-      (isHardDay(ctx.actualDays, addDays(a.localDate, -1)) || isHardDay(ctx.actualDays, addDays(a.localDate, 1)));
+  for (const item of ctx.items) {
+    const why = item.tooHardEasy;
+    const a = ctx.activityById.get(item.activityId);
+    const p = item.plannedId === null ? undefined : ctx.plannedThis.find((x) => x.id === item.plannedId);
+    if (why === null || a === undefined || p === undefined) continue;
+    // Run hard, it made a second hard day in a row (reported here, not as hard days back to back).
+    const date = item.date;
+    const hardAround = why.rawHard && (isHardDay(ctx.actualDays, addDays(date, -1)) || isHardDay(ctx.actualDays, addDays(date, 1)));
     const tail = hardAround ? ', which made it a second hard day in a row' : '';
-    const tiz = a.metrics.timeInZonesS;
     const what = KIND_NAMES[p.kind];
-    const suggestion = `Keep easy runs under ${Math.round(zone3Bpm)} bpm (the top of zone 2), slowing down on hills if need be${nextEasy}.`;
-    if (tiz !== null) {
-      const [z1, z2, z3, z4, z5] = tiz;
-      const withHr = z1 + z2 + z3 + z4 + z5;
-      const above = z3 + z4 + z5;
-      if (withHr < t.easyRunMinSecondsWithHr || !(above > t.easyRunMaxFractionAboveZone2 * withHr)) continue;
+    const base = { code: 'easy_run_too_hard', severity: 'warning', date, week: ctx.isoWeek } as const;
+    if (why.basis === 'hr') {
       flags.push({
-        code: 'easy_run_too_hard',
-        severity: 'warning',
-        date: a.localDate,
-        week: ctx.isoWeek,
-        message: `The ${what} on ${day(a.localDate)} spent ${percent(above / withHr)} of its heart-rate time above zone 2 (limit ${percent(t.easyRunMaxFractionAboveZone2)})${tail}.`,
+        ...base,
+        message: `The ${what} on ${day(date)} spent ${percent(why.fraction)} of its heart-rate time above zone 2 (limit ${percent(t.easyRunMaxFractionAboveZone2)})${tail}.`,
         evidence: {
           activityIds: [a.id],
           plannedIds: [p.id],
           numbers: {
-            fractionAboveZone2: round(above / withHr, 3),
-            secondsAboveZone2: Math.round(above),
-            secondsWithHr: Math.round(withHr),
+            fractionAboveZone2: round(why.fraction, 3),
+            secondsAboveZone2: Math.round(why.secondsAboveZone2),
+            secondsWithHr: Math.round(why.secondsWithHr),
             maxFractionAboveZone2: t.easyRunMaxFractionAboveZone2,
             zone2MaxBpm: Math.round(zone3Bpm),
           },
         },
-        suggestion,
+        suggestion: `Keep easy runs under ${Math.round(zone3Bpm)} bpm (the top of zone 2), slowing down on hills if need be${nextEasy}.`,
       });
-    } else if (a.metrics.intensityBasis === 'pace' && ctx.week.physiology.thresholdSpeedMps !== null) {
-      // No heart rate: the class from pace zones (compliance's `easyRunsTooHard`) stands in.
-      const cls = knownIntensity(a.metrics);
-      if (cls !== 'moderate' && cls !== 'hard') continue;
-      const threshold = paceOf(ctx.week.physiology.thresholdSpeedMps.value);
-      const numbers: Record<string, number> = { thresholdPaceSPerKm: round(threshold, 1) };
+    } else {
+      const speed = ctx.week.physiology.thresholdSpeedMps?.value ?? null;
+      const numbers: Record<string, number> = {};
       if (a.metrics.paceSPerKm !== null) numbers.paceSPerKm = round(a.metrics.paceSPerKm, 1);
+      let limit = '';
+      let advice = 'Keep easy runs at a pace you could hold a conversation at';
+      if (speed !== null && speed > 0) {
+        const threshold = paceOf(speed);
+        numbers.thresholdPaceSPerKm = round(threshold, 1);
+        limit = `; threshold pace ${paceText(threshold)}`;
+        advice = `Keep easy runs slower than ${paceText(threshold * DEFAULT_METRICS_OPTIONS.zone3PaceFactor)} (where zone 3 pace starts)`;
+      }
       flags.push({
-        code: 'easy_run_too_hard',
-        severity: 'warning',
-        date: a.localDate,
-        week: ctx.isoWeek,
-        message: `The ${what} on ${day(a.localDate)} was run at ${cls} intensity by pace (no heart rate; threshold pace ${paceText(threshold)})${tail}.`,
+        ...base,
+        message: `The ${what} on ${day(date)} was run at ${why.intensity} intensity by pace (no heart rate${limit})${tail}.`,
         evidence: { activityIds: [a.id], plannedIds: [p.id], numbers },
-        suggestion: `Keep easy runs well slower than ${paceText(threshold * DEFAULT_METRICS_OPTIONS.zone3PaceFactor)} (zone 3 pace starts there)${nextEasy}.`,
+        suggestion: `${advice}${nextEasy}.`,
       });
     }
   }
@@ -86,15 +79,11 @@ export function easyRunFlags(ctx: Context): Flag[] {
 }
 
 /**
- * Two hard days in a row, as done (a Monday pairs with last week's Sunday). A pair made by an easy run
- * run too hard is that run's `easy_run_too_hard` flag, not a second flag.
+ * Two hard days in a row, as done (a Monday pairs with last week's Sunday). An easy run run too hard
+ * does not make its day hard here: that is its `easy_run_too_hard` flag, not a second one.
  */
-export function backToBackFlags(ctx: Context, tooHardActivityIds: ReadonlySet<string>): Flag[] {
+export function backToBackFlags(ctx: Context): Flag[] {
   const flags: Flag[] = [];
-  const onlyByTooHard = (date: string): boolean => {
-    const hard = hardItemsOn(ctx, date);
-    return hard.length > 0 && hard.every((i) => tooHardActivityIds.has(i.activityId));
-  };
   const nextPairs = ctx.next.hardDays.filter((h) => ctx.next.hardDays.some((g) => g.date === addDays(h.date, -1)));
   const head = hardDaysPhrase(ctx.next);
   const tail = ctx.next.hardDays.length === 0
@@ -105,7 +94,6 @@ export function backToBackFlags(ctx: Context, tooHardActivityIds: ReadonlySet<st
   for (const date of ctx.dates) {
     if (!isBackToBackHard(ctx.actualDays, date)) continue;
     const prev = addDays(date, -1);
-    if (onlyByTooHard(date) || onlyByTooHard(prev)) continue;
     const a = hardItemsOn(ctx, prev);
     const b = hardItemsOn(ctx, date);
     let run = 2;

@@ -4,9 +4,9 @@
  */
 import type { WeekReportData } from '../analysis/week-data.ts';
 import { addDays } from '../plan/iso-week.ts';
-import { isHardDay } from '../plan/rules.ts';
+import { indexDays, isHardDay, type DayMap } from '../plan/rules.ts';
 import { canJudgeMissed, hardItemsOn, hardLabel, plannedHardOn, type Context } from './context.ts';
-import { uniqueSorted, type ActualItem } from './days.ts';
+import { strengthWindow, uniqueSorted, type ActualItem } from './days.ts';
 import { strengthPhrase } from './next-week.ts';
 import { judgeStrengthDay } from './placement.ts';
 import { day, durationText, list, minutes, round, wd } from './text.ts';
@@ -46,7 +46,9 @@ export function strengthFlags(ctx: Context): Flag[] {
     return m !== undefined && m.activityId === null;
   });
 
-  if (strength.length === 0 && ctx.weekOver) {
+  // A race on Monday or Tuesday leaves no day for race-week strength before it (not the day before).
+  const noRoomBeforeRace = ctx.taper.raceWeek && ctx.raceDate !== null && ctx.raceDate < addDays(ctx.monday, 2);
+  if (strength.length === 0 && ctx.weekOver && !noRoomBeforeRace) {
     // One cause, one flag: a week without strength absorbs its skipped sessions.
     const activityIds = uniqueSorted(ctx.items.map((i) => i.activityId));
     const plannedIds = uniqueSorted(skipped.map((p) => p.id));
@@ -84,6 +86,13 @@ export function strengthFlags(ctx: Context): Flag[] {
     for (const p of skipped) {
       const numbers: Record<string, number> = {};
       if (p.durationS !== null && p.durationS > 0) numbers.plannedMinutes = minutes(p.durationS);
+      // Only the skip is flagged; a badly placed planned day is worth a word in the suggestion.
+      const planView = (date: string): DayMap =>
+        indexDays([...ctx.previousItems, ...ctx.items, ...plannedHardOn(ctx, addDays(date, 1)), { date, kind: 'strength' }]);
+      const placed = judgeStrengthDay(planView, p.date, []);
+      let aside = '';
+      if (placed?.code === 'before_key') aside = ` Its day was the day before the ${hardLabel(ctx, placed.keyDate).label} anyway.`;
+      if (placed?.code === 'between') aside = ` Its day sat between two hard days anyway.`;
       flags.push({
         code: 'strength_skipped',
         severity: 'warning',
@@ -91,7 +100,7 @@ export function strengthFlags(ctx: Context): Flag[] {
         week,
         message: `The strength session planned for ${day(p.date)}${p.durationS ? ` (${durationText(p.durationS / 60)})` : ''} was not done.`,
         evidence: { activityIds: [], plannedIds: [p.id], numbers },
-        suggestion: `Do not double up to catch up. ${advice}`,
+        suggestion: `Do not double up to catch up.${aside} ${advice}`,
       });
     }
   }
@@ -120,7 +129,7 @@ export function strengthFlags(ctx: Context): Flag[] {
     const onDay = strength.filter((i) => i.date === date);
     const ids = onDay.map((i) => i.activityId);
     const mins = round(sumMinutes(ctx, onDay), 1);
-    const issue = judgeStrengthDay(ctx.view, date, ctx.dates);
+    const issue = judgeStrengthDay(ctx.view, date, strengthWindow(ctx.dates, ctx.raceDate));
     const next = addDays(date, 1);
     const nextIds = (): { activityIds: string[]; plannedIds: string[] } => ({
       activityIds: hardItemsOn(ctx, next).map((i) => i.activityId),

@@ -11,7 +11,7 @@ import { CUTBACK_MAX_RATIO, VOLUME_TOLERANCE, runVolumeM, typicalPaceSPerKm, typ
 import type { Context } from './context.ts';
 import { compareIds, uniqueSorted, type ActualItem } from './days.ts';
 import { hardDaysPhrase } from './next-week.ts';
-import { day, distance, percent, round } from './text.ts';
+import { capitalize, day, distance, percent, round } from './text.ts';
 import type { Flag } from './types.ts';
 
 function sumVolume(items: readonly (VolumeItem & { id: string })[]): number {
@@ -127,7 +127,7 @@ export function volumeFlags(ctx: Context, input: VolumeInput): Flag[] {
       severity: ramp !== null && acwr !== null ? 'critical' : 'warning',
       date: ramp === null && acwr !== null ? acwr.date : null,
       week,
-      message: `${message.charAt(0).toUpperCase()}${message.slice(1)}.`,
+      message: `${capitalize(message)}.`,
       evidence: { activityIds: uniqueSorted(activityIds), plannedIds, numbers },
       suggestion:
         capM !== null
@@ -146,7 +146,7 @@ export function volumeFlags(ctx: Context, input: VolumeInput): Flag[] {
       bandLow: t.mileageBandLow,
       bandHigh: t.mileageBandHigh,
     };
-    const band = `band ${percent(t.mileageBandLow)}–${percent(t.mileageBandHigh)}`;
+    const band = `band ${Math.round(t.mileageBandLow * 100)}–${percent(t.mileageBandHigh)}`;
     const evidence = { activityIds: runIds, plannedIds: plannedRunIds, numbers };
     if (ratio < t.mileageBandLow) {
       // Missed key sessions already say why: no second flag for the same cause.

@@ -1,13 +1,13 @@
 /** The week's analysis for the terminal, readable in 80 columns. */
 import type { SessionMatch } from '../analysis/types.ts';
-import type { WeekReportData } from '../analysis/week-data.ts';
+import type { WeekDocument } from './week-document.ts';
 import { displayDistance, displayDuration, type PlanUnits } from '../ingest/plan/units.ts';
 import { dayLabel } from '../plan/iso-week.ts';
 
 const pct = (x: number | null): string => (x === null ? '—' : `${Math.round(x * 100)} %`);
 const num = (x: number | null, digits = 0): string => (x === null ? '—' : x.toFixed(digits));
 
-export function weekText(doc: WeekReportData, athleteName: string, units: PlanUnits): string {
+export function weekText(doc: WeekDocument, athleteName: string, units: PlanUnits): string {
   const c = doc.compliance;
   const dist = (m: number): string => displayDistance(m, units);
   const lines: string[] = [];
@@ -37,7 +37,7 @@ export function weekText(doc: WeekReportData, athleteName: string, units: PlanUn
   );
   lines.push(`                monotony ${num(l.monotony, 2)}, strain ${num(l.strain)}; distance vs last week ${l.distanceRamp === null ? '—' : `${l.distanceRamp >= 0 ? '+' : ''}${Math.round(l.distanceRamp * 100)} %`}`);
   lines.push('');
-  lines.push('Day             Planned               Done                    Status');
+  lines.push(`${'Day'.padEnd(15)}${'Planned'.padEnd(11)}${'Done'.padEnd(18)}Status`);
   for (const m of sortedMatches(c.matches)) {
     const date = m.plannedDate ?? m.activityDate ?? '';
     const planned = m.plannedKind === null ? '—' : m.plannedKind;
@@ -45,13 +45,43 @@ export function weekText(doc: WeekReportData, athleteName: string, units: PlanUn
     const what = act?.category === 'run' ? (act.distanceM === null ? 'run' : dist(act.distanceM)) : act?.category === 'strength' ? 'strength' : act?.sport;
     const done = act === undefined ? '—' : `${what} ${act.movingS === null ? '' : displayDuration(act.movingS)}`.trim();
     const status = `${m.status}${m.band === null ? '' : ` (${m.band}${m.ratio === null || m.status === 'missed' ? '' : `, ${pct(m.ratio)}`})`}`;
-    lines.push(`${dayLabel(date).padEnd(16)}${planned.padEnd(22)}${done.slice(0, 23).padEnd(24)}${status}`);
+    lines.push(`${dayLabel(date).padEnd(15)}${planned.padEnd(11)}${done.slice(0, 17).padEnd(18)}${status}`);
   }
   if (c.easyRunsTooHard.length > 0) lines.push('', `Easy runs done too hard: ${c.easyRunsTooHard.length}`);
   if (c.hardSessionsTooEasy.length > 0) lines.push(`Quality sessions done too easy: ${c.hardSessionsTooEasy.length}`);
+  if (doc.flags.length > 0) {
+    lines.push('', 'Flags');
+    for (const f of doc.flags) {
+      lines.push(...wrap(`${f.severity.toUpperCase().padEnd(8)} ${f.date === null ? '' : `${dayLabel(f.date).slice(0, 3)} `}${f.message}`, '  ', '           '));
+      lines.push(...wrap(`→ ${f.suggestion}`, '           ', '             '));
+    }
+  } else {
+    lines.push('', 'Flags           none');
+  }
+  lines.push('', `Next week (${doc.nextWeek.isoWeek}) strength`);
+  for (const d of doc.nextWeek.strengthDays) lines.push(...wrap(`${dayLabel(d.date)}${d.optional ? ' (optional)' : ''}: ${d.reason}`, '  ', '    '));
+  if (doc.nextWeek.strengthDays.length === 0) lines.push('  no day suggested');
+  for (const n of doc.nextWeek.notes) lines.push(...wrap(n, '  ', '  '));
   const p = doc.physiology;
   lines.push('', `Max HR ${p.maxHr.value} (${p.maxHr.source}), resting ${p.restingHr.value} (${p.restingHr.source}), LTHR ${p.lthr.value} (${p.lthr.source})`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Word-wraps `text` to 80 columns: `first` before the first line, `rest` before the others. */
+function wrap(text: string, first: string, rest: string, width = 80): string[] {
+  const out: string[] = [];
+  let line = first;
+  for (const word of text.split(/\s+/)) {
+    const prefix = line === first || line === rest ? line : `${line} `;
+    if (prefix.length + word.length > width && line.trim() !== '') {
+      out.push(line);
+      line = `${rest}${word}`;
+    } else {
+      line = `${prefix}${word}`;
+    }
+  }
+  out.push(line);
+  return out;
 }
 
 function list(days: string[]): string {

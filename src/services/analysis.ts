@@ -6,15 +6,17 @@
  * Load is incremental: the series is continued from the stored state of the day before the earliest
  * week asked for, not recomputed from the athlete's first day.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { weekCompliance } from '../analysis/compliance.ts';
 import { fillDays, dailyLoads, distanceRamp, loadSeries, weekMonotonyStrain } from '../analysis/load.ts';
 import { activityMetrics, markLongRuns } from '../analysis/metrics.ts';
 import { resolvePhysiology } from '../analysis/physiology.ts';
-import type { ActivityMetrics, AthleteProfile, LoadState, Physiology, WeekCompliance } from '../analysis/types.ts';
+import type { ActivityMetrics, AthleteProfile, LoadState, Physiology, PlannedSessionRef, WeekCompliance } from '../analysis/types.ts';
 import type { WeekReportData } from '../analysis/week-data.ts';
 import {
+  activePlanRaceDate,
   activePlanSessions,
+  getWeek,
   analysisActivities,
   cachedPhysiology,
   dailyLoadInputs,
@@ -33,6 +35,10 @@ import {
 import { findAthlete } from '../db/repositories/athletes.ts';
 import type { Athlete, Database } from '../db/schema.ts';
 import { relaxDurability } from '../db/transactions.ts';
+import { localDateOf } from '../domain/time.ts';
+import { recommend } from '../recommend/recommend.ts';
+import { parseThresholdOverrides } from '../recommend/types.ts';
+import type { WeekDocument } from '../report/week-document.ts';
 import { addDays, addWeeks, mondayOf } from '../plan/iso-week.ts';
 
 /** Days of runs that feed the physiology estimates (max HR, threshold pace). */
@@ -64,7 +70,7 @@ export async function athletePhysiology(db: Kysely<Database>, athlete: Athlete, 
   return physiology;
 }
 
-export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoWeeks: string[], now: Date): Promise<WeekReportData[]> {
+export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoWeeks: string[], now: Date): Promise<WeekDocument[]> {
   const athlete = await findAthlete(db, athleteId);
   if (athlete === undefined) throw new AthleteGoneError(`athlete ${athleteId} not found`);
   const weeks = [...new Set(isoWeeks)].sort();
@@ -89,7 +95,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       metrics: new Map(metrics.map((m) => [m.activityId, m])),
     });
     const previousWeekDistanceM = await runDistanceBetween(db, athleteId, { from: addDays(from, -7), to: addDays(from, -1) });
-    perWeek.push({ isoWeek, from, to, activities, metrics, compliance, previousWeekDistanceM });
+    perWeek.push({ isoWeek, from, to, activities, metrics, planned, compliance, previousWeekDistanceM });
   }
 
   return db.transaction().execute(async (trx) => {
@@ -113,9 +119,11 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     await replaceLoadStates(trx, athleteId, start, states);
 
     const byDate = new Map(states.map((s) => [s.date, s]));
-    const docs: WeekReportData[] = [];
+    const advise = await adviser(trx, athlete, now);
+    const docs: WeekDocument[] = [];
+    let previous: WeekDocument | null = null;
     for (const w of perWeek) {
-      const doc: WeekReportData = {
+      const base: WeekReportData = {
         version: 1,
         athleteId,
         isoWeek: w.isoWeek,
@@ -127,22 +135,53 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
         activities: weekActivities(w.activities, w.metrics),
         load: weekLoad(byDate, w.from, w.compliance.actual.distanceM, w.previousWeekDistanceM),
       };
+      const before = previous?.isoWeek === addWeeks(w.isoWeek, -1) ? previous : ((await getWeek(trx, athleteId, addWeeks(w.isoWeek, -1))) ?? null);
+      const doc = await advise(base, before, w.planned);
       await saveWeek(trx, doc, now);
       docs.push(doc);
+      previous = doc;
     }
-    // Later weeks already stored may now contradict the series (or the previous week's distance,
-    // for the week right after): refresh their load block where it changed.
-    const done = new Set(perWeek.map((w) => w.isoWeek));
+    // Later weeks already stored may now contradict the series (or, for the week right after a
+    // recomputed one, its previous week): refresh their load block and advice where they changed.
+    const done = new Map(docs.map((d) => [d.isoWeek, d]));
     for (const later of await storedWeeksFrom(trx, athleteId, perWeek[0]!.isoWeek)) {
       if (done.has(later.isoWeek)) continue;
-      const previousWeekDistanceM = done.has(addWeeks(later.isoWeek, -1))
-        ? await runDistanceBetween(trx, athleteId, { from: addDays(later.from, -7), to: addDays(later.from, -1) })
-        : later.load.previousWeekDistanceM;
+      const before = done.get(addWeeks(later.isoWeek, -1));
+      const previousWeekDistanceM =
+        before === undefined
+          ? later.load.previousWeekDistanceM
+          : await runDistanceBetween(trx, athleteId, { from: addDays(later.from, -7), to: addDays(later.from, -1) });
       const load = weekLoad(byDate, later.from, later.compliance.actual.distanceM, previousWeekDistanceM);
-      if (JSON.stringify(load) !== JSON.stringify(later.load)) await saveWeek(trx, { ...later, load }, now);
+      const { flags: _flags, nextWeek: _nextWeek, ...laterBase } = later;
+      const refreshed =
+        before === undefined ? { ...later, load } : await advise({ ...laterBase, load }, before, await activePlanSessions(trx, athleteId, { from: later.from, to: later.to }));
+      if (JSON.stringify(refreshed) !== JSON.stringify(later)) await saveWeek(trx, refreshed, now);
     }
     return docs;
   });
+}
+
+/**
+ * The recommender for one athlete, as of `now`: adds flags and next week's strength days to a
+ * week's analysis, from this and next week's plan, the goal race and the athlete's thresholds.
+ */
+async function adviser(
+  db: Transaction<Database>,
+  athlete: Athlete,
+  now: Date,
+): Promise<(base: WeekReportData, previous: WeekDocument | null, planned: PlannedSessionRef[]) => Promise<WeekDocument>> {
+  const thresholds = parseThresholdOverrides(athlete.recommend_thresholds ?? {});
+  const raceDate = (await activePlanRaceDate(db, athlete.id)) ?? null;
+  const asOf = localDateOf(now, athlete.timezone);
+  return async (base, previous, planned) => {
+    const nextMonday = addDays(base.from, 7);
+    const plannedNextWeek = await activePlanSessions(db, athlete.id, { from: nextMonday, to: addDays(nextMonday, 6) });
+    const { flags, nextWeek } = recommend(
+      { week: base, previousWeek: previous, plannedThisWeek: planned, plannedNextWeek, raceDate, taperStart: null, asOf, units: athlete.units },
+      thresholds,
+    );
+    return { ...base, flags, nextWeek };
+  };
 }
 
 function weekLoad(
@@ -169,6 +208,7 @@ interface WeekWork {
   to: string;
   activities: AnalysisActivityRow[];
   metrics: ActivityMetrics[];
+  planned: PlannedSessionRef[];
   compliance: WeekCompliance;
   previousWeekDistanceM: number;
 }

@@ -144,6 +144,14 @@ describe('analysis of a generated plan week', () => {
     expect(c.intensity.high).toBeCloseTo((seconds[4]! + seconds[5]!) / total, 10);
   });
 
+  it('flags exactly the skipped strength session and places next week\'s strength', async () => {
+    const doc = (await getWeek(t.db, athleteId, '2027-W02'))!;
+    expect(doc.flags.map((f) => [f.code, f.date])).toEqual([['strength_skipped', '2027-01-14']]);
+    const planned = doc.compliance.matches.find((m) => m.plannedDate === '2027-01-14' && m.plannedKind === 'strength')!;
+    expect(doc.flags[0]!.evidence.plannedIds).toEqual([planned.plannedId]);
+    expect(doc.nextWeek.isoWeek).toBe('2027-W03');
+  });
+
   it('stores a load series through the week', async () => {
     const doc = (await getWeek(t.db, athleteId, '2027-W02'))!;
     expect(doc.load.days.map((d) => d.date)).toEqual(['2027-01-11', '2027-01-12', '2027-01-13', '2027-01-14', '2027-01-15', '2027-01-16', '2027-01-17']);

@@ -1,7 +1,7 @@
 /** Reads analysis inputs and writes analysis results. */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedSessionRef } from '../../analysis/types.ts';
-import type { WeekReportData } from '../../analysis/week-data.ts';
+import type { WeekDocument } from '../../report/week-document.ts';
 import type { Lap } from '../../domain/activity.ts';
 import { decodeStreams } from '../../domain/streams-codec.ts';
 import { toLap } from './activities.ts';
@@ -222,7 +222,7 @@ export async function replaceLoadStates(trx: Transaction<Database>, athleteId: s
   }
 }
 
-export async function saveWeek(trx: Transaction<Database>, doc: WeekReportData, now: Date): Promise<void> {
+export async function saveWeek(trx: Transaction<Database>, doc: WeekDocument, now: Date): Promise<void> {
   const values = {
     athlete_id: doc.athleteId,
     iso_week: doc.isoWeek,
@@ -247,7 +247,7 @@ export async function saveWeek(trx: Transaction<Database>, doc: WeekReportData, 
     .execute();
 }
 
-export async function getWeek(db: Db, athleteId: string, isoWeek: string): Promise<WeekReportData | undefined> {
+export async function getWeek(db: Db, athleteId: string, isoWeek: string): Promise<WeekDocument | undefined> {
   const row = await db
     .selectFrom('week_compliance')
     .select('data')
@@ -258,7 +258,7 @@ export async function getWeek(db: Db, athleteId: string, isoWeek: string): Promi
 }
 
 /** Stored week documents of the athlete from `isoWeek` on (ISO week strings sort in time order). */
-export async function storedWeeksFrom(db: Db, athleteId: string, isoWeek: string): Promise<WeekReportData[]> {
+export async function storedWeeksFrom(db: Db, athleteId: string, isoWeek: string): Promise<WeekDocument[]> {
   const rows = await db
     .selectFrom('week_compliance')
     .select('data')
@@ -299,4 +299,23 @@ export async function savePhysiology(db: Db, athleteId: string, basis: string, p
     .values(values)
     .onConflict((oc) => oc.column('athlete_id').doUpdateSet({ basis, data: values.data, computed_at: now }))
     .execute();
+}
+
+/** The goal race date of the athlete's active plan: the plan's race, else its last `race` session. */
+export async function activePlanRaceDate(db: Db, athleteId: string): Promise<string | undefined> {
+  const plan = await db
+    .selectFrom('plans')
+    .select(['id', 'race_date'])
+    .where('athlete_id', '=', athleteId)
+    .where('active', '=', true)
+    .executeTakeFirst();
+  if (plan === undefined) return undefined;
+  if (plan.race_date !== null) return plan.race_date;
+  const race = await db
+    .selectFrom('planned_sessions')
+    .select((eb) => eb.fn.max('date').as('date'))
+    .where('plan_id', '=', plan.id)
+    .where('kind', '=', 'race')
+    .executeTakeFirst();
+  return race?.date ?? undefined;
 }
