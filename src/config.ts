@@ -17,6 +17,11 @@ const EnvSchema = z.object({
   DATABASE_URL: optionalUrl,
   KINETIC_DATA_DIR: z.string().trim().min(1).optional(),
   REDIS_URL: optionalUrl,
+  KINETIC_QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[\w.{}-]+$/, 'letters, digits, _ . - { } only (no spaces or colons)')
+    .default('kinetic'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KINETIC_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
 });
@@ -25,7 +30,10 @@ export interface Config {
   /** Postgres connection string; undefined → embedded PGlite in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Redis for the BullMQ job queues; undefined → jobs run in-process (embedded mode). */
   redisUrl: string | undefined;
+  /** Prefix of every BullMQ key, so several deployments (or test runs) can share one Redis. */
+  queuePrefix: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   maxUploadBytes: number;
 }
@@ -41,10 +49,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.REDIS_URL !== undefined && e.DATABASE_URL === undefined) {
+    // Jobs queued on Redis run in `kinetic worker` processes, which cannot open this process's
+    // embedded database (PGlite is single-process): production mode is Postgres and Redis together.
+    throw new ConfigError('invalid environment:\n  REDIS_URL: needs DATABASE_URL too (workers cannot share the embedded database)');
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.KINETIC_DATA_DIR ?? envPaths('kinetic', { suffix: '' }).data),
     redisUrl: e.REDIS_URL,
+    queuePrefix: e.KINETIC_QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.KINETIC_MAX_UPLOAD_BYTES,
   };

@@ -2,9 +2,30 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Lap, SampleStreams } from '../domain/activity.ts';
 import { dailyLoads, fillDays, loadSeries } from './load.ts';
-import { activityMetrics, detectIntervals, markLongRuns } from './metrics.ts';
-import type { AnalysisActivity, Physiology } from './types.ts';
-import { segmentsFromStreams, timeWithHr } from './zones.ts';
+import {
+  activityMetrics,
+  classify,
+  DEFAULT_METRICS_OPTIONS,
+  detectIntervals,
+  lapSpeed,
+  markLongRuns,
+  streamTotals,
+  type IntensitySpread,
+  type MetricsOptions,
+} from './metrics.ts';
+import { trimpCoefficients, trimpOfSegments, trimpTable, TRIMP_WOMEN } from './trimp.ts';
+import type { ActivityMetrics, AnalysisActivity, IntensityClass, Physiology, SourcedValue } from './types.ts';
+import {
+  hrrZoneBounds,
+  isValidHr,
+  lthrZoneBounds,
+  segmentsFromStreams,
+  timeInZones,
+  timeWithHr,
+  zoneBounds,
+  type Segment,
+  type ZoneTimes,
+} from './zones.ts';
 
 /** Max 190, resting 50, LTHR 160 → Friel bounds 136 / 144 / 152 / 160; threshold speed 4 m/s (4:10/km). */
 const physiology: Physiology = {
@@ -421,3 +442,381 @@ describe('activities → metrics → daily loads → load series', () => {
     );
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The single-pass stream path against the segment-based reference it replaced.
+
+/** Random streams: gaps (0, backwards, pauses), HR (drop-outs, noise, non-integer), speed and distance with gaps and junk. */
+const streamsArb = (minLength: number) =>
+  fc
+    .array(
+      fc.record({
+        gap: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: -5, max: 40 })),
+        hr: fc.oneof(
+          fc.constant(null),
+          fc.integer({ min: 25, max: 255 }),
+          fc.integer({ min: 0, max: 260 }),
+          fc.double({ min: 20, max: 260, noNaN: true }),
+          fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY),
+        ),
+        speed: fc.oneof(
+          fc.constant(null),
+          fc.double({ min: 0, max: 7, noNaN: true }),
+          fc.double({ min: -1, max: 1 }),
+          fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY),
+        ),
+        dist: fc.oneof(fc.constant(null), fc.double({ min: 0, max: 50, noNaN: true }), fc.constantFrom(Number.NaN)),
+      }),
+      { minLength, maxLength: 150, size: 'medium' },
+    )
+    .map((xs): SampleStreams => {
+      let now = 0;
+      let d = 0;
+      const none = xs.map(() => null);
+      return {
+        t: xs.map((x) => (now += x.gap)),
+        heartRate: xs.map((x) => x.hr),
+        speedMps: xs.map((x) => x.speed),
+        distanceM: xs.map((x) => (x.dist === null ? null : (d += x.dist))),
+        cadence: none,
+        altitudeM: none,
+        powerW: none,
+      };
+    });
+
+const physiologyArb: fc.Arbitrary<Physiology> = fc
+  .record({
+    sex: fc.constantFrom('m' as const, 'f' as const, null),
+    maxHr: fc.integer({ min: 150, max: 210 }),
+    restingHr: fc.oneof(fc.integer({ min: 35, max: 80 }), fc.integer({ min: 150, max: 220 })),
+    lthr: fc.oneof(fc.integer({ min: 130, max: 190 }), fc.double({ min: 130, max: 190, noNaN: true })),
+    threshold: fc.option(fc.double({ min: -1, max: 6, noNaN: true }), { nil: null }),
+  })
+  .map((x) => ({
+    sex: x.sex,
+    maxHr: { value: x.maxHr, source: 'given' },
+    restingHr: { value: x.restingHr, source: 'given' },
+    lthr: { value: x.lthr, source: 'given' },
+    thresholdSpeedMps: x.threshold === null ? null : { value: x.threshold, source: 'given' },
+  }));
+
+const optionsArb: fc.Arbitrary<Partial<MetricsOptions>> = fc.record(
+  {
+    zoneModel: fc.constantFrom('friel_lthr' as const, 'karvonen_hrr' as const),
+    maxSampleGapS: fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constant(Number.POSITIVE_INFINITY)),
+    stoppedSpeedMps: fc.double({ min: 0, max: 3, noNaN: true }),
+  },
+  { requiredKeys: [] },
+);
+
+/** Runs `f`, turning a thrown error into its name and message so both paths can be compared. */
+function outcome<T>(f: () => T): T | { threw: string } {
+  try {
+    return f();
+  } catch (e) {
+    return { threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+}
+
+describe('streamTotals (one pass over the samples)', () => {
+  it('property: equals the reference computations over segmentsFromStreams, bit for bit', () => {
+    fc.assert(
+      fc.property(
+        streamsArb(0),
+        physiologyArb,
+        fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constant(Number.POSITIVE_INFINITY)),
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        fc.double({ min: 2, max: 6, noNaN: true }),
+        (streams, p, maxGapS, stoppedSpeedMps, threshold) => {
+          const rates = { maxHr: p.maxHr.value, restingHr: Math.min(p.restingHr.value, p.maxHr.value - 20) };
+          const k = trimpCoefficients(p.sex);
+          const bounds = lthrZoneBounds(p.lthr.value);
+          const z3 = threshold / 1.13;
+          const z4 = threshold / 1.05;
+          const totals = streamTotals(streams, {
+            maxGapS,
+            stoppedSpeedMps,
+            bounds,
+            trimp: trimpTable(rates, k),
+            paceZone3Mps: z3,
+            paceZone4Mps: z4,
+          });
+
+          const segs = segmentsFromStreams(streams, maxGapS);
+          const moving = segs.filter((s) => s.speedMps === null || s.speedMps >= stoppedSpeedMps);
+          const pace: IntensitySpread = { total: 0, zone3Plus: 0, zone4Plus: 0 };
+          for (const s of moving) {
+            if (s.speedMps === null) continue;
+            pace.total += s.durationS;
+            if (s.speedMps >= z3) pace.zone3Plus += s.durationS;
+            if (s.speedMps >= z4) pace.zone4Plus += s.durationS;
+          }
+          expect(totals).toEqual({
+            movingS: sumOf(moving.map((s) => s.durationS)),
+            movingDistanceM: sumOf(moving.map((s) => (s.speedMps ?? 0) * s.durationS)),
+            timeWithHrS: timeWithHr(segs),
+            timeInZonesS: timeInZones(segs, bounds),
+            trimp: trimpOfSegments(segs, rates, k),
+            pace,
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leaves zones and TRIMP out without bounds or a TRIMP table', () => {
+    const s = makeStreams(seconds(10), () => 150, () => 3);
+    const totals = streamTotals(s, {
+      maxGapS: 10,
+      stoppedSpeedMps: 0.5,
+      bounds: null,
+      trimp: null,
+      paceZone3Mps: Infinity,
+      paceZone4Mps: Infinity,
+    });
+    expect(totals).toMatchObject({ timeWithHrS: 9, movingS: 9, timeInZonesS: null, trimp: null });
+  });
+
+  it('a hole in t gives its sample no speed, as sampleSpeeds does', () => {
+    const s = makeStreams(seconds(6), () => 150, () => 3);
+    // eslint-disable-next-line @typescript-eslint/no-array-delete
+    delete s.t[2];
+    const params = { maxGapS: 10, stoppedSpeedMps: 0.5, bounds: lthrZoneBounds(160), trimp: null, paceZone3Mps: 3, paceZone4Mps: 4 };
+    const segs = segmentsFromStreams(s);
+    expect(segs[2]?.speedMps).toBeNull();
+    expect(streamTotals(s, params).pace.total).toBe(sumOf(segs.filter((x) => x.speedMps !== null).map((x) => x.durationS)));
+  });
+});
+
+describe('activityMetrics from streams against the segment-based implementation it replaced', () => {
+  it('property: identical metrics (or the identical error) for random streams, physiology and options', () => {
+    fc.assert(
+      fc.property(
+        streamsArb(0),
+        physiologyArb,
+        optionsArb,
+        fc.constantFrom('run' as const, 'strength' as const, 'other' as const),
+        fc.option(fc.integer({ min: 90, max: 190 }), { nil: null }),
+        fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: null }),
+        fc.array(fc.record({ speed: fc.option(fc.double({ min: 0, max: 6, noNaN: true }), { nil: null }), hr: fc.option(fc.integer({ min: 100, max: 190 }), { nil: null }) }), { maxLength: 6 }),
+        (streams, p, options, category, avgHr, distanceM, lapSpecs) => {
+          const laps = lapSpecs.map((l, i) => makeLap(i, { avgSpeedMps: l.speed, avgHr: l.hr, movingS: 120, elapsedS: 120 }));
+          const activity = makeActivity({ category, streams, avgHr, distanceM, laps });
+          expect(outcome(() => activityMetrics(activity, p, options))).toEqual(
+            outcome(() => referenceActivityMetrics(activity, p, options)),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('identical on realistic hour-long runs (1 Hz, whole-bpm HR, women’s constants, Karvonen zones)', () => {
+    const hr = (i: number) => 120 + Math.round(40 * Math.sin(i / 300) ** 2);
+    const speed = (i: number) => (i % 600 < 60 ? 0.2 : 2.5 + (i % 7) / 10);
+    const a = makeActivity({ streams: makeStreams(seconds(3600), hr, speed) });
+    const p = { ...physiology, sex: 'f' as const };
+    for (const options of [{}, { zoneModel: 'karvonen_hrr' as const }, { trimpConstants: { m: TRIMP_WOMEN, f: TRIMP_WOMEN, unknown: TRIMP_WOMEN } }]) {
+      expect(activityMetrics(a, p, options)).toEqual(referenceActivityMetrics(a, p, options));
+    }
+    expect(activityMetrics(a, noThreshold)).toEqual(referenceActivityMetrics(a, noThreshold));
+    // Without heart rate: pace against threshold pace from the samples.
+    const noHr = makeActivity({ streams: makeStreams(seconds(3600), () => null, speed) });
+    expect(activityMetrics(noHr, physiology)).toEqual(referenceActivityMetrics(noHr, physiology));
+  });
+
+  it('max HR not above resting HR: the same RangeError when there is heart rate, none without', () => {
+    const bad: Physiology = { ...physiology, maxHr: { value: 150, source: 'given' }, restingHr: { value: 150, source: 'given' } };
+    const withHr = makeActivity({ streams: makeStreams(seconds(100), () => 140, () => 3) });
+    for (const zoneModel of ['friel_lthr', 'karvonen_hrr'] as const) {
+      expect(() => activityMetrics(withHr, bad, { zoneModel })).toThrow('max HR (150) must exceed resting HR (150)');
+    }
+    const noHr = makeActivity({ streams: makeStreams(seconds(100), () => null, () => 3) });
+    expect(activityMetrics(noHr, bad, { zoneModel: 'karvonen_hrr' })).toEqual(referenceActivityMetrics(noHr, bad, { zoneModel: 'karvonen_hrr' }));
+  });
+
+  it('Karvonen bounds are those of hrrZoneBounds', () => {
+    expect(zoneBounds('karvonen_hrr', physiology)).toEqual(hrrZoneBounds(190, 50));
+  });
+});
+
+function sumOf(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}
+
+// The segment-based activityMetrics as it was before the single-pass stream path, kept as the reference.
+
+function referenceActivityMetrics(
+  activity: AnalysisActivity,
+  physiology: Physiology,
+  options: Partial<MetricsOptions> = {},
+): ActivityMetrics {
+  const o: MetricsOptions = { ...DEFAULT_METRICS_OPTIONS, ...options };
+  const isRun = activity.category === 'run';
+
+  const streamSegs =
+    activity.streams !== null && activity.streams.t.length >= 2
+      ? segmentsFromStreams(activity.streams, o.maxSampleGapS)
+      : null;
+  const basis = streamSegs === null ? 'summary' : 'streams';
+
+  const movingSegs = streamSegs?.filter((s) => s.speedMps === null || s.speedMps >= o.stoppedSpeedMps) ?? null;
+  const streamMovingS = movingSegs === null ? 0 : sum(movingSegs.map((s) => s.durationS));
+  const movingS = streamMovingS > 0 ? streamMovingS : (activity.movingS ?? activity.elapsedS);
+  const distanceM =
+    (activity.streams !== null ? streamDistance(activity, movingSegs ?? []) : null) ?? activity.distanceM;
+
+  // Heart rate: the samples when they carry any, else the laps' or the activity's average HR.
+  const hrSegs = streamSegs !== null && timeWithHr(streamSegs) > 0 ? streamSegs : summaryHrSegments(activity, movingS);
+  const hasHr = timeWithHr(hrSegs) > 0;
+  const timeInZonesS = hasHr ? timeInZones(hrSegs, zoneBounds(o.zoneModel, physiology)) : null;
+  const trimp = hasHr
+    ? trimpOfSegments(
+        hrSegs,
+        { maxHr: physiology.maxHr.value, restingHr: physiology.restingHr.value },
+        trimpCoefficients(physiology.sex, o.trimpConstants),
+      )
+    : null;
+
+  const intervals = detectIntervals(activity.laps, o.intervals);
+
+  let intensity: IntensityClass | null = null;
+  let intensityBasis: 'hr' | 'pace' | 'none' | undefined;
+  if (isRun) {
+    const spread =
+      timeInZonesS !== null
+        ? hrSpread(timeInZonesS)
+        : paceSpread(activity, movingSegs, movingS, distanceM, physiology, o);
+    intensityBasis = timeInZonesS !== null ? 'hr' : spread !== null ? 'pace' : 'none';
+    intensity = intervals ? 'hard' : spread !== null ? classify(spread, o) : 'easy';
+  }
+
+  let load: number;
+  let loadBasis: ActivityMetrics['loadBasis'];
+  let sessionRpe: SourcedValue | undefined;
+  if (trimp !== null) {
+    load = trimp;
+    loadBasis = 'trimp';
+  } else {
+    sessionRpe = resolveRpe(activity, intensity, o);
+    load = sessionRpe.value * (movingS / 60);
+    loadBasis = 'session_rpe';
+  }
+
+  const paceSPerKm = isRun && distanceM !== null && distanceM > 0 && movingS > 0 ? movingS / (distanceM / 1000) : null;
+
+  const out: ActivityMetrics = {
+    activityId: activity.id,
+    basis,
+    movingS,
+    distanceM,
+    paceSPerKm,
+    timeInZonesS,
+    trimp,
+    load,
+    loadBasis,
+    intensity,
+    intervals,
+    long: false,
+  };
+  if (intensityBasis !== undefined) out.intensityBasis = intensityBasis;
+  if (sessionRpe !== undefined) out.sessionRpe = sessionRpe;
+  return out;
+}
+
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}
+
+/** Cumulative distance channel's last value; else speed × time over moving samples; else null. */
+function streamDistance(activity: AnalysisActivity, movingSegs: readonly Segment[]): number | null {
+  const streams = activity.streams;
+  if (streams === null) return null;
+  for (let i = streams.distanceM.length - 1; i >= 0; i--) {
+    const d = streams.distanceM[i];
+    if (typeof d === 'number' && Number.isFinite(d)) return d;
+  }
+  if (!streams.speedMps.some((v) => typeof v === 'number')) return null;
+  return sum(movingSegs.map((s) => (s.speedMps ?? 0) * s.durationS));
+}
+
+function lapDuration(lap: Lap): number {
+  return lap.movingS ?? lap.elapsedS;
+}
+
+/** Without HR samples: each lap at its average HR when every lap has one, else the whole activity. */
+function summaryHrSegments(activity: AnalysisActivity, movingS: number): Segment[] {
+  const laps = activity.laps;
+  if (laps.length > 0 && laps.every((l) => isValidHr(l.avgHr) && lapDuration(l) > 0)) {
+    return laps.map((l) => ({ durationS: lapDuration(l), hr: l.avgHr, speedMps: lapSpeed(l) }));
+  }
+  if (isValidHr(activity.avgHr)) return [{ durationS: movingS, hr: activity.avgHr, speedMps: null }];
+  return [];
+}
+
+function hrSpread(z: ZoneTimes): IntensitySpread {
+  const [, , z3, z4, z5] = z;
+  return { total: sum(z), zone3Plus: z3 + z4 + z5, zone4Plus: z4 + z5 };
+}
+
+/**
+ * Time at zone-3+ and zone-4+ pace (Friel pace zones) when threshold speed is known: per moving sample,
+ * else per lap (when every lap has a speed), else the activity's average speed. Null without a
+ * threshold speed or any speed.
+ */
+function paceSpread(
+  activity: AnalysisActivity,
+  movingSegs: readonly Segment[] | null,
+  movingS: number,
+  distanceM: number | null,
+  physiology: Physiology,
+  o: MetricsOptions,
+): IntensitySpread | null {
+  const threshold = physiology.thresholdSpeedMps?.value ?? null;
+  if (threshold === null || !(threshold > 0)) return null;
+  let segs: { durationS: number; speedMps: number }[] = [];
+  if (movingSegs !== null) {
+    for (const s of movingSegs) if (s.speedMps !== null) segs.push({ durationS: s.durationS, speedMps: s.speedMps });
+  }
+  if (sum(segs.map((s) => s.durationS)) <= 0) {
+    const laps = activity.laps;
+    const lapSegs = laps.map((l) => ({ durationS: lapDuration(l), speedMps: lapSpeed(l) }));
+    if (laps.length > 0 && lapSegs.every((s) => s.speedMps !== null && s.durationS > 0)) {
+      segs = lapSegs.map((s) => ({ durationS: s.durationS, speedMps: s.speedMps ?? 0 }));
+    } else if (distanceM !== null && distanceM > 0 && movingS > 0) {
+      segs = [{ durationS: movingS, speedMps: distanceM / movingS }];
+    } else {
+      return null;
+    }
+  }
+  const z4 = threshold / o.zone4PaceFactor;
+  const z3 = threshold / o.zone3PaceFactor;
+  const out: IntensitySpread = { total: 0, zone3Plus: 0, zone4Plus: 0 };
+  for (const s of segs) {
+    out.total += s.durationS;
+    if (s.speedMps >= z3) out.zone3Plus += s.durationS;
+    if (s.speedMps >= z4) out.zone4Plus += s.durationS;
+  }
+  return out.total > 0 ? out : null;
+}
+
+function resolveRpe(activity: AnalysisActivity, intensity: IntensityClass | null, o: MetricsOptions): SourcedValue {
+  const given = activity.rpe;
+  if (given !== null && Number.isFinite(given) && given >= 0 && given <= 10) return { value: given, source: 'given' };
+  switch (activity.category) {
+    case 'strength':
+      return { value: o.defaultRpe.strength, source: 'default', note: 'default RPE for a strength session' };
+    case 'run': {
+      const cls = intensity ?? 'easy';
+      return { value: o.defaultRpe.run[cls], source: 'default', note: `default RPE for a ${cls} run` };
+    }
+    case 'other':
+      return { value: o.defaultRpe.other, source: 'default', note: 'default RPE for other activities' };
+  }
+}
+

@@ -4,9 +4,16 @@
  * from its summary (totals, laps) otherwise. Every threshold is in `DEFAULT_METRICS_OPTIONS` /
  * `DEFAULT_LONG_RUN_OPTIONS` and documented in docs/analysis.md.
  */
-import type { Lap } from '../domain/activity.ts';
+import type { Lap, SampleStreams } from '../domain/activity.ts';
 import { isoWeekOf } from '../plan/iso-week.ts';
-import { DEFAULT_TRIMP_CONSTANTS, trimpCoefficients, trimpOfSegments, type TrimpConstants } from './trimp.ts';
+import {
+  DEFAULT_TRIMP_CONSTANTS,
+  trimpCoefficients,
+  trimpOfSegments,
+  trimpTable,
+  type TrimpConstants,
+  type TrimpTable,
+} from './trimp.ts';
 import type {
   ActivityMetrics,
   AnalysisActivity,
@@ -23,6 +30,7 @@ import {
   timeWithHr,
   zoneBounds,
   type Segment,
+  type ZoneBounds,
   type ZoneTimes,
 } from './zones.ts';
 
@@ -101,30 +109,51 @@ export function activityMetrics(
 ): ActivityMetrics {
   const o: MetricsOptions = { ...DEFAULT_METRICS_OPTIONS, ...options };
   const isRun = activity.category === 'run';
+  const rates = { maxHr: physiology.maxHr.value, restingHr: physiology.restingHr.value };
+  const k = trimpCoefficients(physiology.sex, o.trimpConstants);
+  const threshold = physiology.thresholdSpeedMps?.value ?? null;
+  const paceThresholdKnown = threshold !== null && threshold > 0;
 
-  const streamSegs =
-    activity.streams !== null && activity.streams.t.length >= 2
-      ? segmentsFromStreams(activity.streams, o.maxSampleGapS)
+  // One pass over the samples (see `streamTotals`). Zones and TRIMP need max HR above resting HR;
+  // without that the pass leaves them out, and the reference code below throws as it always did.
+  const streams = activity.streams;
+  const reserveOk = rates.maxHr > rates.restingHr;
+  const totals =
+    streams !== null && streams.t.length >= 2
+      ? streamTotals(streams, {
+          maxGapS: o.maxSampleGapS,
+          stoppedSpeedMps: o.stoppedSpeedMps,
+          bounds: reserveOk ? zoneBounds(o.zoneModel, physiology) : null,
+          trimp: reserveOk ? trimpTable(rates, k) : null,
+          paceZone3Mps: paceThresholdKnown ? threshold / o.zone3PaceFactor : Infinity,
+          paceZone4Mps: paceThresholdKnown ? threshold / o.zone4PaceFactor : Infinity,
+        })
       : null;
-  const basis = streamSegs === null ? 'summary' : 'streams';
+  const basis = totals === null ? 'summary' : 'streams';
 
-  const movingSegs = streamSegs?.filter((s) => s.speedMps === null || s.speedMps >= o.stoppedSpeedMps) ?? null;
-  const streamMovingS = movingSegs === null ? 0 : sum(movingSegs.map((s) => s.durationS));
+  const streamMovingS = totals === null ? 0 : totals.movingS;
   const movingS = streamMovingS > 0 ? streamMovingS : (activity.movingS ?? activity.elapsedS);
-  const distanceM =
-    (activity.streams !== null ? streamDistance(activity, movingSegs ?? []) : null) ?? activity.distanceM;
+  const distanceM = (streams !== null ? streamDistance(streams, totals?.movingDistanceM ?? 0) : null) ?? activity.distanceM;
 
   // Heart rate: the samples when they carry any, else the laps' or the activity's average HR.
-  const hrSegs = streamSegs !== null && timeWithHr(streamSegs) > 0 ? streamSegs : summaryHrSegments(activity, movingS);
-  const hasHr = timeWithHr(hrSegs) > 0;
-  const timeInZonesS = hasHr ? timeInZones(hrSegs, zoneBounds(o.zoneModel, physiology)) : null;
-  const trimp = hasHr
-    ? trimpOfSegments(
-        hrSegs,
-        { maxHr: physiology.maxHr.value, restingHr: physiology.restingHr.value },
-        trimpCoefficients(physiology.sex, o.trimpConstants),
-      )
-    : null;
+  let timeInZonesS: ZoneTimes | null;
+  let trimp: number | null;
+  if (streams !== null && totals !== null && totals.timeWithHrS > 0) {
+    if (totals.timeInZonesS !== null && totals.trimp !== null) {
+      timeInZonesS = totals.timeInZonesS;
+      trimp = totals.trimp;
+    } else {
+      // Max HR not above resting HR: zones or TRIMP throw a RangeError, exactly as from segments.
+      const segs = segmentsFromStreams(streams, o.maxSampleGapS);
+      timeInZonesS = timeInZones(segs, zoneBounds(o.zoneModel, physiology));
+      trimp = trimpOfSegments(segs, rates, k);
+    }
+  } else {
+    const hrSegs = summaryHrSegments(activity, movingS);
+    const hasHr = timeWithHr(hrSegs) > 0;
+    timeInZonesS = hasHr ? timeInZones(hrSegs, zoneBounds(o.zoneModel, physiology)) : null;
+    trimp = hasHr ? trimpOfSegments(hrSegs, rates, k) : null;
+  }
 
   const intervals = detectIntervals(activity.laps, o.intervals);
 
@@ -134,7 +163,7 @@ export function activityMetrics(
     const spread =
       timeInZonesS !== null
         ? hrSpread(timeInZonesS)
-        : paceSpread(activity, movingSegs, movingS, distanceM, physiology, o);
+        : paceSpread(activity, totals?.pace ?? null, movingS, distanceM, physiology, o);
     intensityBasis = timeInZonesS !== null ? 'hr' : spread !== null ? 'pace' : 'none';
     intensity = intervals ? 'hard' : spread !== null ? classify(spread, o) : 'easy';
   }
@@ -172,22 +201,133 @@ export function activityMetrics(
   return out;
 }
 
-function sum(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s;
+export interface StreamTotalsParams {
+  maxGapS: number;
+  /** Below this speed (m/s) a sample is standing still. */
+  stoppedSpeedMps: number;
+  /** Zone bounds for `timeInZonesS`; null leaves zones and TRIMP out. */
+  bounds: ZoneBounds | null;
+  /** TRIMP per minute by heart rate; null leaves zones and TRIMP out. */
+  trimp: TrimpTable | null;
+  /** A moving sample at least this fast (m/s) counts toward zone-3+ pace… */
+  paceZone3Mps: number;
+  /** …and at least this fast toward zone-4+ pace. */
+  paceZone4Mps: number;
+}
+
+/**
+ * Everything `activityMetrics` needs from a stream, in one pass over the samples without building
+ * `Segment`s. Each field equals its reference computation over `segmentsFromStreams(streams, maxGapS)`
+ * — same values, summed in the same order — as the property tests check:
+ * - `movingS`: Σ durationS of the moving segments (speed null or ≥ stoppedSpeedMps);
+ * - `movingDistanceM`: Σ (speedMps ?? 0) × durationS of the moving segments;
+ * - `timeWithHrS`: `timeWithHr`; `timeInZonesS`: `timeInZones`; `trimp`: `trimpOfSegments`;
+ * - `pace`: over moving segments with a speed, Σ durationS, and of it at ≥ paceZone3Mps / ≥ paceZone4Mps.
+ */
+export interface StreamTotals {
+  movingS: number;
+  movingDistanceM: number;
+  timeWithHrS: number;
+  /** Null when `bounds` or `trimp` was null. */
+  timeInZonesS: ZoneTimes | null;
+  trimp: number | null;
+  pace: IntensitySpread;
+}
+
+export function streamTotals(streams: SampleStreams, p: StreamTotalsParams): StreamTotals {
+  const { t, distanceM, speedMps, heartRate } = streams;
+  const n = t.length;
+  const { maxGapS, stoppedSpeedMps, paceZone3Mps, paceZone4Mps } = p;
+  const table = p.trimp;
+  const bounds = p.bounds?.lowerBpm ?? null;
+  const withHr = bounds !== null && table !== null;
+  const [b2, b3, b4, b5] = bounds ?? [0, 0, 0, 0];
+  let movingS = 0;
+  let movingDistanceM = 0;
+  let timeWithHrS = 0;
+  let trimp = 0;
+  let z1 = 0;
+  let z2 = 0;
+  let z3 = 0;
+  let z4 = 0;
+  let z5 = 0;
+  let paceTotal = 0;
+  let pace3 = 0;
+  let pace4 = 0;
+  for (let i = 0; i < n; i++) {
+    const ti = t[i];
+    const t1 = t[i + 1];
+
+    // Duration, as `sampleDurations`: the gap to the next sample clamped to [0, maxGapS]; the last 0.
+    let d = 0;
+    if (i + 1 < n) {
+      const gap = (t1 ?? 0) - (ti ?? 0);
+      d = Number.isFinite(gap) ? Math.min(Math.max(gap, 0), maxGapS) : 0;
+    }
+
+    // Speed, as `sampleSpeeds` (whose `t.map` leaves a hole in `t` without a speed).
+    let speed: number | null = null;
+    if (ti !== undefined || i in t) {
+      const v = speedMps[i];
+      if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
+        speed = v;
+      } else if (ti !== undefined) {
+        const d0 = distanceM[i];
+        const d1 = distanceM[i + 1];
+        if (typeof d0 === 'number' && typeof d1 === 'number' && typeof t1 === 'number' && t1 > ti) {
+          speed = Math.max(d1 - d0, 0) / (t1 - ti);
+        }
+      }
+    }
+
+    if (speed === null || speed >= stoppedSpeedMps) {
+      movingS += d;
+      movingDistanceM += (speed ?? 0) * d;
+      if (speed !== null) {
+        paceTotal += d;
+        if (speed >= paceZone3Mps) pace3 += d;
+        if (speed >= paceZone4Mps) pace4 += d;
+      }
+    }
+
+    const hr = heartRate[i];
+    if (isValidHr(hr)) {
+      timeWithHrS += d;
+      if (withHr && !(d <= 0)) {
+        // `zoneOf`: a heart rate on a boundary belongs to the zone above.
+        if (hr >= b5) z5 += d;
+        else if (hr >= b4) z4 += d;
+        else if (hr >= b3) z3 += d;
+        else if (hr >= b2) z2 += d;
+        else z1 += d;
+        trimp += (d / 60) * table.perMinute(hr);
+      }
+    }
+  }
+  return {
+    movingS,
+    movingDistanceM,
+    timeWithHrS,
+    timeInZonesS: withHr ? [z1, z2, z3, z4, z5] : null,
+    trimp: withHr ? trimp : null,
+    pace: { total: paceTotal, zone3Plus: pace3, zone4Plus: pace4 },
+  };
 }
 
 /** Cumulative distance channel's last value; else speed × time over moving samples; else null. */
-function streamDistance(activity: AnalysisActivity, movingSegs: readonly Segment[]): number | null {
-  const streams = activity.streams;
-  if (streams === null) return null;
+function streamDistance(streams: SampleStreams, movingDistanceM: number): number | null {
   for (let i = streams.distanceM.length - 1; i >= 0; i--) {
     const d = streams.distanceM[i];
     if (typeof d === 'number' && Number.isFinite(d)) return d;
   }
   if (!streams.speedMps.some((v) => typeof v === 'number')) return null;
-  return sum(movingSegs.map((s) => (s.speedMps ?? 0) * s.durationS));
+  return movingDistanceM;
+}
+
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
 }
 
 function lapDuration(lap: Lap): number {
@@ -217,13 +357,13 @@ function hrSpread(z: ZoneTimes): IntensitySpread {
 }
 
 /**
- * Time at zone-3+ and zone-4+ pace (Friel pace zones) when threshold speed is known: per moving sample,
- * else per lap (when every lap has a speed), else the activity's average speed. Null without a
- * threshold speed or any speed.
+ * Time at zone-3+ and zone-4+ pace (Friel pace zones) when threshold speed is known: per moving sample
+ * (`streamPace`, from `streamTotals`), else per lap (when every lap has a speed), else the activity's
+ * average speed. Null without a threshold speed or any speed.
  */
 function paceSpread(
   activity: AnalysisActivity,
-  movingSegs: readonly Segment[] | null,
+  streamPace: IntensitySpread | null,
   movingS: number,
   distanceM: number | null,
   physiology: Physiology,
@@ -231,20 +371,18 @@ function paceSpread(
 ): IntensitySpread | null {
   const threshold = physiology.thresholdSpeedMps?.value ?? null;
   if (threshold === null || !(threshold > 0)) return null;
-  let segs: { durationS: number; speedMps: number }[] = [];
-  if (movingSegs !== null) {
-    for (const s of movingSegs) if (s.speedMps !== null) segs.push({ durationS: s.durationS, speedMps: s.speedMps });
+  if (streamPace !== null && !(streamPace.total <= 0)) {
+    return streamPace.total > 0 ? streamPace : null;
   }
-  if (sum(segs.map((s) => s.durationS)) <= 0) {
-    const laps = activity.laps;
-    const lapSegs = laps.map((l) => ({ durationS: lapDuration(l), speedMps: lapSpeed(l) }));
-    if (laps.length > 0 && lapSegs.every((s) => s.speedMps !== null && s.durationS > 0)) {
-      segs = lapSegs.map((s) => ({ durationS: s.durationS, speedMps: s.speedMps ?? 0 }));
-    } else if (distanceM !== null && distanceM > 0 && movingS > 0) {
-      segs = [{ durationS: movingS, speedMps: distanceM / movingS }];
-    } else {
-      return null;
-    }
+  let segs: { durationS: number; speedMps: number }[];
+  const laps = activity.laps;
+  const lapSegs = laps.map((l) => ({ durationS: lapDuration(l), speedMps: lapSpeed(l) }));
+  if (laps.length > 0 && lapSegs.every((s) => s.speedMps !== null && s.durationS > 0)) {
+    segs = lapSegs.map((s) => ({ durationS: s.durationS, speedMps: s.speedMps ?? 0 }));
+  } else if (distanceM !== null && distanceM > 0 && movingS > 0) {
+    segs = [{ durationS: movingS, speedMps: distanceM / movingS }];
+  } else {
+    return null;
   }
   const z4 = threshold / o.zone4PaceFactor;
   const z3 = threshold / o.zone3PaceFactor;

@@ -2,14 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SampleStreams } from '../domain/activity.ts';
 import {
+  DEFAULT_PHYSIOLOGY_OPTIONS,
   estimateMaxHr,
   estimateThresholdSpeed,
   formatPace,
   percentile,
   resolvePhysiology,
   type PhysiologyActivity,
+  type PhysiologyOptions,
 } from './physiology.ts';
-import type { AthleteProfile } from './types.ts';
+import type { AthleteProfile, SourcedValue } from './types.ts';
+import { isValidHr, sampleDurations } from './zones.ts';
 
 const emptyProfile: AthleteProfile = { sex: null, maxHr: null, restingHr: null, lthr: null, thresholdSpeedMps: null };
 
@@ -201,3 +204,240 @@ describe('threshold pace', () => {
     expect(p.thresholdSpeedMps?.value).toBeCloseTo(4, 9);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The histogram max HR and typed-array threshold window against the implementations they replaced.
+
+/** Runs of random HR samples: whole bpm with drop-outs and noise, optionally a few fractional ones. */
+const hrRunsArb = (fractional: boolean) =>
+  fc.array(
+    fc.record({
+      day: fc.integer({ min: 1, max: 28 }),
+      category: fc.constantFrom('run' as const, 'run' as const, 'strength' as const),
+      hrs: fc.array(
+        fractional
+          ? fc.oneof(fc.integer({ min: 0, max: 260 }), fc.double({ min: 25, max: 255, noNaN: true }), fc.constant(null))
+          : fc.oneof(
+              fc.integer({ min: 145, max: 155 }),
+              fc.integer({ min: 90, max: 200 }),
+              fc.integer({ min: 0, max: 260 }),
+              fc.constant(null),
+            ),
+        { maxLength: 300, size: 'large' },
+      ),
+      noStreams: fc.boolean(),
+    }),
+    { maxLength: 8 },
+  );
+
+function toRuns(xs: { day: number; category: 'run' | 'strength'; hrs: (number | null)[]; noStreams: boolean }[]): PhysiologyActivity[] {
+  return xs.map((x, i) => ({
+    id: `r${i}`,
+    category: x.category,
+    startTime: new Date(Date.UTC(2027, 0, x.day, 7)),
+    streams: x.noStreams ? null : stream(x.hrs.length, (j) => x.hrs[j] ?? null),
+  }));
+}
+
+const maxHrOptionsArb: fc.Arbitrary<Partial<PhysiologyOptions>> = fc.record(
+  {
+    maxHrPercentile: fc.oneof(
+      fc.constantFrom(0, 50, 99.5, 100),
+      fc.integer({ min: 0, max: 1000 }).map((x) => x / 10),
+      fc.double({ min: 0, max: 100, noNaN: true }),
+    ),
+    maxHrRuns: fc.integer({ min: 1, max: 6 }),
+    minHrSamples: fc.integer({ min: 0, max: 50 }),
+    minHrRuns: fc.integer({ min: 0, max: 2 }),
+  },
+  { requiredKeys: [] },
+);
+
+/** Runs `f`, turning a thrown error into its name and message so both implementations can be compared. */
+function outcome<T>(f: () => T): T | { threw: string } {
+  try {
+    return f();
+  } catch (e) {
+    return { threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+}
+
+describe('max HR from a histogram', () => {
+  it('property: identical to sorting every sample (whole-bpm samples)', () => {
+    fc.assert(
+      fc.property(hrRunsArb(false), maxHrOptionsArb, (xs, options) => {
+        const runs = toRuns(xs);
+        expect(outcome(() => estimateMaxHr(runs, options))).toEqual(outcome(() => referenceEstimateMaxHr(runs, options)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: identical with fractional samples too (they fall back to sorting)', () => {
+    fc.assert(
+      fc.property(hrRunsArb(true), maxHrOptionsArb, (xs, options) => {
+        const runs = toRuns(xs);
+        expect(outcome(() => estimateMaxHr(runs, options))).toEqual(outcome(() => referenceEstimateMaxHr(runs, options)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('no samples at all with no minimum: the same RangeError as percentile of nothing', () => {
+    expect(() => estimateMaxHr([], { minHrSamples: 0, minHrRuns: 0 })).toThrow('percentile of no values');
+  });
+
+  it('identical on the hand-computed example and for percentiles outside 0…100', () => {
+    const runs = fourRuns();
+    for (const maxHrPercentile of [99.5, 0, 100, 50, 37.3, 150, -20, Number.NaN]) {
+      expect(estimateMaxHr(runs, { maxHrPercentile })).toEqual(referenceEstimateMaxHr(runs, { maxHrPercentile }));
+    }
+  });
+});
+
+describe('threshold pace with typed arrays', () => {
+  it('property: identical to the number[] implementation', () => {
+    // Mostly 1 Hz running at threshold heart rate, so that many windows qualify and the best one counts.
+    const sample = fc.record({
+      gap: fc.oneof(fc.constant(1), fc.constant(1), fc.integer({ min: 0, max: 40 })),
+      hr: fc.oneof(fc.integer({ min: 150, max: 190 }), fc.constant(null), fc.integer({ min: 0, max: 260 })),
+      step: fc.oneof(
+        fc.double({ min: 2, max: 6, noNaN: true }),
+        fc.double({ min: 0, max: 30, noNaN: true }),
+        fc.constant(null),
+        fc.constant(Number.NaN),
+      ),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(sample, { maxLength: 400, size: 'large' }), { maxLength: 4 }),
+        fc.integer({ min: 140, max: 170 }),
+        fc.record(
+          {
+            thresholdWindowS: fc.integer({ min: 1, max: 120 }),
+            maxSampleGapS: fc.integer({ min: 0, max: 20 }),
+            thresholdMinHrCoverage: fc.double({ min: 0, max: 1, noNaN: true }),
+            maxPlausibleSpeedMps: fc.double({ min: 1, max: 30, noNaN: true }),
+          },
+          { requiredKeys: [] },
+        ),
+        (activities, lthr, options) => {
+          const runs = activities.map((xs, i): PhysiologyActivity => {
+            let now = 0;
+            let d = 0;
+            const none = xs.map(() => null);
+            return {
+              id: `r${i}`,
+              category: 'run',
+              startTime: new Date(Date.UTC(2027, 0, 1 + i, 7)),
+              streams: {
+                t: xs.map((x) => (now += x.gap)),
+                heartRate: xs.map((x) => x.hr),
+                distanceM: xs.map((x) => (x.step === null ? null : (d += x.step))),
+                speedMps: none,
+                cadence: none,
+                altitudeM: none,
+                powerW: none,
+              },
+            };
+          });
+          expect(estimateThresholdSpeed(runs, lthr, options)).toEqual(referenceEstimateThresholdSpeed(runs, lthr, options));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+function byRecency(a: PhysiologyActivity, b: PhysiologyActivity): number {
+  const d = b.startTime.getTime() - a.startTime.getTime();
+  if (d !== 0) return d;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function referenceEstimateMaxHr(
+  activities: readonly PhysiologyActivity[],
+  options: Partial<PhysiologyOptions> = {},
+): SourcedValue | null {
+  const o: PhysiologyOptions = { ...DEFAULT_PHYSIOLOGY_OPTIONS, ...options };
+  const runs = activities
+    .filter((a) => a.category === 'run' && a.streams !== null && a.streams.heartRate.some(isValidHr))
+    .sort(byRecency)
+    .slice(0, o.maxHrRuns);
+  const samples: number[] = [];
+  for (const run of runs) for (const hr of run.streams?.heartRate ?? []) if (isValidHr(hr)) samples.push(hr);
+  if (runs.length < o.minHrRuns || samples.length < o.minHrSamples) return null;
+  samples.sort((a, b) => a - b);
+  const value = Math.round(percentile(samples, o.maxHrPercentile));
+  return {
+    value,
+    source: 'estimated',
+    note: `${o.maxHrPercentile}th percentile of ${samples.length} HR samples from the last ${runs.length} runs`,
+  };
+}
+
+function referenceEstimateThresholdSpeed(
+  activities: readonly PhysiologyActivity[],
+  lthr: number,
+  options: Partial<PhysiologyOptions> = {},
+): SourcedValue | null {
+  const o: PhysiologyOptions = { ...DEFAULT_PHYSIOLOGY_OPTIONS, ...options };
+  let best: { speed: number; activity: PhysiologyActivity } | null = null;
+  for (const a of activities) {
+    if (a.category !== 'run' || a.streams === null) continue;
+    const speed = referenceBestWindowSpeed(a.streams, lthr, o);
+    if (speed === null) continue;
+    if (best === null || speed > best.speed || (speed === best.speed && byRecency(a, best.activity) < 0)) {
+      best = { speed, activity: a };
+    }
+  }
+  if (best === null) return null;
+  return {
+    value: best.speed,
+    source: 'estimated',
+    note:
+      `best ${Math.round(o.thresholdWindowS / 60)}-min stretch at ` +
+      `≥ ${Math.round(o.thresholdMinHrFraction * 100)}% LTHR: ` +
+      `${formatPace(best.speed)} on ${best.activity.startTime.toISOString().slice(0, 10)}`,
+  };
+}
+
+function referenceBestWindowSpeed(streams: SampleStreams, lthr: number, o: PhysiologyOptions): number | null {
+  const { t, distanceM, heartRate } = streams;
+  const durations = sampleDurations(t, o.maxSampleGapS);
+  // Prefix sums over samples: seconds with HR and HR × seconds, so a window's mean HR is O(1).
+  const hrTime = [0];
+  const hrSum = [0];
+  for (let i = 0; i < t.length; i++) {
+    const hr = heartRate[i];
+    const d = durations[i] ?? 0;
+    const valid = isValidHr(hr);
+    hrTime.push((hrTime[i] ?? 0) + (valid ? d : 0));
+    hrSum.push((hrSum[i] ?? 0) + (valid ? hr * d : 0));
+  }
+  const idx: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const d = distanceM[i];
+    if (typeof d === 'number' && Number.isFinite(d)) idx.push(i);
+  }
+  let best: number | null = null;
+  let j = 0;
+  for (let s = 0; s < idx.length; s++) {
+    const a = idx[s] ?? 0;
+    const ta = t[a] ?? 0;
+    if (j <= s) j = s + 1;
+    while (j < idx.length && (t[idx[j] ?? 0] ?? 0) - ta < o.thresholdWindowS) j++;
+    if (j >= idx.length) break;
+    const b = idx[j] ?? 0;
+    const span = (t[b] ?? 0) - ta;
+    const speed = ((distanceM[b] ?? 0) - (distanceM[a] ?? 0)) / span;
+    if (!(speed > 0) || speed > o.maxPlausibleSpeedMps) continue;
+    const withHr = (hrTime[b] ?? 0) - (hrTime[a] ?? 0);
+    if (withHr < o.thresholdMinHrCoverage * span) continue;
+    const meanHr = ((hrSum[b] ?? 0) - (hrSum[a] ?? 0)) / withHr;
+    if (meanHr < o.thresholdMinHrFraction * lthr) continue;
+    if (best === null || speed > best) best = speed;
+  }
+  return best;
+}
+

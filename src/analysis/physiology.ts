@@ -4,7 +4,7 @@
  */
 import type { ActivityCategory, SampleStreams } from '../domain/activity.ts';
 import type { AthleteProfile, Physiology, SourcedValue } from './types.ts';
-import { DEFAULT_MAX_SAMPLE_GAP_S, isValidHr, sampleDurations } from './zones.ts';
+import { DEFAULT_MAX_SAMPLE_GAP_S, isValidHr } from './zones.ts';
 
 /** The fields of an activity physiology looks at (an `AnalysisActivity` has them all). */
 export interface PhysiologyActivity {
@@ -123,11 +123,16 @@ function givenValue(key: keyof typeof PLAUSIBLE, value: number | null): SourcedV
 
 /** Linear interpolation between closest ranks (Excel PERCENTILE.INC, R type 7). `sorted` ascending. */
 export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) throw new RangeError('percentile of no values');
-  const h = (sorted.length - 1) * (p / 100);
+  return percentileAt(sorted.length, (i) => sorted[i], p);
+}
+
+/** `percentile` of n ascending values, the i-th (0-based) given by `at` (undefined outside 0…n−1). */
+function percentileAt(n: number, at: (i: number) => number | undefined, p: number): number {
+  if (n === 0) throw new RangeError('percentile of no values');
+  const h = (n - 1) * (p / 100);
   const lo = Math.floor(h);
-  const a = sorted[lo] ?? 0;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)] ?? a;
+  const a = at(lo) ?? 0;
+  const b = at(Math.min(lo + 1, n - 1)) ?? a;
   return a + (h - lo) * (b - a);
 }
 
@@ -137,7 +142,14 @@ function byRecency(a: PhysiologyActivity, b: PhysiologyActivity): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Max HR as a high percentile of the HR samples of the most recent runs; null without enough data. */
+/** Whole-bpm heart rates up to this are counted in a histogram by `estimateMaxHr` (valid ones are ≤ 250). */
+const HR_HISTOGRAM_SIZE = 256;
+
+/**
+ * Max HR as a high percentile of the HR samples of the most recent runs; null without enough data.
+ * Heart rates are whole bpm, so the samples are counted in a histogram instead of sorted (the same
+ * percentile exactly); a non-integer sample falls back to sorting.
+ */
 export function estimateMaxHr(
   activities: readonly PhysiologyActivity[],
   options: Partial<PhysiologyOptions> = {},
@@ -147,16 +159,46 @@ export function estimateMaxHr(
     .filter((a) => a.category === 'run' && a.streams !== null && a.streams.heartRate.some(isValidHr))
     .sort(byRecency)
     .slice(0, o.maxHrRuns);
-  const samples: number[] = [];
-  for (const run of runs) for (const hr of run.streams?.heartRate ?? []) if (isValidHr(hr)) samples.push(hr);
-  if (runs.length < o.minHrRuns || samples.length < o.minHrSamples) return null;
-  samples.sort((a, b) => a - b);
-  const value = Math.round(percentile(samples, o.maxHrPercentile));
+  const counts = new Uint32Array(HR_HISTOGRAM_SIZE);
+  let n = 0;
+  let wholeBpm = true;
+  for (const run of runs) {
+    const hrs = run.streams?.heartRate ?? [];
+    for (let i = 0; i < hrs.length; i++) {
+      const hr = hrs[i];
+      if (!isValidHr(hr)) continue;
+      n++;
+      if (Math.floor(hr) === hr && hr < HR_HISTOGRAM_SIZE) counts[hr]!++;
+      else wholeBpm = false;
+    }
+  }
+  if (runs.length < o.minHrRuns || n < o.minHrSamples) return null;
+  let pct: number;
+  if (wholeBpm) {
+    pct = percentileAt(n, (i) => histogramRank(counts, n, i), o.maxHrPercentile);
+  } else {
+    const samples: number[] = [];
+    for (const run of runs) for (const hr of run.streams?.heartRate ?? []) if (isValidHr(hr)) samples.push(hr);
+    samples.sort((a, b) => a - b);
+    pct = percentile(samples, o.maxHrPercentile);
+  }
+  const value = Math.round(pct);
   return {
     value,
     source: 'estimated',
-    note: `${o.maxHrPercentile}th percentile of ${samples.length} HR samples from the last ${runs.length} runs`,
+    note: `${o.maxHrPercentile}th percentile of ${n} HR samples from the last ${runs.length} runs`,
   };
+}
+
+/** The i-th (0-based) smallest of the n values counted in `counts` (index = value), as `sorted[i]` would be. */
+function histogramRank(counts: Uint32Array, n: number, i: number): number | undefined {
+  if (!(Number.isInteger(i) && i >= 0 && i < n)) return undefined;
+  let seen = 0;
+  for (let v = 0; v < counts.length; v++) {
+    seen += counts[v]!;
+    if (i < seen) return v;
+  }
+  return undefined;
 }
 
 /**
@@ -193,37 +235,43 @@ export function estimateThresholdSpeed(
 
 function bestThresholdWindowSpeed(streams: SampleStreams, lthr: number, o: PhysiologyOptions): number | null {
   const { t, distanceM, heartRate } = streams;
-  const durations = sampleDurations(t, o.maxSampleGapS);
-  // Prefix sums over samples: seconds with HR and HR × seconds, so a window's mean HR is O(1).
-  const hrTime = [0];
-  const hrSum = [0];
-  for (let i = 0; i < t.length; i++) {
+  const n = t.length;
+  const maxGapS = o.maxSampleGapS;
+  // Prefix sums over samples: seconds with HR and HR × seconds, so a window's mean HR is O(1). A
+  // sample's seconds are as `sampleDurations`: the gap to the next sample clamped to [0, maxGapS].
+  const hrTime = new Float64Array(n + 1);
+  const hrSum = new Float64Array(n + 1);
+  // Samples with a distance, in order.
+  const idx = new Uint32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    let d = 0;
+    if (i + 1 < n) {
+      const gap = (t[i + 1] ?? 0) - (t[i] ?? 0);
+      d = Number.isFinite(gap) ? Math.min(Math.max(gap, 0), maxGapS) : 0;
+    }
     const hr = heartRate[i];
-    const d = durations[i] ?? 0;
     const valid = isValidHr(hr);
-    hrTime.push((hrTime[i] ?? 0) + (valid ? d : 0));
-    hrSum.push((hrSum[i] ?? 0) + (valid ? hr * d : 0));
-  }
-  const idx: number[] = [];
-  for (let i = 0; i < t.length; i++) {
-    const d = distanceM[i];
-    if (typeof d === 'number' && Number.isFinite(d)) idx.push(i);
+    hrTime[i + 1] = hrTime[i]! + (valid ? d : 0);
+    hrSum[i + 1] = hrSum[i]! + (valid ? hr * d : 0);
+    const dist = distanceM[i];
+    if (typeof dist === 'number' && Number.isFinite(dist)) idx[count++] = i;
   }
   let best: number | null = null;
   let j = 0;
-  for (let s = 0; s < idx.length; s++) {
-    const a = idx[s] ?? 0;
+  for (let s = 0; s < count; s++) {
+    const a = idx[s]!;
     const ta = t[a] ?? 0;
     if (j <= s) j = s + 1;
-    while (j < idx.length && (t[idx[j] ?? 0] ?? 0) - ta < o.thresholdWindowS) j++;
-    if (j >= idx.length) break;
-    const b = idx[j] ?? 0;
+    while (j < count && (t[idx[j]!] ?? 0) - ta < o.thresholdWindowS) j++;
+    if (j >= count) break;
+    const b = idx[j]!;
     const span = (t[b] ?? 0) - ta;
     const speed = ((distanceM[b] ?? 0) - (distanceM[a] ?? 0)) / span;
     if (!(speed > 0) || speed > o.maxPlausibleSpeedMps) continue;
-    const withHr = (hrTime[b] ?? 0) - (hrTime[a] ?? 0);
+    const withHr = hrTime[b]! - hrTime[a]!;
     if (withHr < o.thresholdMinHrCoverage * span) continue;
-    const meanHr = ((hrSum[b] ?? 0) - (hrSum[a] ?? 0)) / withHr;
+    const meanHr = (hrSum[b]! - hrSum[a]!) / withHr;
     if (meanHr < o.thresholdMinHrFraction * lthr) continue;
     if (best === null || speed > best) best = speed;
   }

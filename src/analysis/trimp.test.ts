@@ -10,6 +10,8 @@ import {
   trimpFromSummary,
   trimpOfSegments,
   trimpPerMinute,
+  TrimpTable,
+  trimpTable,
 } from './trimp.ts';
 import { segmentsFromStreams } from './zones.ts';
 
@@ -111,5 +113,45 @@ describe('TRIMP summed over samples', () => {
         },
       ),
     );
+  });
+});
+
+describe('TRIMP per minute memoised by whole bpm', () => {
+  it('property: the table gives exactly trimpPerMinute, for whole and fractional heart rates', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 150, max: 220 }),
+        fc.integer({ min: 30, max: 100 }),
+        fc.constantFrom(TRIMP_MEN, TRIMP_WOMEN, { a: 1, b: 0 }),
+        fc.array(fc.oneof(fc.integer({ min: -5, max: 300 }), fc.double({ min: -5, max: 300, noNaN: true })), {
+          maxLength: 50,
+        }),
+        (maxHr, restingHr, k, hrs) => {
+          const r = { maxHr, restingHr };
+          const table = new TrimpTable(r, k);
+          // Twice: the first lookup of a bpm fills the table, the second reads it.
+          for (const hr of [...hrs, ...hrs]) expect(table.perMinute(hr)).toBe(trimpPerMinute(hr, r, k));
+        },
+      ),
+    );
+  });
+
+  it('throws the same RangeError as trimpPerMinute for an invalid max / resting pair, on lookup', () => {
+    const table = new TrimpTable({ maxHr: 60, restingHr: 60 }, TRIMP_MEN);
+    expect(() => table.perMinute(150)).toThrow('max HR (60) must exceed resting HR (60)');
+    expect(() => table.perMinute(150.5)).toThrow(RangeError);
+  });
+
+  it('trimpTable reuses the table for the same heart rates and coefficients only', () => {
+    const a = trimpTable(rates, TRIMP_MEN);
+    expect(trimpTable({ ...rates }, { ...TRIMP_MEN })).toBe(a);
+    expect(trimpTable(rates, TRIMP_WOMEN)).not.toBe(a);
+    expect(trimpTable({ ...rates, restingHr: 61 }, TRIMP_MEN)).not.toBe(a);
+    expect(trimpTable(rates, TRIMP_MEN)).toBe(a);
+    // A table never changes with the caller's objects.
+    const mutable = { maxHr: 190, restingHr: 50 };
+    const t = trimpTable(mutable, TRIMP_MEN);
+    mutable.maxHr = 200;
+    expect(t.perMinute(150)).toBe(trimpPerMinute(150, { maxHr: 190, restingHr: 50 }, TRIMP_MEN));
   });
 });

@@ -81,3 +81,62 @@ export function trimpFromSummary(
   if (!(durationS > 0)) return 0;
   return (durationS / 60) * trimpPerMinute(avgHr, rates, k);
 }
+
+/**
+ * `trimpPerMinute` for one athlete's heart rates and coefficients, memoised by whole bpm: heart-rate
+ * samples are integers, so a stream of thousands of samples needs a few dozen `Math.exp` calls. Each
+ * entry is computed by `trimpPerMinute` itself on first use, so results are identical to calling it
+ * (and an invalid max/resting pair throws the same RangeError, on the first lookup). Non-integer heart
+ * rates are computed directly.
+ */
+/** Whole-bpm heart rates 0…255 are memoised (valid samples are 30–250 bpm). */
+const TABLE_SIZE = 256;
+
+export class TrimpTable {
+  private readonly byBpm = new Float64Array(TABLE_SIZE).fill(Number.NaN);
+  private readonly rates: TrimpHeartRates;
+  private readonly k: TrimpCoefficients;
+
+  constructor(rates: TrimpHeartRates, k: TrimpCoefficients) {
+    this.rates = { maxHr: rates.maxHr, restingHr: rates.restingHr };
+    this.k = { a: k.a, b: k.b };
+  }
+
+  /** Same as `trimpPerMinute(hr, rates, k)`. */
+  perMinute(hr: number): number {
+    if (hr >= 0 && hr < TABLE_SIZE && Math.floor(hr) === hr) {
+      const cached = this.byBpm[hr]!;
+      if (cached === cached) return cached; // not NaN: already computed
+      const v = trimpPerMinute(hr, this.rates, this.k);
+      this.byBpm[hr] = v;
+      return v;
+    }
+    return trimpPerMinute(hr, this.rates, this.k);
+  }
+
+  /** Whether this table was built for exactly these heart rates and coefficients. */
+  matches(rates: TrimpHeartRates, k: TrimpCoefficients): boolean {
+    return (
+      Object.is(this.rates.maxHr, rates.maxHr) &&
+      Object.is(this.rates.restingHr, rates.restingHr) &&
+      Object.is(this.k.a, k.a) &&
+      Object.is(this.k.b, k.b)
+    );
+  }
+}
+
+/** Tables kept for reuse, most recent first: a few athletes are analysed at a time. */
+const recentTables: TrimpTable[] = [];
+const RECENT_TABLES = 8;
+
+/** The `TrimpTable` for these heart rates and coefficients, reused while they stay the same. */
+export function trimpTable(rates: TrimpHeartRates, k: TrimpCoefficients): TrimpTable {
+  const i = recentTables.findIndex((t) => t.matches(rates, k));
+  const table = i >= 0 ? recentTables[i]! : new TrimpTable(rates, k);
+  if (i !== 0) {
+    if (i > 0) recentTables.splice(i, 1);
+    recentTables.unshift(table);
+    if (recentTables.length > RECENT_TABLES) recentTables.pop();
+  }
+  return table;
+}

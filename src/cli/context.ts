@@ -6,7 +6,8 @@ import { loadConfig, type Config } from '../config.ts';
 import { connect, type DbHandle } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { InlineRunner } from '../workers/inline-runner.ts';
+import type { JobRunner } from '../workers/queues.ts';
+import { createJobQueue } from '../workers/runner.ts';
 import { markFailed } from './exit-code.ts';
 
 export interface CliContext {
@@ -14,8 +15,11 @@ export interface CliContext {
   db: DbHandle['db'];
   log: Logger;
   now: () => Date;
-  /** Jobs run in this process (embedded mode); call `jobs.drain()` before reporting their results. */
-  jobs: InlineRunner;
+  /**
+   * Where commands queue jobs. Embedded mode runs them in this process when the command's function
+   * returns (before the command ends); with REDIS_URL they go to BullMQ and `kinetic worker` runs them.
+   */
+  jobs: JobRunner;
 }
 
 export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
@@ -28,14 +32,16 @@ export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: 
       if (applied.length > 0) log.info({ applied }, 'migrations applied');
     }
     const now = (): Date => new Date();
-    const jobs = new InlineRunner({ db: handle.db, log, now });
-    const result = await fn({ config, db: handle.db, log, now, jobs });
-    await jobs.drain();
-    if (jobs.failed.length > 0) {
-      for (const f of jobs.failed) process.stderr.write(`kinetic: ${f.queue} job ${f.jobId} failed: ${f.error}\n`);
-      markFailed();
+    const jobs = createJobQueue(config, { db: handle.db, log, now });
+    try {
+      const result = await fn({ config, db: handle.db, log, now, jobs });
+      const failed = await jobs.settle();
+      for (const f of failed) process.stderr.write(`kinetic: ${f.queue} job ${f.jobId} failed: ${f.error}\n`);
+      if (failed.length > 0) markFailed();
+      return result;
+    } finally {
+      await jobs.close();
     }
-    return result;
   } finally {
     await handle.close();
   }

@@ -3,12 +3,15 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { AthleteNotFoundError } from '../db/repositories/athletes.ts';
 import { MigrationError } from '../db/migrate.ts';
+import { RedisUnavailableError } from '../workers/bullmq.ts';
 import { activitiesCommand } from './commands/activities.ts';
 import { athleteCommand } from './commands/athlete.ts';
 import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { weekCommand } from './commands/week.ts';
 import { planCommand } from './commands/plan.ts';
+import { queuesCommand } from './commands/queues.ts';
+import { workerCommand } from './commands/worker.ts';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { GeneratePlanError } from '../plan/generate.ts';
 import { UsageError } from './errors.ts';
@@ -19,7 +22,16 @@ export function buildProgram(): Command {
     .description('Marathon training compliance: FIT and Strava ingest, plan vs actual, strength placement, weekly reports')
     .showHelpAfterError()
     .exitOverride();
-  for (const cmd of [athleteCommand(), importCommand(), activitiesCommand(), planCommand(), weekCommand(), migrateCommand()]) program.addCommand(cmd);
+  for (const cmd of [
+    athleteCommand(),
+    importCommand(),
+    activitiesCommand(),
+    planCommand(),
+    weekCommand(),
+    migrateCommand(),
+    workerCommand(),
+    queuesCommand(),
+  ]) program.addCommand(cmd);
   return program;
 }
 
@@ -54,7 +66,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`kinetic: ${err instanceof MigrationError ? '' : 'unexpected error: '}${message}\n`);
+    const expected = err instanceof MigrationError || err instanceof RedisUnavailableError;
+    process.stderr.write(`kinetic: ${expected ? '' : 'unexpected error: '}${message}\n`);
     if (debugEnabled() && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

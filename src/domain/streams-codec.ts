@@ -74,7 +74,7 @@ class ByteWriter {
 
 class ByteReader {
   pos = 0;
-  constructor(private readonly buf: Uint8Array) {}
+  constructor(readonly buf: Uint8Array) {}
 
   byte(): number {
     const b = this.buf[this.pos++];
@@ -99,11 +99,15 @@ class ByteReader {
       mul *= 0x80;
     }
   }
+}
 
-  zigzag(): number {
-    const v = this.varint();
-    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-  }
+/** Zigzag decoding of unsigned varint `v`: 0, 1, 2, 3, … → 0, −1, 1, −2, … (`v & 1` is exact up to 2^53). */
+function unzigzag(v: number): number {
+  return (v & 1) === 0 ? v / 2 : -(v + 1) / 2;
+}
+
+function endsEarly(pos: number): StreamsDecodeError {
+  return new StreamsDecodeError(`stream blob ends early at byte ${pos}`);
 }
 
 export function encodeStreams(s: SampleStreams): Uint8Array {
@@ -149,31 +153,67 @@ function writeChannel(w: ByteWriter, values: (number | null)[], scale: number): 
   }
 }
 
+/**
+ * Decodes a blob written by `encodeStreams`. This is on the analysis hot path: varints are read inline
+ * (no method call per byte) and each array is written once, in order, without prefilling — so a
+ * channel without gaps is stored by V8 as unboxed doubles, and only a channel with gaps holds nulls
+ * (and boxed numbers).
+ */
 export function decodeStreams(data: Uint8Array): SampleStreams {
   const r = new ByteReader(data);
   const n = r.varint();
-  const t: number[] = new Array<number>(n);
-  let prev = 0;
-  for (let i = 0; i < n; i++) {
-    prev += r.zigzag();
-    t[i] = prev;
-  }
-  const out: SampleStreams = { t, distanceM: [], speedMps: [], heartRate: [], cadence: [], altitudeM: [], powerW: [] };
-  for (const ch of STREAM_CHANNELS) out[ch] = readChannel(r, n, SCALE[ch]);
-  return out;
+  const t = readDeltas(r, new Array<number>(n), 1, null);
+  const distanceM = readChannel(r, n, SCALE.distanceM);
+  const speedMps = readChannel(r, n, SCALE.speedMps);
+  const heartRate = readChannel(r, n, SCALE.heartRate);
+  const cadence = readChannel(r, n, SCALE.cadence);
+  const altitudeM = readChannel(r, n, SCALE.altitudeM);
+  const powerW = readChannel(r, n, SCALE.powerW);
+  return { t, distanceM, speedMps, heartRate, cadence, altitudeM, powerW };
 }
 
 function readChannel(r: ByteReader, n: number, scale: number): (number | null)[] {
   const presence = r.byte();
-  const values = new Array<number | null>(n).fill(null);
-  if (presence === 0) return values;
+  const values = new Array<number | null>(n);
+  if (presence === 0) return values.fill(null);
   if (presence !== 1 && presence !== 2) throw new StreamsDecodeError(`unknown channel presence byte ${presence}`);
   const bitmap = presence === 2 ? r.bytes(Math.ceil(n / 8)) : null;
+  return readDeltas(r, values, scale, bitmap);
+}
+
+/**
+ * Fills `values` (of the channel's length) with the running sum of zigzag varint deltas over `scale`,
+ * and null where `bitmap` (when given) has no bit. Returns `values`.
+ */
+function readDeltas<T extends number | null>(r: ByteReader, values: T[], scale: number, bitmap: Uint8Array | null): T[] {
+  const buf = r.buf;
+  const n = values.length;
+  let pos = r.pos;
   let prev = 0;
   for (let i = 0; i < n; i++) {
-    if (bitmap !== null && (bitmap[i >> 3]! & (1 << (i & 7))) === 0) continue;
-    prev += r.zigzag();
-    values[i] = prev / scale;
+    if (bitmap !== null && (bitmap[i >> 3]! & (1 << (i & 7))) === 0) {
+      values[i] = null as T;
+      continue;
+    }
+    let b = buf[pos];
+    if (b === undefined) throw endsEarly(pos);
+    pos++;
+    let v = b;
+    if (b >= 0x80) {
+      v = b & 0x7f;
+      let mul = 0x80;
+      for (;;) {
+        b = buf[pos];
+        if (b === undefined) throw endsEarly(pos);
+        pos++;
+        v += (b & 0x7f) * mul;
+        if (b < 0x80) break;
+        mul *= 0x80;
+      }
+    }
+    prev += unzigzag(v);
+    values[i] = (prev / scale) as T;
   }
+  r.pos = pos;
   return values;
 }

@@ -3,8 +3,11 @@ import type { JobDeps } from './deps.ts';
 import { fitIngestHandler } from './fit-ingest.ts';
 import type { Payload, QueueName } from './queues.ts';
 
+/** A job handler: a plain async function of (payload, deps); it retries by throwing. */
+export type Handler<Q extends QueueName> = (payload: Payload<Q>, deps: JobDeps) => Promise<unknown>;
+
 /** One handler per queue: plain async functions of (payload, deps), run by any runner. */
-export const HANDLERS: { [Q in QueueName]: (payload: Payload<Q>, deps: JobDeps) => Promise<unknown> } = {
+export const HANDLERS: { [Q in QueueName]: Handler<Q> } = {
   'fit-ingest': fitIngestHandler,
   analysis: analysisHandler,
 };

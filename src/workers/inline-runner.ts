@@ -7,15 +7,18 @@
 import type { Logger } from '../log.ts';
 import { HANDLERS } from './handlers.ts';
 import type { JobDeps } from './deps.ts';
-import { jobIdFor, PAYLOADS, PermanentJobError, RETRY, type JobQueue, type Payload, type QueueName } from './queues.ts';
+import {
+  isPermanentJobError,
+  jobIdFor,
+  PAYLOADS,
+  RETRY,
+  type FailedJob,
+  type JobRunner,
+  type Payload,
+  type QueueName,
+} from './queues.ts';
 
-export interface FailedJob {
-  queue: QueueName;
-  jobId: string;
-  payload: unknown;
-  error: string;
-  attempts: number;
-}
+export type { FailedJob };
 
 interface Pending {
   queue: QueueName;
@@ -23,7 +26,7 @@ interface Pending {
   payload: unknown;
 }
 
-export class InlineRunner implements JobQueue {
+export class InlineRunner implements JobRunner {
   private readonly waiting = new Map<string, Pending>();
   private readonly order: string[] = [];
   readonly failed: FailedJob[] = [];
@@ -55,6 +58,16 @@ export class InlineRunner implements JobQueue {
     }
   }
 
+  /** Runs what is waiting and hands over the failures (each reported once). */
+  async settle(): Promise<FailedJob[]> {
+    await this.drain();
+    return this.failed.splice(0);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
   private async run(job: Pending): Promise<void> {
     const policy = RETRY[job.queue];
     const log: Logger = this.deps.log.child({ queue: job.queue, jobId: job.jobId });
@@ -67,8 +80,7 @@ export class InlineRunner implements JobQueue {
         return;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        const permanent = err instanceof PermanentJobError || (err instanceof Error && err.name === 'ZodError');
-        if (permanent || attempt >= policy.attempts) {
+        if (isPermanentJobError(err) || attempt >= policy.attempts) {
           log.error({ err: message, attempt, payload: job.payload }, 'job failed');
           this.failed.push({ queue: job.queue, jobId: job.jobId, payload: job.payload, error: message, attempts: attempt });
           return;

@@ -44,12 +44,36 @@ export const RETRY: Record<QueueName, RetryPolicy> = {
   analysis: { attempts: 5, backoffMs: 2000 },
 };
 
-/** Anything that can take jobs: the in-process runner now, BullMQ queues in production. */
+/** Anything that can take jobs: the in-process runner (embedded mode) or BullMQ queues (production). */
 export interface JobQueue {
   enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<void>;
+}
+
+/** A job that failed for good, kept with its payload and error. */
+export interface FailedJob {
+  queue: QueueName;
+  jobId: string;
+  payload: unknown;
+  error: string;
+  attempts: number;
+}
+
+/** What a command holds: a queue, plus how to finish the work this process queued and let go. */
+export interface JobRunner extends JobQueue {
+  /**
+   * Embedded mode runs every queued job now (and the jobs they queue) and returns the ones that
+   * failed; with BullMQ there is nothing to do here (`kinetic worker` processes run the jobs).
+   */
+  settle(): Promise<FailedJob[]>;
+  close(): Promise<void>;
 }
 
 /** A permanent failure: retrying cannot help (bad input), so the job fails at once. */
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
+}
+
+/** Failures no retry can fix: a `PermanentJobError` or a payload that does not match its schema. */
+export function isPermanentJobError(err: unknown): boolean {
+  return err instanceof PermanentJobError || err instanceof z.ZodError;
 }

@@ -1,0 +1,41 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../../config.ts';
+import { createLogger } from '../../log.ts';
+import { BullQueues, registerWorker } from '../../workers/bullmq.ts';
+import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
+import { withContext } from '../context.ts';
+import { UsageError } from '../errors.ts';
+import { queueNameList, requireRedis } from './queues.ts';
+
+const DEFAULT_CONCURRENCY = 4;
+
+function concurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError('concurrency must be a whole number from 1 to 100');
+  return n;
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run queued jobs from Redis (BullMQ) until SIGTERM or SIGINT; needs REDIS_URL and DATABASE_URL')
+    .option('--queues <names>', `comma-separated queues to work on (default: all, ${QUEUE_NAMES.join(',')})`, queueNameList)
+    .option('--concurrency <n>', `jobs run at once per queue (default ${DEFAULT_CONCURRENCY})`, concurrency)
+    .action(async (opts: { queues?: QueueName[]; concurrency?: number }) => {
+      const config = loadConfig();
+      requireRedis(config, 'kinetic worker');
+      if (config.databaseUrl === undefined) throw new UsageError('kinetic worker needs DATABASE_URL (workers share one Postgres)');
+      await withContext(async ({ db, jobs, now }) => {
+        // The command's jobs runner is BullMQ here (REDIS_URL is set): follow-up jobs go back to Redis.
+        if (!(jobs instanceof BullQueues)) throw new Error('kinetic worker: expected BullMQ queues');
+        // A long-running process logs at the configured level (commands keep `info` quiet).
+        const log = createLogger(config.logLevel);
+        const names = opts.queues ?? QUEUE_NAMES;
+        const perQueue = opts.concurrency ?? DEFAULT_CONCURRENCY;
+        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs }, { queues: jobs, concurrency: perQueue }));
+        await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
+        log.info({ queues: names, concurrency: perQueue, prefix: jobs.prefix, pid: process.pid }, 'worker started');
+        await Promise.all(workers.map((w) => w.closed));
+        log.info({ pid: process.pid }, 'worker stopped');
+      });
+    });
+}

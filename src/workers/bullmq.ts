@@ -1,0 +1,299 @@
+/**
+ * The production job runner: one BullMQ queue per `QueueName` on Redis, and `registerWorker`, the one
+ * place where a BullMQ worker is set up (STYLE.md rules 10–12, 16). Handlers are the same plain
+ * functions the in-process runner calls (`HANDLERS`).
+ *
+ * Idempotent enqueueing (docs/jobs.md, "Production runner"):
+ * - `fit-ingest` uses the deterministic job id `fit-ingest-<uploadId>`: BullMQ ignores an add whose id
+ *   exists in any state, so one upload is one job. Completed jobs are removed at once (the result is
+ *   the upload's row in Postgres), so the upload can be queued again later, e.g. after a decoder fix;
+ *   failed jobs are kept, with their payload and error, until `kinetic queues retry-failed`.
+ * - `analysis` coalesces on `analysis-<athleteId>-<isoWeek>` through BullMQ deduplication with
+ *   `keepLastIfActive`: a second add while the week's job waits is dropped, and an add while it runs
+ *   queues exactly one more run after it. A plain job id would drop that add, and the week would miss
+ *   the activity committed after the running job read its data. The BullMQ job id is generated.
+ */
+import { hostname } from 'node:os';
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { z } from 'zod';
+import type { Logger } from '../log.ts';
+import type { JobDeps } from './deps.ts';
+import { HANDLERS, type Handler } from './handlers.ts';
+import {
+  isPermanentJobError,
+  jobIdFor,
+  PAYLOADS,
+  QUEUE_NAMES,
+  RETRY,
+  type FailedJob,
+  type JobRunner,
+  type Payload,
+  type QueueName,
+} from './queues.ts';
+
+/** The states `kinetic queues` counts. */
+export const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export type QueueCounts = Record<QueueName, Record<JobState, number>>;
+
+/** Completed analysis jobs kept for `kinetic queues` (their ids are never reused, so keeping them blocks nothing). */
+const KEEP_COMPLETED_ANALYSIS = { age: 24 * 3600, count: 1000 };
+/** Jitter of the exponential backoff: a retry waits 50–100 % of `backoffMs · 2^(attempt-1)`, like the inline runner. */
+const BACKOFF_JITTER = 0.5;
+
+export interface BullQueuesOptions {
+  redisUrl: string;
+  /** Prefix of every Redis key (`<prefix>:<queue>:…`); one per deployment, one per test. */
+  prefix: string;
+  log: Logger;
+  /** Multiplies every retry delay (tests shrink it); default 1. */
+  backoffScale?: number;
+  /** How long an enqueue waits for Redis to answer before failing; default 5 s. */
+  connectTimeoutMs?: number;
+}
+
+/** Redis did not answer: the queues cannot take jobs. */
+export class RedisUnavailableError extends Error {
+  override name = 'RedisUnavailableError';
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
+
+/** BullMQ options for one job: attempts and backoff from `RETRY`, idempotency and retention per queue. */
+export function jobOptions<Q extends QueueName>(queue: Q, payload: Payload<Q>, backoffScale = 1): JobsOptions {
+  const policy = RETRY[queue];
+  const base: JobsOptions = {
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: Math.round(policy.backoffMs * backoffScale), jitter: BACKOFF_JITTER },
+    // Nothing is lost: a job that failed for good stays with its payload and error.
+    removeOnFail: false,
+  };
+  switch (queue) {
+    case 'fit-ingest':
+      return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: true };
+    case 'analysis':
+      return { ...base, deduplication: { id: jobIdFor(queue, payload), keepLastIfActive: true }, removeOnComplete: KEEP_COMPLETED_ANALYSIS };
+    default:
+      throw new Error(`no job options for queue ${String(queue)}`);
+  }
+}
+
+/** The BullMQ queues of one prefix: enqueueing (a `JobRunner`) and the administration `kinetic queues` needs. */
+export class BullQueues implements JobRunner {
+  private readonly queues = new Map<QueueName, Queue<unknown>>();
+
+  constructor(private readonly opts: BullQueuesOptions) {}
+
+  get prefix(): string {
+    return this.opts.prefix;
+  }
+
+  get redisUrl(): string {
+    return this.opts.redisUrl;
+  }
+
+  /** The BullMQ queue (connects on first use). */
+  queue(name: QueueName): Queue<unknown> {
+    let q = this.queues.get(name);
+    if (q === undefined) {
+      // A producer connection keeps ioredis' default retries per command: an enqueue during a long
+      // outage fails (the caller retries or reports it) instead of hanging; workers use `null`.
+      q = new Queue<unknown>(name, { connection: { url: this.opts.redisUrl }, prefix: this.opts.prefix });
+      // ioredis reconnects every second while Redis is away: log each distinct error once.
+      let last: string | undefined;
+      q.on('error', (err) => {
+        if (err.message !== last) this.opts.log.error({ err, queue: name }, 'queue connection error');
+        last = err.message;
+      });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<void> {
+    // Never put on Redis what no worker can parse (a programming error; throws ZodError).
+    const data = PAYLOADS[queue].parse(payload) as Payload<Q>;
+    const q = await this.ready(queue);
+    await q.add(queue, data, jobOptions(queue, data, this.opts.backoffScale));
+  }
+
+  /** Nothing to run here: `kinetic worker` processes run the jobs. */
+  settle(): Promise<FailedJob[]> {
+    return Promise.resolve([]);
+  }
+
+  /**
+   * Jobs per queue and state. BullMQ 6 has no `paused` job state (pausing is a flag of the queue, its
+   * jobs stay in the wait list): `paused` counts the waiting jobs of a paused queue, `waiting` is then 0.
+   */
+  async counts(names: readonly QueueName[] = QUEUE_NAMES): Promise<QueueCounts> {
+    const out: Partial<QueueCounts> = {};
+    for (const name of names) {
+      const q = await this.ready(name);
+      const raw = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+      const ready = (raw.waiting ?? 0) + (raw.prioritized ?? 0);
+      const paused = await q.isPaused();
+      out[name] = {
+        waiting: paused ? 0 : ready,
+        active: raw.active ?? 0,
+        delayed: raw.delayed ?? 0,
+        completed: raw.completed ?? 0,
+        failed: raw.failed ?? 0,
+        paused: paused ? ready : 0,
+      };
+    }
+    return out as QueueCounts;
+  }
+
+  /** The jobs that failed for good, with payload and error. */
+  async failed(name: QueueName): Promise<FailedJob[]> {
+    const jobs = await (await this.ready(name)).getFailed(0, -1);
+    return jobs.map((job) => failedJob(name, job));
+  }
+
+  /** Moves failed jobs back to waiting, payload unchanged, with all their attempts again; returns them. */
+  async retryFailed(names: readonly QueueName[] = QUEUE_NAMES): Promise<FailedJob[]> {
+    const retried: FailedJob[] = [];
+    for (const name of names) {
+      for (const job of await (await this.ready(name)).getFailed(0, -1)) {
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        retried.push(failedJob(name, job));
+      }
+    }
+    return retried;
+  }
+
+  /** Deletes every job and key of these queues. For tests and tear-down, never in normal operation. */
+  async obliterate(): Promise<void> {
+    for (const name of QUEUE_NAMES) await (await this.ready(name)).obliterate({ force: true });
+  }
+
+  async close(): Promise<void> {
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    await Promise.all(queues.map((q) => q.close()));
+  }
+
+  private async ready(name: QueueName): Promise<Queue<unknown>> {
+    const q = this.queue(name);
+    const ms = this.opts.connectTimeoutMs ?? 5000;
+    await withTimeout(q.waitUntilReady(), ms, () => new RedisUnavailableError(`cannot reach Redis at ${redactUrl(this.opts.redisUrl)} (REDIS_URL) within ${ms / 1000} s`));
+    return q;
+  }
+}
+
+function failedJob(queue: QueueName, job: Job<unknown>): FailedJob {
+  return { queue, jobId: job.id ?? '?', payload: job.data, error: job.failedReason, attempts: job.attemptsMade };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+export interface RegisterWorkerOptions<Q extends QueueName> {
+  /** Where the jobs are: the Redis and prefix of these queues. */
+  queues: BullQueues;
+  /** Jobs of this queue run at once in this process; default 4. */
+  concurrency?: number;
+  /** Test seam: runs instead of `HANDLERS[queue]`. */
+  handler?: Handler<Q>;
+  /** Signals that start a graceful close (a second one gets Node's default: exit); default SIGTERM and SIGINT, `[]` for none. */
+  closeOn?: NodeJS.Signals[];
+}
+
+export interface RegisteredWorker {
+  readonly queue: QueueName;
+  readonly worker: Worker<unknown>;
+  /** Stops taking jobs, lets the active ones finish, closes the connections. Idempotent. */
+  close(): Promise<void>;
+  /** Resolves once the worker has closed (after `close()` or a signal). */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Starts a BullMQ worker for `queue`: it parses each payload with the queue's schema, runs the handler
+ * with a child logger `{ queue, jobId, athleteId? }`, and turns permanent failures (`PermanentJobError`,
+ * an invalid payload) into BullMQ's `UnrecoverableError`, so they fail at once; any other error is
+ * rethrown and retried with the job's backoff. Logs completed (with duration), failed, error, stalled.
+ */
+export function registerWorker<Q extends QueueName>(queue: Q, deps: JobDeps, opts: RegisterWorkerOptions<Q>): RegisteredWorker {
+  const handler: Handler<Q> = opts.handler ?? HANDLERS[queue];
+  const log = deps.log.child({ queue });
+
+  const processor = async (job: Job<unknown>): Promise<unknown> => {
+    const parsed = PAYLOADS[queue].safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid ${queue} payload: ${z.prettifyError(parsed.error)}`);
+    const payload = parsed.data as Payload<Q>;
+    const jobLog = deps.log.child({ queue, jobId: job.id, ...('athleteId' in payload ? { athleteId: payload.athleteId } : {}) });
+    jobLog.debug({ attempt: job.attemptsMade + 1 }, 'job started');
+    try {
+      return await handler(payload, { ...deps, log: jobLog });
+    } catch (err) {
+      if (isPermanentJobError(err)) {
+        const e = err as Error;
+        throw new UnrecoverableError(`${e.name}: ${e.message}`);
+      }
+      throw err instanceof Error ? err : new Error(String(err));
+    }
+  };
+
+  const worker = new Worker<unknown>(queue, processor, {
+    connection: { url: opts.queues.redisUrl, maxRetriesPerRequest: null },
+    prefix: opts.queues.prefix,
+    concurrency: opts.concurrency ?? 4,
+    name: `${hostname()}-${process.pid}`,
+  });
+
+  worker.on('completed', (job, result) => {
+    const ms = job.finishedOn !== undefined && job.processedOn !== undefined ? job.finishedOn - job.processedOn : undefined;
+    log.info({ jobId: job.id, ms, attempts: job.attemptsMade, result }, 'job completed');
+  });
+  worker.on('failed', (job, err) => {
+    if (job === undefined) {
+      log.error({ err: err.message }, 'job failed');
+      return;
+    }
+    const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (final) log.error({ jobId: job.id, err: err.message, attempts: job.attemptsMade, payload: job.data }, 'job failed');
+    else log.warn({ jobId: job.id, err: err.message, attempt: job.attemptsMade, retryInMs: job.delay }, 'job failed, retrying');
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (its worker stopped renewing the lock): back to waiting'));
+
+  const closed = new Promise<void>((resolve) => worker.once('closed', resolve));
+  const signals = opts.closeOn ?? ['SIGTERM', 'SIGINT'];
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    for (const s of signals) process.off(s, onSignal);
+    closing ??= worker.close();
+    return closing;
+  };
+  function onSignal(signal: NodeJS.Signals): void {
+    log.info({ signal }, 'closing: no new jobs, waiting for the active ones');
+    close().catch((err: unknown) => log.error({ err }, 'worker close failed'));
+  }
+  for (const s of signals) process.once(s, onSignal);
+
+  return { queue, worker, close, closed };
+}

@@ -1,0 +1,77 @@
+/**
+ * BullMQ queues for one test: a prefix of their own on the harness Redis, obliterated afterwards
+ * (STYLE.md rule 17), and a logger whose lines the test can read.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { inject } from 'vitest';
+import type { Logger } from '../../src/log.ts';
+import { BullQueues } from '../../src/workers/bullmq.ts';
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A debug-level logger that keeps its lines (parsed) for assertions. */
+export function captureLogger(): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
+  return { log, lines };
+}
+
+export interface TestQueues {
+  queues: BullQueues;
+  prefix: string;
+  redisUrl: string;
+  /** Obliterates the queues, deletes any key left under the prefix, closes the connections. */
+  cleanup(): Promise<void>;
+}
+
+export function testPrefix(): string {
+  return `kt-test-${randomBytes(4).toString('hex')}`;
+}
+
+export function createTestQueues(log: Logger, opts: { backoffScale?: number } = {}): TestQueues {
+  const redisUrl = inject('redisUrl');
+  const prefix = testPrefix();
+  const queues = new BullQueues({ redisUrl, prefix, log, backoffScale: opts.backoffScale ?? 0.01 });
+  return {
+    queues,
+    prefix,
+    redisUrl,
+    cleanup: async () => {
+      await queues.obliterate();
+      await queues.close();
+      await deleteKeys(redisUrl, `${prefix}:*`);
+    },
+  };
+}
+
+/** Deletes the keys matching `pattern` (what obliterate leaves, e.g. the id counter). */
+export async function deleteKeys(redisUrl: string, pattern: string): Promise<number> {
+  const redis = new Redis(redisUrl);
+  try {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls `check` until it returns true (or throws after `timeoutMs`, naming `what`). */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
