@@ -14,6 +14,7 @@ import { queuesCommand } from './commands/queues.ts';
 import { workerCommand } from './commands/worker.ts';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { GeneratePlanError } from '../plan/generate.ts';
+import { ThresholdsError } from '../recommend/types.ts';
 import { UsageError } from './errors.ts';
 import { takeExitCode } from './exit-code.ts';
 
@@ -43,7 +44,8 @@ function isUserError(err: unknown): err is Error {
     err instanceof AthleteNotFoundError ||
     err instanceof ConfigError ||
     err instanceof PlanFormatError ||
-    err instanceof GeneratePlanError
+    err instanceof GeneratePlanError ||
+    err instanceof ThresholdsError
   );
 }
 

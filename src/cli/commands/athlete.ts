@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createAthlete, listAthletes } from '../../db/repositories/athletes.ts';
+import { createAthlete, listAthletes, resolveAthlete, updateAthlete } from '../../db/repositories/athletes.ts';
+import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { withContext } from '../context.ts';
 
@@ -38,6 +39,33 @@ function units(value: string): 'km' | 'mi' {
   return value;
 }
 
+function collectThreshold(value: string, previous: Record<string, number>): Record<string, number> {
+  const m = /^([A-Za-z]+)=(-?\d+(?:\.\d+)?)$/.exec(value.trim());
+  if (m === null) throw new InvalidArgumentError(`"${value}" must look like name=number, e.g. minWeeklyStrengthMinutes=50`);
+  return { ...previous, [m[1]!]: Number(m[2]) };
+}
+
+function checkEmail(email: string): string {
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new InvalidArgumentError(`--email "${email}" is not an email address`);
+  return email;
+}
+
+interface UpdateOptions {
+  athlete?: string;
+  name?: string;
+  email?: string;
+  tz?: string;
+  maxHr?: number;
+  restingHr?: number;
+  lthr?: number;
+  sex?: 'f' | 'm';
+  thresholdPace?: number;
+  units?: 'km' | 'mi';
+  threshold: Record<string, number>;
+  resetThresholds?: boolean;
+  json?: boolean;
+}
+
 interface AddOptions {
   name: string;
   email?: string;
@@ -67,9 +95,7 @@ export function athleteCommand(): Command {
     .option('--units <km|mi>', 'units for reports', units, 'km')
     .option('--json', 'print the athlete as JSON')
     .action(async (opts: AddOptions) => {
-      if (opts.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(opts.email)) {
-        throw new InvalidArgumentError(`--email "${opts.email}" is not an email address`);
-      }
+      if (opts.email !== undefined) checkEmail(opts.email);
       await withContext(async ({ db }) => {
         const a = await createAthlete(db, {
           name: opts.name,
@@ -83,6 +109,44 @@ export function athleteCommand(): Command {
           units: opts.units,
         });
         process.stdout.write(opts.json === true ? `${JSON.stringify(a)}\n` : `${a.id}\n`);
+      });
+    });
+  cmd
+    .command('update')
+    .description("change an athlete's settings; HR and zone changes apply to weeks analysed from now on")
+    .option('--athlete <id>', 'athlete id (optional when there is exactly one athlete)')
+    .option('--name <name>', 'display name')
+    .option('--email <email>', 'email address for weekly reports')
+    .option('--tz <zone>', 'IANA time zone', timeZone)
+    .option('--max-hr <bpm>', 'maximum heart rate', intIn('--max-hr', 100, 250))
+    .option('--resting-hr <bpm>', 'resting heart rate', intIn('--resting-hr', 25, 120))
+    .option('--lthr <bpm>', 'lactate threshold heart rate', intIn('--lthr', 80, 240))
+    .option('--sex <f|m>', 'used by the TRIMP formula', sex)
+    .option('--threshold-pace <pace>', 'threshold pace, e.g. 4:10/km or 6:45/mi', parsePace)
+    .option('--units <km|mi>', 'units for reports', units)
+    .option('--threshold <key=value>', 'override a recommender threshold (repeatable; docs/flags.md), e.g. minWeeklyStrengthMinutes=50', collectThreshold, {})
+    .option('--reset-thresholds', 'back to the default recommender thresholds')
+    .option('--json', 'print the athlete as JSON')
+    .action(async (opts: UpdateOptions) => {
+      await withContext(async ({ db }) => {
+        const athlete = await resolveAthlete(db, opts.athlete);
+        const current = opts.resetThresholds === true ? {} : (athlete.recommend_thresholds ?? {});
+        const merged = { ...current, ...opts.threshold };
+        // Validate the merged overrides as the analysis will read them (names every bad field).
+        resolveThresholds(parseThresholdOverrides(merged));
+        const updated = await updateAthlete(db, athlete.id, {
+          ...(opts.name !== undefined && { name: opts.name }),
+          ...(opts.email !== undefined && { email: checkEmail(opts.email) }),
+          ...(opts.tz !== undefined && { timezone: opts.tz }),
+          ...(opts.maxHr !== undefined && { max_hr: opts.maxHr }),
+          ...(opts.restingHr !== undefined && { resting_hr: opts.restingHr }),
+          ...(opts.lthr !== undefined && { lthr: opts.lthr }),
+          ...(opts.sex !== undefined && { sex: opts.sex }),
+          ...(opts.thresholdPace !== undefined && { threshold_speed_mps: opts.thresholdPace }),
+          ...(opts.units !== undefined && { units: opts.units }),
+          recommend_thresholds: Object.keys(merged).length === 0 ? null : JSON.stringify(merged),
+        });
+        process.stdout.write(opts.json === true ? `${JSON.stringify(updated)}\n` : `updated ${updated.name} (${updated.id})\n`);
       });
     });
   cmd

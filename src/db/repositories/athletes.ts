@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Athlete, Database, NewAthlete } from '../schema.ts';
+import type { Athlete, AthleteUpdate, Database, NewAthlete } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -49,4 +49,8 @@ export async function resolveAthlete(db: Db, ref: string | undefined): Promise<A
     if (matches.length > 1) throw new AthleteNotFoundError(`athlete id prefix ${ref} is ambiguous: give more characters`);
   }
   throw new AthleteNotFoundError(`no athlete with id ${ref}`);
+}
+
+export async function updateAthlete(db: Db, id: string, changes: AthleteUpdate): Promise<Athlete> {
+  return db.updateTable('athletes').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
