@@ -65,6 +65,18 @@ describe('kinetic week on the embedded database', () => {
     expect(doc.nextWeek.strengthDays.map((d) => [d.date, d.afterKind])).toContainEqual(['2026-02-17', 'intervals']);
   });
 
+  it('applies per-athlete thresholds on the next analysis', async () => {
+    const before = JSON.parse((await runCli(['week', '--week', '2026-W07', '--json'], env)).stdout) as WeekDocument;
+    expect(before.flags.map((f) => f.code)).not.toContain('strength_too_short');
+    const bad = await runCli(['athlete', 'update', '--threshold', 'minWeeklyStrengthMinutes=-5'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/minWeeklyStrengthMinutes/);
+    expect((await runCli(['athlete', 'update', '--threshold', 'minWeeklyStrengthMinutes=60'], env)).code).toBe(0);
+    const after = JSON.parse((await runCli(['week', '--week', '2026-W07', '--json', '--refresh'], env)).stdout) as WeekDocument;
+    expect(after.flags.map((f) => f.code)).toContain('strength_too_short');
+    expect((await runCli(['athlete', 'update', '--reset-thresholds'], env)).code).toBe(0);
+  });
+
   it('prints the same week readably', async () => {
     const r = await runCli(['week', '--week', '2026-W07'], env);
     expect(r.code).toBe(0);
