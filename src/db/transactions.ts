@@ -9,3 +9,12 @@ import type { Database } from './schema.ts';
 export async function relaxDurability(trx: Transaction<Database>): Promise<void> {
   await sql`set local synchronous_commit = off`.execute(trx);
 }
+
+/**
+ * Serialises writers of one athlete's derived data until the transaction ends (a transaction-level
+ * advisory lock): two workers analysing different weeks of the same athlete would otherwise each
+ * rewrite the load series from a stale view.
+ */
+export async function lockAthlete(trx: Transaction<Database>, athleteId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${athleteId}, 0))`.execute(trx);
+}

@@ -34,7 +34,7 @@ import {
 } from '../db/repositories/analysis.ts';
 import { findAthlete } from '../db/repositories/athletes.ts';
 import type { Athlete, Database } from '../db/schema.ts';
-import { relaxDurability } from '../db/transactions.ts';
+import { lockAthlete, relaxDurability } from '../db/transactions.ts';
 import { localDateOf } from '../domain/time.ts';
 import { recommend } from '../recommend/recommend.ts';
 import { parseThresholdOverrides } from '../recommend/types.ts';
@@ -101,6 +101,8 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
   return db.transaction().execute(async (trx) => {
     // Everything written here is derived from stored activities and plans: recomputed on demand.
     await relaxDurability(trx);
+    // The load series and later weeks are read and rewritten below: one writer per athlete at a time.
+    await lockAthlete(trx, athleteId);
     for (const w of perWeek) {
       await saveActivityMetrics(
         trx,

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.ts';
+import { jobOptions, redactUrl } from './bullmq.ts';
+
+const athleteId = '5b0c6a39-3c1f-4a43-9d4c-6f3f1c0e2a11';
+const uploadId = '0e0c7c44-4c4e-4d4b-8f0e-1f8d6c3b9a22';
+
+describe('jobOptions', () => {
+  it('gives fit-ingest its deterministic id, removes it when completed and keeps it when failed', () => {
+    expect(jobOptions('fit-ingest', { uploadId })).toEqual({
+      jobId: `fit-ingest-${uploadId}`,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+      removeOnComplete: true,
+      removeOnFail: false,
+    });
+  });
+
+  it('coalesces analysis on the athlete-week, one more run queued while one is active', () => {
+    const opts = jobOptions('analysis', { athleteId, isoWeek: '2026-W48' }, 0.01);
+    expect(opts.jobId).toBeUndefined();
+    expect(opts.deduplication).toEqual({ id: `analysis-${athleteId}-2026-W48`, keepLastIfActive: true });
+    expect(opts.backoff).toEqual({ type: 'exponential', delay: 20, jitter: 0.5 });
+    expect(opts.removeOnFail).toBe(false);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password only', () => {
+    expect(redactUrl('redis://user:s3cret@cache.internal:6380/2')).toBe('redis://user:***@cache.internal:6380/2');
+    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+  });
+});
+
+describe('queue configuration', () => {
+  const pg = 'postgres://u@db/kinetic';
+  it('defaults the prefix and refuses REDIS_URL without DATABASE_URL', () => {
+    expect(loadConfig({ DATABASE_URL: pg, REDIS_URL: 'redis://r:6379' })).toMatchObject({ redisUrl: 'redis://r:6379', queuePrefix: 'kinetic' });
+    expect(() => loadConfig({ REDIS_URL: 'redis://r:6379' })).toThrow(/REDIS_URL: needs DATABASE_URL/);
+    expect(loadConfig({}).redisUrl).toBeUndefined();
+  });
+
+  it('names a bad prefix', () => {
+    expect(loadConfig({ KINETIC_QUEUE_PREFIX: '{kinetic}' }).queuePrefix).toBe('{kinetic}');
+    expect(() => loadConfig({ KINETIC_QUEUE_PREFIX: 'a:b' })).toThrow(/KINETIC_QUEUE_PREFIX/);
+  });
+});
