@@ -82,6 +82,9 @@ export function trimpFromSummary(
   return (durationS / 60) * trimpPerMinute(avgHr, rates, k);
 }
 
+/** Whole-bpm heart rates 0…255 are memoised (valid samples are 30–250 bpm). */
+const TABLE_SIZE = 256;
+
 /**
  * `trimpPerMinute` for one athlete's heart rates and coefficients, memoised by whole bpm: heart-rate
  * samples are integers, so a stream of thousands of samples needs a few dozen `Math.exp` calls. Each
@@ -89,9 +92,6 @@ export function trimpFromSummary(
  * (and an invalid max/resting pair throws the same RangeError, on the first lookup). Non-integer heart
  * rates are computed directly.
  */
-/** Whole-bpm heart rates 0…255 are memoised (valid samples are 30–250 bpm). */
-const TABLE_SIZE = 256;
-
 export class TrimpTable {
   private readonly byBpm = new Float64Array(TABLE_SIZE).fill(Number.NaN);
   private readonly rates: TrimpHeartRates;
