@@ -15,6 +15,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('trimp', 'double precision')
     .addColumn('intensity', 'text')
     .addColumn('long', 'boolean', (c) => c.notNull())
+    // What the metrics were computed from (activity version, physiology, code): reused while it matches.
+    .addColumn('input_key', 'text', (c) => c.notNull())
     .addColumn('data', 'jsonb', (c) => c.notNull())
     .addColumn('computed_at', 'timestamptz', (c) => c.notNull())
     .execute();

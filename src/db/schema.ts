@@ -9,6 +9,8 @@ import type { IntensityTarget, SessionKind } from '../domain/plan.ts';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamptz column with a database default (`now()`): optional on insert. */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** A `date` column: read and written as 'YYYY-MM-DD' (see the type parsers in connect.ts). */
 type CalendarDate = ColumnType<string, string, string>;
 
@@ -25,7 +27,7 @@ export interface AthletesTable {
   lthr: number | null;
   threshold_speed_mps: number | null;
   units: Generated<'km' | 'mi'>;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
   /** Overrides of the recommender's thresholds (docs/flags.md); null → defaults. */
   recommend_thresholds: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
@@ -39,7 +41,7 @@ export interface UploadsTable {
   bytes: Uint8Array;
   status: Generated<UploadStatus>;
   error: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
   processed_at: Timestamp | null;
 }
 
@@ -63,8 +65,8 @@ export interface ActivitiesTable {
   max_hr: number | null;
   calories: number | null;
   device: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
 }
 
 export interface UploadActivitiesTable {
@@ -116,7 +118,7 @@ export interface PlansTable {
   /** Where the plan came from: `yaml`, `csv`, `generated`. */
   source: string;
   active: Generated<boolean>;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
   replaced_at: Timestamp | null;
 }
 
@@ -145,6 +147,8 @@ export interface ActivityMetricsTable {
   trimp: number | null;
   intensity: IntensityClass | null;
   long: boolean;
+  /** Fingerprint of the inputs (activity version, physiology, metrics code version). */
+  input_key: string;
   data: Json<ActivityMetrics>;
   computed_at: Timestamp;
 }

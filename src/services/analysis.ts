@@ -6,6 +6,7 @@
  * Load is incremental: the series is continued from the stored state of the day before the earliest
  * week asked for, not recomputed from the athlete's first day.
  */
+import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { weekCompliance } from '../analysis/compliance.ts';
 import { fillDays, dailyLoads, distanceRamp, loadSeries, weekMonotonyStrain } from '../analysis/load.ts';
@@ -29,6 +30,8 @@ import {
   savePhysiology,
   runsFingerprint,
   saveWeek,
+  storedMetrics,
+  streamsOf,
   storedWeeksFrom,
   type AnalysisActivityRow,
 } from '../db/repositories/analysis.ts';
@@ -58,16 +61,16 @@ export function profileOf(a: Athlete): AthleteProfile {
  * Estimating reads those runs' samples, so the result is kept with a fingerprint of its inputs and
  * reused until the profile or those runs change.
  */
-export async function athletePhysiology(db: Kysely<Database>, athlete: Athlete, now: Date): Promise<Physiology> {
+export async function athletePhysiology(db: Kysely<Database>, athlete: Athlete, now: Date): Promise<{ physiology: Physiology; basis: string }> {
   const last = await latestActivityDate(db, athlete.id);
   const range = last === undefined ? null : { from: addDays(last, -PHYSIOLOGY_HISTORY_DAYS), to: last };
   const basis = JSON.stringify([profileOf(athlete), range, range === null ? '' : await runsFingerprint(db, athlete.id, range), PHYSIOLOGY_MAX_RUNS]);
   const cached = await cachedPhysiology(db, athlete.id, basis);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) return { physiology: cached, basis };
   const runs = range === null ? [] : await analysisActivities(db, athlete.id, range, { runsOnly: true, limit: PHYSIOLOGY_MAX_RUNS });
   const physiology = resolvePhysiology(profileOf(athlete), { activities: runs });
   await savePhysiology(db, athlete.id, basis, physiology, now);
-  return physiology;
+  return { physiology, basis };
 }
 
 export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoWeeks: string[], now: Date): Promise<WeekDocument[]> {
@@ -75,16 +78,24 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
   if (athlete === undefined) throw new AthleteGoneError(`athlete ${athleteId} not found`);
   const weeks = [...new Set(isoWeeks)].sort();
   if (weeks.length === 0) return [];
-  const physiology = await athletePhysiology(db, athlete, now);
+  const { physiology, basis: physiologyBasis } = await athletePhysiology(db, athlete, now);
 
   const perWeek: WeekWork[] = [];
   for (const isoWeek of weeks) {
     const from = mondayOf(isoWeek);
     const to = addDays(from, 6);
-    const activities = await analysisActivities(db, athleteId, { from, to });
+    // Samples are read only for activities whose stored metrics no longer match their inputs.
+    const activities = await analysisActivities(db, athleteId, { from, to }, { withStreams: false });
+    const stored = await storedMetrics(db, activities.map((a) => a.id));
+    const inputKeys = new Map(activities.map((a) => [a.id, metricsInputKey(physiologyBasis, a)]));
+    const stale = activities.filter((a) => stored.get(a.id)?.inputKey !== inputKeys.get(a.id));
+    const streams = await streamsOf(db, stale.map((a) => a.id));
     const metrics = markLongRuns(
       activities,
-      activities.map((a) => activityMetrics(a, physiology)),
+      activities.map((a) => {
+        const s = stored.get(a.id);
+        return s !== undefined && s.inputKey === inputKeys.get(a.id) ? s.metrics : activityMetrics({ ...a, streams: streams.get(a.id) ?? null }, physiology);
+      }),
     );
     const planned = await activePlanSessions(db, athleteId, { from, to });
     const compliance = weekCompliance({
@@ -95,7 +106,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       metrics: new Map(metrics.map((m) => [m.activityId, m])),
     });
     const previousWeekDistanceM = await runDistanceBetween(db, athleteId, { from: addDays(from, -7), to: addDays(from, -1) });
-    perWeek.push({ isoWeek, from, to, activities, metrics, planned, compliance, previousWeekDistanceM });
+    perWeek.push({ isoWeek, from, to, activities, metrics, inputKeys, planned, compliance, previousWeekDistanceM });
   }
 
   return db.transaction().execute(async (trx) => {
@@ -107,7 +118,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       await saveActivityMetrics(
         trx,
         athleteId,
-        w.activities.map((a, i) => ({ localDate: a.localDate, metrics: w.metrics[i]! })),
+        w.activities.map((a, i) => ({ localDate: a.localDate, inputKey: w.inputKeys.get(a.id)!, metrics: w.metrics[i]! })),
         now,
       );
     }
@@ -204,12 +215,21 @@ function weekLoad(
   };
 }
 
+/** Bump when activity metrics are computed differently, so stored ones are recomputed. */
+const METRICS_VERSION = 1;
+
+/** What an activity's metrics depend on: the activity's version, the physiology's inputs, the code. */
+function metricsInputKey(physiologyBasis: string, a: AnalysisActivityRow): string {
+  return createHash('sha1').update(`${METRICS_VERSION}|${physiologyBasis}|${a.id}|${a.updatedAt.toISOString()}`).digest('hex');
+}
+
 interface WeekWork {
   isoWeek: string;
   from: string;
   to: string;
   activities: AnalysisActivityRow[];
   metrics: ActivityMetrics[];
+  inputKeys: Map<string, string>;
   planned: PlannedSessionRef[];
   compliance: WeekCompliance;
   previousWeekDistanceM: number;

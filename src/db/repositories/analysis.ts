@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedSessionRef } from '../../analysis/types.ts';
 import type { WeekDocument } from '../../report/week-document.ts';
-import type { Lap } from '../../domain/activity.ts';
+import type { Lap, SampleStreams } from '../../domain/activity.ts';
 import { decodeStreams } from '../../domain/streams-codec.ts';
 import { toLap } from './activities.ts';
 import { toPlannedSession } from './plans.ts';
@@ -13,6 +13,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 export interface AnalysisActivityRow extends AnalysisActivity {
   sport: string;
   subSport: string | null;
+  /** Changes whenever the stored activity changes. */
+  updatedAt: Date;
 }
 
 /** Activities of local dates [from, to] with laps and streams (or only runs, or at most `limit` newest). */
@@ -62,6 +64,7 @@ export async function analysisActivities(
       avgHr: r.avg_hr,
       maxHr: r.max_hr,
       laps: lapsBy.get(r.id) ?? [],
+      updatedAt: r.updated_at,
       streams: blob === undefined ? null : decodeStreams(blob),
       rpe: null,
     };
@@ -107,18 +110,33 @@ export async function runDistanceBetween(db: Db, athleteId: string, range: { fro
   return Number(row?.m ?? 0);
 }
 
+/** Decoded sample streams of the given activities (those that have any). */
+export async function streamsOf(db: Db, ids: readonly string[]): Promise<Map<string, SampleStreams>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('activity_streams').select(['activity_id', 'data']).where('activity_id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.activity_id, decodeStreams(r.data)]));
+}
+
+/** Stored metrics of the given activities with the fingerprint of what they were computed from. */
+export async function storedMetrics(db: Db, ids: readonly string[]): Promise<Map<string, { inputKey: string; metrics: ActivityMetrics }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('activity_metrics').select(['activity_id', 'input_key', 'data']).where('activity_id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.activity_id, { inputKey: r.input_key, metrics: r.data }]));
+}
+
 export async function saveActivityMetrics(
   trx: Transaction<Database>,
   athleteId: string,
-  items: { localDate: string; metrics: ActivityMetrics }[],
+  items: { localDate: string; inputKey: string; metrics: ActivityMetrics }[],
   now: Date,
 ): Promise<void> {
   if (items.length === 0) return;
   await trx
     .insertInto('activity_metrics')
     .values(
-      items.map(({ localDate, metrics: m }) => ({
+      items.map(({ localDate, inputKey, metrics: m }) => ({
         activity_id: m.activityId,
+        input_key: inputKey,
         athlete_id: athleteId,
         local_date: localDate,
         basis: m.basis,
@@ -138,6 +156,7 @@ export async function saveActivityMetrics(
         trimp: eb.ref('excluded.trimp'),
         intensity: eb.ref('excluded.intensity'),
         long: eb.ref('excluded.long'),
+        input_key: eb.ref('excluded.input_key'),
         data: eb.ref('excluded.data'),
         computed_at: eb.ref('excluded.computed_at'),
       })),
