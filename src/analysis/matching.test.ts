@@ -4,45 +4,12 @@ import type { ActivityCategory } from '../domain/activity.ts';
 import { SESSION_KINDS, type SessionKind } from '../domain/plan.ts';
 import { addDays } from '../plan/iso-week.ts';
 import { MATCH_COST, complianceBand, matchCategory, matchCost, matchWeek, volumeRatio } from './matching.ts';
+import { activity, metrics, planned } from './testing.ts';
 import type { ActivityMetrics, IntensityClass, MatchActivity, PlannedSessionRef, SessionMatch } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Factories
 
-function planned(id: string, date: string, kind: SessionKind, over: Partial<PlannedSessionRef> = {}): PlannedSessionRef {
-  return { id, date, kind, order: 1, distanceM: null, durationS: null, target: null, notes: null, ...over };
-}
-
-function activity(id: string, localDate: string, over: Partial<MatchActivity> = {}): MatchActivity {
-  return {
-    id,
-    localDate,
-    category: 'run',
-    startTime: new Date(`${localDate}T08:00:00Z`),
-    distanceM: null,
-    movingS: null,
-    elapsedS: 3600,
-    ...over,
-  };
-}
-
-function metrics(activityId: string, over: Partial<ActivityMetrics> = {}): ActivityMetrics {
-  return {
-    activityId,
-    basis: 'summary',
-    movingS: 3600,
-    distanceM: null,
-    paceSPerKm: null,
-    timeInZonesS: null,
-    trimp: null,
-    load: 0,
-    loadBasis: 'session_rpe',
-    intensity: null,
-    intervals: false,
-    long: false,
-    ...over,
-  };
-}
 
 const NO_METRICS: ReadonlyMap<string, ActivityMetrics> = new Map();
 const byId = (...ms: ActivityMetrics[]) => new Map(ms.map((m) => [m.activityId, m]));

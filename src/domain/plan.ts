@@ -40,6 +40,22 @@ export function isRunKind(kind: SessionKind): boolean {
   return kind !== 'rest' && kind !== 'strength' && kind !== 'cross';
 }
 
+/** How messages name a kind in a sentence: `easy run`, `hill repeats`, `strength session`. */
+export const KIND_NAMES: Readonly<Record<SessionKind, string>> = {
+  rest: 'rest day',
+  easy: 'easy run',
+  recovery: 'recovery run',
+  long: 'long run',
+  tempo: 'tempo run',
+  threshold: 'threshold run',
+  intervals: 'intervals',
+  hills: 'hill repeats',
+  race_pace: 'race-pace run',
+  race: 'race',
+  strength: 'strength session',
+  cross: 'cross-training',
+};
+
 export type IntensityTarget =
   | { type: 'hr_zone'; zone: number }
   | { type: 'pace'; minSPerKm: number; maxSPerKm: number }

@@ -3,7 +3,7 @@
  * recommender applies to actual training). Each finding names the ISO week (and the day when it is
  * about one) and says what to change.
  */
-import type { SessionKind, TrainingPlan } from '../domain/plan.ts';
+import { KIND_NAMES, type SessionKind, type TrainingPlan } from '../domain/plan.ts';
 import { displayDistance, type PlanUnits } from '../ingest/plan/units.ts';
 import { addDays, dayLabel, daysBetween, isoWeekOf, mondayOf, weekStart } from './iso-week.ts';
 import {
@@ -44,20 +44,6 @@ export interface PlanFinding {
 /** A week needs a strength session when the plan covers at least this many of its days. */
 export const MIN_DAYS_FOR_STRENGTH_WEEK = 3;
 
-const KIND_NAMES: Readonly<Record<SessionKind, string>> = {
-  rest: 'rest day',
-  easy: 'easy run',
-  recovery: 'recovery run',
-  long: 'long run',
-  tempo: 'tempo run',
-  threshold: 'threshold run',
-  intervals: 'intervals',
-  hills: 'hill repeats',
-  race_pace: 'race-pace run',
-  race: 'race',
-  strength: 'strength session',
-  cross: 'cross-training',
-};
 
 /** `the long run`, `the intervals`, `the race`. */
 function the(kind: SessionKind): string {

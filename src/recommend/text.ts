@@ -1,22 +1,9 @@
 /** Wording shared by the flags and the next-week advice: kind names, day names, lists, rounding. */
-import type { SessionKind } from '../domain/plan.ts';
+import { KIND_NAMES } from '../domain/plan.ts';
 import { displayDistance, type PlanUnits } from '../ingest/plan/units.ts';
 import { dayLabel, weekdayLabel, weekdayOf } from '../plan/iso-week.ts';
 
-export const KIND_NAMES: Readonly<Record<SessionKind, string>> = {
-  rest: 'rest day',
-  easy: 'easy run',
-  recovery: 'recovery run',
-  long: 'long run',
-  tempo: 'tempo run',
-  threshold: 'threshold run',
-  intervals: 'intervals',
-  hills: 'hill repeats',
-  race_pace: 'race-pace run',
-  race: 'race',
-  strength: 'strength session',
-  cross: 'cross-training',
-};
+export { KIND_NAMES };
 
 /** `Tue 2027-02-09`: how messages name a day of the analysed week. */
 export const day = dayLabel;
