@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createAthlete, listAthletes, resolveAthlete, updateAthlete } from '../../db/repositories/athletes.ts';
+import { createAthlete, listAthletes, resolveAthlete } from '../../db/repositories/athletes.ts';
+import { changeAthleteSettings } from '../../services/athletes.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { withContext } from '../context.ts';
@@ -128,13 +129,13 @@ export function athleteCommand(): Command {
     .option('--reset-thresholds', 'back to the default recommender thresholds')
     .option('--json', 'print the athlete as JSON')
     .action(async (opts: UpdateOptions) => {
-      await withContext(async ({ db }) => {
+      await withContext(async ({ db, jobs, now }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         const current = opts.resetThresholds === true ? {} : (athlete.recommend_thresholds ?? {});
         const merged = { ...current, ...opts.threshold };
         // Validate the merged overrides as the analysis will read them (names every bad field).
         resolveThresholds(parseThresholdOverrides(merged));
-        const updated = await updateAthlete(db, athlete.id, {
+        const { athlete: updated, weeksQueued } = await changeAthleteSettings(db, jobs, athlete, {
           ...(opts.name !== undefined && { name: opts.name }),
           ...(opts.email !== undefined && { email: checkEmail(opts.email) }),
           ...(opts.tz !== undefined && { timezone: opts.tz }),
@@ -145,8 +146,12 @@ export function athleteCommand(): Command {
           ...(opts.thresholdPace !== undefined && { threshold_speed_mps: opts.thresholdPace }),
           ...(opts.units !== undefined && { units: opts.units }),
           recommend_thresholds: Object.keys(merged).length === 0 ? null : JSON.stringify(merged),
-        });
-        process.stdout.write(opts.json === true ? `${JSON.stringify(updated)}\n` : `updated ${updated.name} (${updated.id})\n`);
+        }, now());
+        process.stdout.write(
+          opts.json === true
+            ? `${JSON.stringify(updated)}\n`
+            : `updated ${updated.name} (${updated.id})${weeksQueued > 0 ? `; re-analysing ${weeksQueued} week(s)` : ''}\n`,
+        );
       });
     });
   cmd

@@ -4,6 +4,7 @@ import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedS
 import type { WeekDocument } from '../../report/week-document.ts';
 import type { Lap, SampleStreams } from '../../domain/activity.ts';
 import { decodeStreams } from '../../domain/streams-codec.ts';
+import { isoWeekOf } from '../../plan/iso-week.ts';
 import { toLap } from './activities.ts';
 import { toPlannedSession } from './plans.ts';
 import type { DailyLoadTable, Database } from '../schema.ts';
@@ -337,4 +338,36 @@ export async function activePlanRaceDate(db: Db, athleteId: string): Promise<str
     .where('kind', '=', 'race')
     .executeTakeFirst();
   return race?.date ?? undefined;
+}
+
+/** Re-dates every activity of the athlete in a new time zone (local date = the start instant there). */
+export async function redateActivities(trx: Transaction<Database>, athleteId: string, timezone: string): Promise<void> {
+  await trx
+    .updateTable('activities')
+    .set({
+      local_date: sql<string>`(start_time at time zone ${timezone})::date`,
+      timezone,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('athlete_id', '=', athleteId)
+    .execute();
+}
+
+/** ISO weeks of the athlete's first and last activity or planned session of the active plan. */
+export async function weekSpan(db: Db, athleteId: string): Promise<{ first: string; last: string } | undefined> {
+  const acts = await db
+    .selectFrom('activities')
+    .select((eb) => [eb.fn.min('local_date').as('first'), eb.fn.max('local_date').as('last')])
+    .where('athlete_id', '=', athleteId)
+    .executeTakeFirst();
+  const plan = await db
+    .selectFrom('planned_sessions as s')
+    .innerJoin('plans as p', 'p.id', 's.plan_id')
+    .select((eb) => [eb.fn.min('s.date').as('first'), eb.fn.max('s.date').as('last')])
+    .where('p.athlete_id', '=', athleteId)
+    .where('p.active', '=', true)
+    .executeTakeFirst();
+  const dates = [acts?.first, acts?.last, plan?.first, plan?.last].filter((d): d is string => typeof d === 'string').sort();
+  if (dates.length === 0) return undefined;
+  return { first: isoWeekOf(dates[0]!), last: isoWeekOf(dates.at(-1)!) };
 }

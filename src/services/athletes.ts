@@ -1,0 +1,45 @@
+/**
+ * Changing an athlete's settings, with what follows from them: a new time zone re-dates every
+ * activity (local dates and ISO weeks are the athlete's), and any change that analysis depends on
+ * (zone, heart rates, sex, threshold pace, recommender thresholds) re-analyses every week that has
+ * activities or planned sessions, up to this week.
+ */
+import type { Kysely } from 'kysely';
+import { redateActivities, weekSpan } from '../db/repositories/analysis.ts';
+import { updateAthlete } from '../db/repositories/athletes.ts';
+import type { Athlete, AthleteUpdate, Database } from '../db/schema.ts';
+import { localDateOf } from '../domain/time.ts';
+import { addWeeks, isoWeekOf } from '../plan/iso-week.ts';
+import type { JobQueue } from '../workers/queues.ts';
+
+const ANALYSIS_INPUTS = ['timezone', 'max_hr', 'resting_hr', 'lthr', 'sex', 'threshold_speed_mps', 'recommend_thresholds'] as const;
+
+export async function changeAthleteSettings(
+  db: Kysely<Database>,
+  queue: JobQueue,
+  athlete: Athlete,
+  changes: AthleteUpdate,
+  now: Date,
+): Promise<{ athlete: Athlete; weeksQueued: number }> {
+  const before = await weekSpan(db, athlete.id);
+  const updated = await db.transaction().execute(async (trx) => {
+    const a = await updateAthlete(trx, athlete.id, changes);
+    if (a.timezone !== athlete.timezone) await redateActivities(trx, a.id, a.timezone);
+    return a;
+  });
+  const changed = ANALYSIS_INPUTS.some((k) => JSON.stringify(updated[k]) !== JSON.stringify(athlete[k]));
+  if (!changed) return { athlete: updated, weeksQueued: 0 };
+  // Weeks activities moved out of (old zone) and into (new zone).
+  const spans = [before, await weekSpan(db, updated.id)].filter((s) => s !== undefined);
+  if (spans.length === 0) return { athlete: updated, weeksQueued: 0 };
+  const first = spans.map((s) => s.first).sort()[0]!;
+  const thisWeek = isoWeekOf(localDateOf(now, updated.timezone));
+  const lastActive = spans.map((s) => s.last).sort().at(-1)!;
+  const last = lastActive < thisWeek ? lastActive : thisWeek;
+  let n = 0;
+  for (let w = first; w <= last; w = addWeeks(w, 1)) {
+    await queue.enqueue('analysis', { athleteId: updated.id, isoWeek: w });
+    n++;
+  }
+  return { athlete: updated, weeksQueued: n };
+}
