@@ -8,6 +8,8 @@ import type { Database } from '../../db/schema.ts';
 import { runOrdered } from '../../domain/pool.ts';
 import { isoWeekOf } from '../../plan/iso-week.ts';
 import { listUploads } from '../../db/repositories/uploads.ts';
+import { decoderFor } from '../../ingest/fit/decode-pool.ts';
+import type { FitDecoder } from '../../ingest/fit/decode.ts';
 import { IMPORT_CONCURRENCY, importFitFile, reprocess, type ImportResult } from '../../ingest/fit/import.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
@@ -69,13 +71,20 @@ function jsonLine(line: Line): string {
   return JSON.stringify(line);
 }
 
-async function importOne(db: Kysely<Database>, athleteId: string, file: string, maxBytes: number, now: () => Date): Promise<Line> {
+async function importOne(
+  db: Kysely<Database>,
+  athleteId: string,
+  file: string,
+  maxBytes: number,
+  now: () => Date,
+  decode: FitDecoder,
+): Promise<Line> {
   const stat = await fs.stat(file);
   if (stat.size > maxBytes) {
     return { file, status: 'failed', uploadId: null, error: `file too large (${stat.size} bytes, limit ${maxBytes})` };
   }
   const bytes = new Uint8Array(await fs.readFile(file));
-  return { file, ...(await importFitFile(db, { athleteId, filename: path.basename(file), bytes }, now)) };
+  return { file, ...(await importFitFile(db, { athleteId, filename: path.basename(file), bytes }, now, decode)) };
 }
 
 export function importCommand(): Command {
@@ -103,11 +112,17 @@ export function importCommand(): Command {
           out.line(opts.json === true ? jsonLine(line) : textLine(line, athlete.units));
         };
         for (const file of missing) emit({ file, status: 'failed', uploadId: null, error: 'no such file or folder' });
+        // For many files, decoding runs on a worker thread: the next file decodes while this thread writes.
+        const decoder = decoderFor(files.length);
         const tasks: (() => Promise<Line>)[] = [
           ...retries.map((upload) => async (): Promise<Line> => ({ file: upload.filename, ...(await reprocess(db, upload.id, now)) })),
-          ...files.map((file) => () => importOne(db, athlete.id, file, config.maxUploadBytes, now)),
+          ...files.map((file) => () => importOne(db, athlete.id, file, config.maxUploadBytes, now, decoder.decode)),
         ];
-        await runOrdered(tasks, IMPORT_CONCURRENCY, emit);
+        try {
+          await runOrdered(tasks, IMPORT_CONCURRENCY, emit);
+        } finally {
+          await decoder.close();
+        }
         out.done();
         for (const isoWeek of [...weeks].sort()) await jobs.enqueue('analysis', { athleteId: athlete.id, isoWeek });
         if (opts.json !== true && total === 0) process.stdout.write('nothing to do: no .fit files found\n');

@@ -40,6 +40,9 @@ interface Sample {
   powerW: number | null;
 }
 
+/** Decodes FIT bytes: `decodeFit` in this thread, or a `DecodePool` on a worker thread. */
+export type FitDecoder = (bytes: Uint8Array, identity: string) => DecodedFit | Promise<DecodedFit>;
+
 export function decodeFit(bytes: Uint8Array, fileIdentity: string): DecodedFit {
   checkFile(bytes);
   const { messages, errors } = new Decoder(Stream.fromByteArray(bytes)).read();

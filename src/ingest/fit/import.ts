@@ -18,12 +18,12 @@ import {
   type StoredUpload,
 } from '../../db/repositories/uploads.ts';
 import type { Database } from '../../db/schema.ts';
-import { decodeFit } from './decode.ts';
+import { decodeFit, type DecodedFit, type FitDecoder } from './decode.ts';
 import { FitDecodeError } from './errors.ts';
 
 /**
- * Files imported at once by the CLI: with two in flight, one file's database writes and commit
- * overlap the next one's decoding (see docs/PERFORMANCE.md).
+ * Files imported at once by the CLI: with several in flight, one file's database writes and commit
+ * overlap the others' decoding (see docs/PERFORMANCE.md).
  */
 export const IMPORT_CONCURRENCY = 4;
 
@@ -75,14 +75,15 @@ async function processStored(
   db: Kysely<Database>,
   upload: { id: string; athlete_id: string; sha256: string; bytes: Uint8Array },
   now: () => Date,
+  decode: FitDecoder = decodeFit,
 ): Promise<ProcessOutcome> {
   const uploadId = upload.id;
   const athlete = await findAthlete(db, upload.athlete_id);
   if (athlete === undefined) throw new UploadNotFoundError(`athlete of upload ${uploadId} not found`);
 
-  let decoded;
+  let decoded: DecodedFit;
   try {
-    decoded = decodeFit(upload.bytes, upload.sha256.slice(0, 16));
+    decoded = await decode(upload.bytes, upload.sha256.slice(0, 16));
   } catch (err) {
     if (!(err instanceof FitDecodeError)) throw err;
     await setUploadStatus(db, uploadId, 'failed', err.message, now());
@@ -162,6 +163,7 @@ export async function importFitFile(
   db: Kysely<Database>,
   input: { athleteId: string; filename: string; bytes: Uint8Array },
   now: () => Date,
+  decode: FitDecoder = decodeFit,
 ): Promise<ImportResult> {
   const { upload, created } = await storeFitUpload(db, input);
   if (!created && (upload.status === 'imported' || upload.status === 'duplicate' || upload.status === 'failed')) {
@@ -172,7 +174,7 @@ export async function importFitFile(
         : `same file as ${upload.filename}`;
     return { status: 'duplicate', uploadId: upload.id, athleteId: upload.athlete_id, activities, warnings: [], note };
   }
-  const outcome = await processStored(db, { ...upload, bytes: input.bytes }, now);
+  const outcome = await processStored(db, { ...upload, bytes: input.bytes }, now, decode);
   return withUploadId(outcome, upload.id);
 }
 
