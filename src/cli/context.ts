@@ -25,7 +25,11 @@ export interface CliContext {
 export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
   const config = loadConfig();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const handle = connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const handle = connect({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onIdleError: (err) => log.warn({ err: err.message }, 'idle database connection lost; it will be replaced'),
+  });
   try {
     if (opts.migrate !== false) {
       const applied = await migrateToLatest(handle.db);

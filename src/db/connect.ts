@@ -31,6 +31,12 @@ export interface ConnectOptions {
   dataDir?: string | undefined;
   /** Postgres pool size. */
   poolSize?: number;
+  /**
+   * Called when an idle pooled connection fails (server restart, connection terminated by an
+   * administrator). The pool drops that connection and opens a new one for the next query; without
+   * a listener, `pg` would raise the error as an uncaught exception and end the process.
+   */
+  onIdleError?: (err: Error) => void;
 }
 
 export function connect(opts: ConnectOptions): DbHandle {
@@ -47,6 +53,7 @@ export function connect(opts: ConnectOptions): DbHandle {
         },
       },
     });
+    pool.on('error', opts.onIdleError ?? (() => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
