@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { outcome } from './testing.ts';
 import { describe, expect, it } from 'vitest';
 import type { Lap, SampleStreams } from '../domain/activity.ts';
 import { dailyLoads, fillDays, loadSeries } from './load.ts';
@@ -509,14 +510,6 @@ const optionsArb: fc.Arbitrary<Partial<MetricsOptions>> = fc.record(
   { requiredKeys: [] },
 );
 
-/** Runs `f`, turning a thrown error into its name and message so both paths can be compared. */
-function outcome<T>(f: () => T): T | { threw: string } {
-  try {
-    return f();
-  } catch (e) {
-    return { threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
-  }
-}
 
 describe('streamTotals (one pass over the samples)', () => {
   it('property: equals the reference computations over segmentsFromStreams, bit for bit', () => {

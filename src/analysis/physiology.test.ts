@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { outcome } from './testing.ts';
 import { describe, expect, it } from 'vitest';
 import type { SampleStreams } from '../domain/activity.ts';
 import {
@@ -253,14 +254,6 @@ const maxHrOptionsArb: fc.Arbitrary<Partial<PhysiologyOptions>> = fc.record(
   { requiredKeys: [] },
 );
 
-/** Runs `f`, turning a thrown error into its name and message so both implementations can be compared. */
-function outcome<T>(f: () => T): T | { threw: string } {
-  try {
-    return f();
-  } catch (e) {
-    return { threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
-  }
-}
 
 describe('max HR from a histogram', () => {
   it('property: identical to sorting every sample (whole-bpm samples)', () => {

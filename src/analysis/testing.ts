@@ -36,3 +36,12 @@ export function metrics(activityId: string, over: Partial<ActivityMetrics> = {})
     ...over,
   };
 }
+
+/** Runs `f`, turning a thrown error into its name and message so two implementations can be compared. */
+export function outcome<T>(f: () => T): T | { threw: string } {
+  try {
+    return f();
+  } catch (e) {
+    return { threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+}
