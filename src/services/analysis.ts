@@ -88,14 +88,14 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     const activities = await analysisActivities(db, athleteId, { from, to }, { withStreams: false });
     const stored = await storedMetrics(db, activities.map((a) => a.id));
     const inputKeys = new Map(activities.map((a) => [a.id, metricsInputKey(physiologyBasis, a)]));
-    const stale = activities.filter((a) => stored.get(a.id)?.inputKey !== inputKeys.get(a.id));
-    const streams = await streamsOf(db, stale.map((a) => a.id));
+    const reusable = (id: string): ActivityMetrics | undefined => {
+      const s = stored.get(id);
+      return s?.inputKey === inputKeys.get(id) ? s?.metrics : undefined;
+    };
+    const streams = await streamsOf(db, activities.filter((a) => reusable(a.id) === undefined).map((a) => a.id));
     const metrics = markLongRuns(
       activities,
-      activities.map((a) => {
-        const s = stored.get(a.id);
-        return s !== undefined && s.inputKey === inputKeys.get(a.id) ? s.metrics : activityMetrics({ ...a, streams: streams.get(a.id) ?? null }, physiology);
-      }),
+      activities.map((a) => reusable(a.id) ?? activityMetrics({ ...a, streams: streams.get(a.id) ?? null }, physiology)),
     );
     const planned = await activePlanSessions(db, athleteId, { from, to });
     const compliance = weekCompliance({

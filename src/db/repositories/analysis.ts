@@ -37,11 +37,9 @@ export async function analysisActivities(
   const rows = await q.execute();
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [laps, streams] = await Promise.all([
+  const [laps, streamsBy] = await Promise.all([
     db.selectFrom('laps').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('lap_index').execute(),
-    opts.withStreams === false
-      ? Promise.resolve([])
-      : db.selectFrom('activity_streams').select(['activity_id', 'data']).where('activity_id', 'in', ids).execute(),
+    opts.withStreams === false ? Promise.resolve(new Map<string, SampleStreams>()) : streamsOf(db, ids),
   ]);
   const lapsBy = new Map<string, Lap[]>();
   for (const l of laps) {
@@ -49,27 +47,23 @@ export async function analysisActivities(
     list.push(toLap(l));
     lapsBy.set(l.activity_id, list);
   }
-  const streamsBy = new Map(streams.map((s) => [s.activity_id, s.data]));
-  return rows.map((r) => {
-    const blob = streamsBy.get(r.id);
-    return {
-      id: r.id,
-      category: r.category,
-      sport: r.sport,
-      subSport: r.sub_sport,
-      localDate: r.local_date,
-      startTime: r.start_time,
-      elapsedS: r.elapsed_s,
-      movingS: r.moving_s,
-      distanceM: r.distance_m,
-      avgHr: r.avg_hr,
-      maxHr: r.max_hr,
-      laps: lapsBy.get(r.id) ?? [],
-      updatedAt: r.updated_at,
-      streams: blob === undefined ? null : decodeStreams(blob),
-      rpe: null,
-    };
-  });
+  return rows.map((r) => ({
+    id: r.id,
+    category: r.category,
+    sport: r.sport,
+    subSport: r.sub_sport,
+    localDate: r.local_date,
+    startTime: r.start_time,
+    elapsedS: r.elapsed_s,
+    movingS: r.moving_s,
+    distanceM: r.distance_m,
+    avgHr: r.avg_hr,
+    maxHr: r.max_hr,
+    laps: lapsBy.get(r.id) ?? [],
+    updatedAt: r.updated_at,
+    streams: streamsBy.get(r.id) ?? null,
+    rpe: null,
+  }));
 }
 
 /** The athlete's latest activity date, or undefined without activities. */
