@@ -16,7 +16,7 @@ import {
   type StrengthSet,
 } from '../../domain/activity.ts';
 import { FitDecodeError } from './errors.ts';
-import { decodeRecordsFallback, type FallbackRecord } from './fallback-records.ts';
+import { decodeRecordsFallback } from './fallback-records.ts';
 
 const COMPRESSED_TIMESTAMP_ERROR = 'compressed timestamp';
 
@@ -50,7 +50,8 @@ export function decodeFit(bytes: Uint8Array, fileIdentity: string): DecodedFit {
   let samples: Sample[] = (messages.recordMesgs ?? []).map(fromRecordMesg);
   for (const err of errors) {
     if (err.message.includes(COMPRESSED_TIMESTAMP_ERROR)) {
-      samples = decodeRecordsFallback(bytes).map(fromFallback);
+      // The fallback's records have exactly the Sample shape (no positions either).
+      samples = decodeRecordsFallback(bytes);
       warnings.push(`records use compressed timestamps: read ${samples.length} records with Kinetic's fallback decoder`);
     } else {
       throw new FitDecodeError(`decode error: ${stripPrefix(err.message)}`);
@@ -171,10 +172,6 @@ function fromRecordMesg(r: RecordMesg): Sample {
     altitudeM: num(r.enhancedAltitude ?? r.altitude),
     powerW: num(r.power),
   };
-}
-
-function fromFallback(r: FallbackRecord): Sample {
-  return { ...r };
 }
 
 function toActivity(
