@@ -2,14 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { listActivities } from '../../db/repositories/activities.ts';
 import { resolveAthlete } from '../../db/repositories/athletes.ts';
 import { withContext } from '../context.ts';
+import { isoDateOption } from '../options.ts';
 import { formatDistance, formatDuration } from '../format.ts';
-
-function isoDate(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new InvalidArgumentError(`"${value}" is not a date (YYYY-MM-DD)`);
-  }
-  return value;
-}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -21,8 +15,8 @@ export function activitiesCommand(): Command {
   return new Command('activities')
     .description("list an athlete's activities, newest first")
     .option('--athlete <id>', 'athlete id (optional when there is exactly one athlete)')
-    .option('--from <date>', 'first local date (YYYY-MM-DD)', isoDate)
-    .option('--to <date>', 'last local date (YYYY-MM-DD)', isoDate)
+    .option('--from <date>', 'first local date (YYYY-MM-DD)', isoDateOption)
+    .option('--to <date>', 'last local date (YYYY-MM-DD)', isoDateOption)
     .option('--limit <n>', 'at most this many', positiveInt, 50)
     .option('--json', 'print one JSON object per activity')
     .action(async (opts: { athlete?: string; from?: string; to?: string; limit: number; json?: boolean }) => {

@@ -16,15 +16,10 @@ import { importPlan, parsePlanFile, type PlanFileFormat } from '../../services/p
 import { withContext, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { markFailed } from '../exit-code.ts';
-import { isoWeekOption } from './week.ts';
+import { isoDateOption, isoWeekOption } from '../options.ts';
 
 function fileFormat(value: string): PlanFileFormat {
   if (value !== 'yaml' && value !== 'csv') throw new InvalidArgumentError('must be yaml or csv');
-  return value;
-}
-
-function isoDate(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a date (YYYY-MM-DD)`);
   return value;
 }
 
@@ -59,7 +54,7 @@ export function planCommand(): Command {
     .option('--athlete <id>', 'athlete id (optional when there is exactly one athlete)')
     .option('--format <yaml|csv>', 'file format (default: from the extension)', fileFormat)
     .option('--name <name>', 'plan name for a CSV file (default: the file name)')
-    .option('--start <date>', 'first day of a CSV plan (default: its first session)', isoDate)
+    .option('--start <date>', 'first day of a CSV plan (default: its first session)', isoDateOption)
     .action(async (file: string, opts: { athlete?: string; format?: PlanFileFormat; name?: string; start?: string }) => {
       const text = await fs.readFile(file, 'utf8').catch(() => {
         throw new UsageError(`cannot read ${file}`);

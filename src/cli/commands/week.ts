@@ -1,16 +1,12 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { getWeek } from '../../db/repositories/analysis.ts';
 import { resolveAthlete } from '../../db/repositories/athletes.ts';
 import { localDateOf } from '../../domain/time.ts';
-import { isoWeekOf, isValidIsoWeek } from '../../plan/iso-week.ts';
+import { isoWeekOf } from '../../plan/iso-week.ts';
 import { weekText } from '../../report/week-text.ts';
 import { analyseWeeks } from '../../services/analysis.ts';
 import { withContext } from '../context.ts';
-
-export function isoWeekOption(value: string): string {
-  if (!isValidIsoWeek(value)) throw new InvalidArgumentError(`"${value}" is not an ISO week (e.g. 2026-W48)`);
-  return value;
-}
+import { isoWeekOption } from '../options.ts';
 
 export function weekCommand(): Command {
   return new Command('week')
