@@ -5,6 +5,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { ActivityMetrics, IntensityClass, Physiology } from '../analysis/types.ts';
 import type { WeekDocument } from '../report/week-document.ts';
+import type { ReportModel } from '../report/model.ts';
 import type { IntensityTarget, SessionKind } from '../domain/plan.ts';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
@@ -184,6 +185,18 @@ export interface AthletePhysiologyTable {
   computed_at: Timestamp;
 }
 
+export interface WeeklyReportsTable {
+  id: Generated<string>;
+  athlete_id: string;
+  iso_week: string;
+  /** REPORT_VERSION of the document. */
+  version: number;
+  document: Json<ReportModel>;
+  /** sha256 of the document's canonical JSON (src/report/model.ts). */
+  content_hash: string;
+  generated_at: Timestamp;
+}
+
 export interface Database {
   athletes: AthletesTable;
   uploads: UploadsTable;
@@ -198,6 +211,7 @@ export interface Database {
   week_compliance: WeekComplianceTable;
   daily_load: DailyLoadTable;
   athlete_physiology: AthletePhysiologyTable;
+  weekly_reports: WeeklyReportsTable;
 }
 
 export type Athlete = Selectable<AthletesTable>;

@@ -1,0 +1,629 @@
+/**
+ * The weekly report model: one typed, versioned document per athlete-week, built by a pure function
+ * from the stored analysis (the week document with its flags and next-week advice, this week's
+ * planned sessions, the daily load series and a few data-quality facts). Every renderer — text,
+ * JSON, HTML, email — reads this model and nothing else.
+ *
+ * Deterministic: the same input gives the same model, and `canonicalReportJson` gives the same bytes
+ * (object keys sorted at every level, numbers rounded to the precision documented in docs/report.md).
+ * The model holds no generation time: that is kept beside it (`generatedAt` of the stored row), so the
+ * content hash only changes when the content does.
+ */
+import { createHash } from 'node:crypto';
+import type { ComplianceBand, IntensityClass, LoadState, MatchStatus, PlannedSessionRef, SessionMatch, SourcedValue } from '../analysis/types.ts';
+import type { WeekActivity } from '../analysis/week-data.ts';
+import { isHardKind, isRunKind, KIND_NAMES, type IntensityTarget, type SessionKind } from '../domain/plan.ts';
+import { displayDistance, displayDuration, metresPerUnit, type PlanUnits } from '../ingest/plan/units.ts';
+import { displayTarget } from '../ingest/plan/target.ts';
+import { addDays, addWeeks, isoWeekOf, mondayOf, weekdayOf, type Weekday } from '../plan/iso-week.ts';
+import type { FlagCode, Severity } from '../recommend/types.ts';
+import type { WeekDocument } from './week-document.ts';
+
+/** Bump when the model's shape or meaning changes; stored reports of an older version are regenerated. */
+export const REPORT_VERSION = 1;
+
+/** Weeks in the load and form trend, this week included. */
+export const TREND_WEEKS = 8;
+
+// ---------------------------------------------------------------------------------------------------
+// The model
+
+export interface ReportModel {
+  version: typeof REPORT_VERSION;
+  athlete: { id: string; name: string; units: PlanUnits; timezone: string };
+  week: {
+    isoWeek: string;
+    /** Monday and Sunday, local dates in the athlete's time zone. */
+    from: string;
+    to: string;
+    /** False while the week is not over on the day the report was built (flags wait for the week's end). */
+    complete: boolean;
+  };
+  /** The active plan, when there is one. */
+  plan: { name: string; raceDate: string | null; weekNumber: number | null; totalWeeks: number | null } | null;
+  headline: ReportHeadline;
+  /** Monday to Sunday, always seven entries. */
+  days: ReportDay[];
+  strength: ReportStrength;
+  intensity: ReportIntensity;
+  load: ReportLoad;
+  /** The recommender's flags, in its order (date, then code). */
+  flags: ReportFlag[];
+  nextWeek: ReportNextWeek;
+  dataQuality: ReportDataQuality;
+  physiology: {
+    maxHr: ReportSourcedValue;
+    restingHr: ReportSourcedValue;
+    lthr: ReportSourcedValue;
+    /** Threshold pace in seconds per km; null when unknown. */
+    thresholdPaceSPerKm: ReportSourcedValue | null;
+  };
+}
+
+export interface ReportSourcedValue {
+  value: number;
+  source: SourcedValue['source'];
+}
+
+/** A distance in metres and in the athlete's units (rounded to 0.1). */
+export interface ReportDistance {
+  metres: number;
+  value: number;
+  units: PlanUnits;
+}
+
+export interface ReportHeadline {
+  /** Overall compliance in percent (0–100, whole); null when nothing but rest was planned. */
+  compliancePct: number | null;
+  /** Band of the compliance score (green ≥ 80 %, yellow ≥ 50 %, else orange); null without a plan. */
+  complianceBand: Exclude<ComplianceBand, 'red'> | null;
+  distance: { planned: ReportDistance; done: ReportDistance };
+  runTime: { plannedS: number; doneS: number };
+  sessions: { planned: number; completed: number; keyPlanned: number; keyCompleted: number };
+  strength: { planned: number; done: number };
+  flags: { critical: number; warning: number; info: number };
+  /** One line for a subject or a notification: "78 % of plan — 31.2 of 35 mi, strength 1 of 2". */
+  summary: string;
+}
+
+export interface ReportPlannedSession {
+  id: string;
+  kind: SessionKind;
+  /** `easy run`, `intervals`, `strength session`, … */
+  label: string;
+  distanceM: number | null;
+  durationS: number | null;
+  /** The session as a person reads it: "8 mi easy run, zone 2". */
+  text: string;
+}
+
+export interface ReportDoneActivity {
+  id: string;
+  /** Local date it was done (differs from the row's day for a moved session). */
+  date: string;
+  category: WeekActivity['category'];
+  sport: string;
+  distanceM: number | null;
+  movingS: number | null;
+  /** Runs: the intensity class from the analysis. */
+  intensity: IntensityClass | null;
+  hasHr: boolean;
+  /** "8.2 mi in 1 h 12 min, easy", "strength 45 min". */
+  text: string;
+}
+
+export interface ReportDayRow {
+  planned: ReportPlannedSession | null;
+  done: ReportDoneActivity | null;
+  status: MatchStatus;
+  band: ComplianceBand | null;
+  /** Done / planned on distance (or duration), 0.001 precision; null when not comparable. */
+  ratio: number | null;
+  /** Days the activity moved from the planned date (−1, 0, +1). */
+  dayShift: number;
+}
+
+export interface ReportDay {
+  date: string;
+  weekday: Weekday;
+  /** Planned and done running distance on this day (metres; planned counts run kinds, done every run). */
+  plannedDistanceM: number;
+  doneDistanceM: number;
+  /** A hard session (intervals, tempo, threshold, hills, race pace, race, long) was planned / done here. */
+  hardPlanned: boolean;
+  hardDone: boolean;
+  strengthPlanned: boolean;
+  strengthDone: boolean;
+  /** Planned sessions on this day (missed or done, rest excluded) and unplanned activities done on it. */
+  rows: ReportDayRow[];
+}
+
+export type StrengthDayType = 'hard_day' | 'easy_day' | 'rest_day';
+
+export interface ReportStrengthSession {
+  activityId: string;
+  date: string;
+  minutes: number;
+  /** A hard run was done that day (hard_day), another run (easy_day), or no run (rest_day). */
+  dayType: StrengthDayType;
+  /** On a day with a run: the strength started after the run. Null without a run that day. */
+  afterRun: boolean | null;
+  /** The next day held a hard session (done, or planned in this week). */
+  beforeHardDay: boolean;
+  /** Placement flags raised about this session (their evidence names it). */
+  flagCodes: FlagCode[];
+}
+
+export interface ReportStrength {
+  planned: { sessions: number; minutes: number; days: string[] };
+  done: { sessions: number; minutes: number; days: string[] };
+  /** DESIGN.md: at least one strength session of `minMinutes` a week (the athlete's threshold). */
+  minimum: { sessions: 1; minMinutes: number; met: boolean };
+  sessions: ReportStrengthSession[];
+  /** Hard days of the week, planned and done, for placing the sessions against them. */
+  hardDays: { planned: string[]; done: string[] };
+}
+
+export interface ReportIntensity {
+  /** Seconds of run time with heart rate; the fractions are 0 when this is 0. */
+  secondsWithHr: number;
+  /** Fractions of run time with HR in zones 1–2, 3 and 4–5 (0.001 precision). */
+  low: number;
+  moderate: number;
+  high: number;
+  target: { low: number; high: number };
+  /** Low-intensity share minus the target, in percentage points (negative: too little easy running); null without HR. */
+  lowVsTargetPts: number | null;
+  easyRunsTooHard: number;
+  qualitySessionsTooEasy: number;
+}
+
+export interface ReportTrendDay {
+  date: string;
+  /** Null on days before the athlete's load series starts. */
+  load: number | null;
+  acute: number | null;
+  chronic: number | null;
+  form: number | null;
+  acwr: number | null;
+}
+
+export interface ReportTrendWeek {
+  isoWeek: string;
+  from: string;
+  /** Sum of the week's daily loads. */
+  load: number | null;
+  /** State at the end of the week's Sunday. */
+  acute: number | null;
+  chronic: number | null;
+  form: number | null;
+  acwr: number | null;
+  /** Run distance done and planned (active plan). */
+  distanceM: number;
+  plannedDistanceM: number;
+}
+
+export interface ReportLoad {
+  /** This week: total load, Foster monotony and strain, run distance change against last week. */
+  week: { load: number; monotony: number | null; strain: number | null; distanceRamp: number | null; previousWeekDistanceM: number };
+  /** Load at the end of this week's Sunday (or the latest day of an unfinished week). */
+  end: ReportTrendDay;
+  /** The last `TREND_WEEKS` weeks, oldest first, this week last. */
+  weeks: ReportTrendWeek[];
+  /** The days of those weeks, oldest first (TREND_WEEKS × 7 entries). */
+  days: ReportTrendDay[];
+  /** ACWR above this is a load spike (the athlete's threshold). */
+  acwrLimit: number;
+}
+
+export interface ReportFlag {
+  code: FlagCode;
+  severity: Severity;
+  date: string | null;
+  message: string;
+  suggestion: string;
+  evidence: { activityIds: string[]; plannedIds: string[]; numbers: Record<string, number> };
+}
+
+export interface ReportNextWeek {
+  isoWeek: string;
+  basis: 'plan' | 'pattern';
+  strengthDays: { date: string; weekday: Weekday; afterKind: SessionKind | null; reason: string; optional: boolean }[];
+  notes: string[];
+}
+
+/** Filled by the Strava integration: the athlete's Strava connection stopped working. */
+export interface StravaConnectionNote {
+  status: 'needs_reauthorisation';
+  /** When the connection was found broken (ISO instant); null when unknown. */
+  since: string | null;
+}
+
+export interface ReportDataQuality {
+  /** Activities of the week without heart rate (their load comes from session RPE). */
+  activitiesWithoutHr: { activityId: string; date: string; category: WeekActivity['category']; sport: string }[];
+  /** Uploads received this week (athlete's local dates) that failed to parse and are not fixed. */
+  failedUploads: { uploadId: string; filename: string; error: string; date: string }[];
+  /** Null when the athlete has no Strava connection or it works. */
+  strava: StravaConnectionNote | null;
+  /** Each of the above as a sentence, in that order. */
+  notes: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Input
+
+/** Everything the model is built from; the store reads it through repositories. */
+export interface ReportInput {
+  athlete: { id: string; name: string; units: PlanUnits; timezone: string };
+  /** The stored week document (analysis, flags, next week). */
+  week: WeekDocument;
+  /** This week's sessions of the active plan. */
+  planned: readonly PlannedSessionRef[];
+  plan: { name: string; startDate: string; raceDate: string | null; endDate: string } | null;
+  /** Stored load states of the trend's days (any subset; missing days are null in the model). */
+  loadDays: readonly LoadState[];
+  /** Run distance done and planned for each trend week, by ISO week. */
+  weekDistances: ReadonlyMap<string, { doneM: number; plannedM: number }>;
+  failedUploads: readonly { id: string; filename: string; error: string | null; date: string }[];
+  strava: StravaConnectionNote | null;
+  /** The athlete's local date when the report is built: decides whether the week is complete. */
+  asOf: string;
+  /** The athlete's minimum weekly strength minutes and ACWR limit (their thresholds). */
+  thresholds: { minWeeklyStrengthMinutes: number; maxAcwr: number };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Building
+
+const r0 = (x: number): number => Math.round(x);
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+const rn = (x: number | null, f: (v: number) => number): number | null => (x === null ? null : f(x));
+
+function distance(metres: number, units: PlanUnits): ReportDistance {
+  return { metres: r0(metres), value: r1(metres / metresPerUnit(units)), units };
+}
+
+export function buildReport(input: ReportInput): ReportModel {
+  const doc = input.week;
+  const units = input.athlete.units;
+  const plannedById = new Map(input.planned.map((p) => [p.id, p]));
+  const activityById = new Map(doc.activities.map((a) => [a.id, a]));
+  const c = doc.compliance;
+  const flags = doc.flags.map(
+    (f): ReportFlag => ({
+      code: f.code,
+      severity: f.severity,
+      date: f.date,
+      message: f.message,
+      suggestion: f.suggestion,
+      evidence: {
+        activityIds: [...f.evidence.activityIds],
+        plannedIds: [...f.evidence.plannedIds],
+        numbers: Object.fromEntries(Object.entries(f.evidence.numbers).map(([k, v]) => [k, r3(v)])),
+      },
+    }),
+  );
+
+  const days = buildDays(doc, plannedById, activityById, units);
+  const headline = buildHeadline(doc, flags, units);
+  const monday = mondayOf(doc.isoWeek);
+  const planWeek = input.plan === null ? null : planWeekNumber(input.plan, monday);
+
+  return {
+    version: REPORT_VERSION,
+    athlete: { ...input.athlete },
+    week: { isoWeek: doc.isoWeek, from: doc.from, to: doc.to, complete: input.asOf > doc.to },
+    plan:
+      input.plan === null
+        ? null
+        : { name: input.plan.name, raceDate: input.plan.raceDate, weekNumber: planWeek?.number ?? null, totalWeeks: planWeek?.total ?? null },
+    headline,
+    days,
+    strength: buildStrength(doc, flags, input),
+    intensity: {
+      secondsWithHr: r0(c.intensity.secondsWithHr),
+      low: r3(c.intensity.low),
+      moderate: r3(c.intensity.moderate),
+      high: r3(c.intensity.high),
+      target: { low: r3(c.intensity.targetLow), high: r3(1 - c.intensity.targetLow) },
+      lowVsTargetPts: c.intensity.secondsWithHr > 0 ? r0((c.intensity.low - c.intensity.targetLow) * 100) : null,
+      easyRunsTooHard: c.easyRunsTooHard.length,
+      qualitySessionsTooEasy: c.hardSessionsTooEasy.length,
+    },
+    load: buildLoad(input),
+    flags,
+    nextWeek: {
+      isoWeek: doc.nextWeek.isoWeek,
+      basis: doc.nextWeek.basis,
+      strengthDays: doc.nextWeek.strengthDays.map((d) => ({
+        date: d.date,
+        weekday: weekdayOf(d.date),
+        afterKind: d.afterKind,
+        reason: d.reason,
+        optional: d.optional,
+      })),
+      notes: [...doc.nextWeek.notes],
+    },
+    dataQuality: buildDataQuality(doc, input),
+    physiology: {
+      maxHr: sourced(doc.physiology.maxHr),
+      restingHr: sourced(doc.physiology.restingHr),
+      lthr: sourced(doc.physiology.lthr),
+      thresholdPaceSPerKm:
+        doc.physiology.thresholdSpeedMps === null || doc.physiology.thresholdSpeedMps.value <= 0
+          ? null
+          : { value: r0(1000 / doc.physiology.thresholdSpeedMps.value), source: doc.physiology.thresholdSpeedMps.source },
+    },
+  };
+}
+
+function sourced(v: SourcedValue): ReportSourcedValue {
+  return { value: r0(v.value), source: v.source };
+}
+
+function planWeekNumber(plan: NonNullable<ReportInput['plan']>, monday: string): { number: number; total: number } | null {
+  const first = mondayOf(isoWeekOf(plan.startDate));
+  const last = mondayOf(isoWeekOf(plan.endDate));
+  const total = Math.round((Date.parse(last) - Date.parse(first)) / (7 * 86_400_000)) + 1;
+  const number = Math.round((Date.parse(monday) - Date.parse(first)) / (7 * 86_400_000)) + 1;
+  return number >= 1 && number <= total ? { number, total } : null;
+}
+
+function buildHeadline(doc: WeekDocument, flags: ReportFlag[], units: PlanUnits): ReportHeadline {
+  const c = doc.compliance;
+  const pct = c.score === null ? null : r0(c.score * 100);
+  const band = c.score === null ? null : c.score >= 0.8 ? 'green' : c.score >= 0.5 ? 'yellow' : 'orange';
+  const planned = distance(c.planned.distanceM, units);
+  const done = distance(c.actual.distanceM, units);
+  const count = (s: Severity): number => flags.filter((f) => f.severity === s).length;
+  const dist =
+    c.planned.distanceM > 0
+      ? `${displayDistance(c.actual.distanceM, units)} of ${displayDistance(c.planned.distanceM, units)}`
+      : `${displayDistance(c.actual.distanceM, units)} run`;
+  const strength = c.planned.strengthSessions > 0 ? `strength ${c.actual.strengthSessions} of ${c.planned.strengthSessions}` : `strength ${c.actual.strengthSessions}`;
+  const flagged = count('critical') + count('warning');
+  const summary = `${pct === null ? 'No plan this week' : `${pct} % of plan`} — ${dist}, ${strength}${flagged > 0 ? `, ${flagged} to fix` : ''}`;
+  return {
+    compliancePct: pct,
+    complianceBand: band,
+    distance: { planned, done },
+    runTime: { plannedS: r0(c.planned.durationS), doneS: r0(c.actual.durationS) },
+    sessions: {
+      planned: c.planned.sessions,
+      completed: c.actual.sessionsCompleted,
+      keyPlanned: c.planned.keySessions,
+      keyCompleted: c.actual.keySessionsCompleted,
+    },
+    strength: { planned: c.planned.strengthSessions, done: c.actual.strengthSessions },
+    flags: { critical: count('critical'), warning: count('warning'), info: count('info') },
+    summary,
+  };
+}
+
+function plannedSession(p: PlannedSessionRef, units: PlanUnits): ReportPlannedSession {
+  const amount = [p.distanceM === null ? null : displayDistance(p.distanceM, units), p.durationS === null ? null : displayDuration(p.durationS)]
+    .filter((x): x is string => x !== null)
+    .join(', ');
+  const target = p.target === null ? '' : `, ${targetText(p.target, units)}`;
+  return {
+    id: p.id,
+    kind: p.kind,
+    label: KIND_NAMES[p.kind],
+    distanceM: p.distanceM === null ? null : r0(p.distanceM),
+    durationS: p.durationS === null ? null : r0(p.durationS),
+    text: `${amount === '' ? '' : `${amount} `}${KIND_NAMES[p.kind]}${target}`,
+  };
+}
+
+function targetText(t: IntensityTarget, units: PlanUnits): string {
+  return displayTarget(t, units);
+}
+
+function doneActivity(a: WeekActivity, units: PlanUnits): ReportDoneActivity {
+  const time = a.movingS === null ? null : displayDuration(a.movingS);
+  let text: string;
+  if (a.category === 'run') {
+    const d = a.distanceM === null ? 'run' : displayDistance(a.distanceM, units);
+    text = `${d}${time === null ? '' : ` in ${time}`}${a.metrics.intensity === null ? '' : `, ${a.metrics.intensity}`}`;
+  } else if (a.category === 'strength') {
+    text = `strength${time === null ? '' : ` ${time}`}`;
+  } else {
+    text = `${a.sport.replaceAll('_', ' ')}${time === null ? '' : ` ${time}`}`;
+  }
+  return {
+    id: a.id,
+    date: a.localDate,
+    category: a.category,
+    sport: a.sport,
+    distanceM: a.distanceM === null ? null : r0(a.distanceM),
+    movingS: a.movingS === null ? null : r0(a.movingS),
+    intensity: a.category === 'run' ? a.metrics.intensity : null,
+    hasHr: a.metrics.timeInZonesS !== null,
+    text,
+  };
+}
+
+function buildDays(
+  doc: WeekDocument,
+  plannedById: ReadonlyMap<string, PlannedSessionRef>,
+  activityById: ReadonlyMap<string, WeekActivity>,
+  units: PlanUnits,
+): ReportDay[] {
+  const c = doc.compliance;
+  const monday = mondayOf(doc.isoWeek);
+  const rowsByDate = new Map<string, { row: ReportDayRow; order: number; start: string; key: string }[]>();
+  for (const m of c.matches) {
+    const planned = m.plannedId === null ? undefined : plannedById.get(m.plannedId);
+    const act = m.activityId === null ? undefined : activityById.get(m.activityId);
+    const date = m.plannedDate ?? m.activityDate;
+    if (date === null) continue;
+    const row: ReportDayRow = {
+      planned: planned === undefined ? (m.plannedId === null || m.plannedKind === null ? null : unknownPlanned(m)) : plannedSession(planned, units),
+      done: act === undefined ? null : doneActivity(act, units),
+      status: m.status,
+      band: m.band,
+      ratio: rn(m.ratio, r3),
+      dayShift: m.dayShift,
+    };
+    const list = rowsByDate.get(date) ?? [];
+    list.push({ row, order: planned?.order ?? 99, start: act?.startTime ?? '', key: `${m.plannedId ?? ''}|${m.activityId ?? ''}` });
+    rowsByDate.set(date, list);
+  }
+  return Array.from({ length: 7 }, (_, i): ReportDay => {
+    const date = addDays(monday, i);
+    const plannedHere = [...plannedById.values()].filter((p) => p.date === date);
+    const runsHere = doc.activities.filter((a) => a.localDate === date && a.category === 'run');
+    const rows = (rowsByDate.get(date) ?? [])
+      .sort((x, y) => x.order - y.order || cmp(x.start, y.start) || cmp(x.key, y.key))
+      .map((x) => x.row);
+    return {
+      date,
+      weekday: weekdayOf(date),
+      plannedDistanceM: r0(plannedHere.filter((p) => isRunKind(p.kind)).reduce((n, p) => n + (p.distanceM ?? 0), 0)),
+      doneDistanceM: r0(runsHere.reduce((n, a) => n + (a.distanceM ?? 0), 0)),
+      hardPlanned: c.planned.hardDays.includes(date) || plannedHere.some((p) => isHardKind(p.kind)),
+      hardDone: c.actual.hardDays.includes(date),
+      strengthPlanned: c.planned.strengthDays.includes(date),
+      strengthDone: c.actual.strengthDays.includes(date),
+      rows,
+    };
+  });
+}
+
+/** A match whose planned session is not among this week's sessions (the plan changed since): kind only. */
+function unknownPlanned(m: SessionMatch): ReportPlannedSession {
+  const kind = m.plannedKind!;
+  return { id: m.plannedId!, kind, label: KIND_NAMES[kind], distanceM: null, durationS: null, text: KIND_NAMES[kind] };
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const PLACEMENT_CODES: ReadonlySet<FlagCode> = new Set<FlagCode>(['strength_before_key_session', 'strength_on_easy_day', 'strength_before_run', 'hard_days_back_to_back']);
+
+function buildStrength(doc: WeekDocument, flags: ReportFlag[], input: ReportInput): ReportStrength {
+  const c = doc.compliance;
+  const hardDone = new Set(c.actual.hardDays);
+  const hardPlanned = new Set(c.planned.hardDays);
+  const strengthActs = doc.activities.filter((a) => a.category === 'strength');
+  const sessions = strengthActs.map((a): ReportStrengthSession => {
+    const runs = doc.activities.filter((x) => x.category === 'run' && x.localDate === a.localDate);
+    const dayType: StrengthDayType = hardDone.has(a.localDate) ? 'hard_day' : runs.length > 0 ? 'easy_day' : 'rest_day';
+    const next = addDays(a.localDate, 1);
+    return {
+      activityId: a.id,
+      date: a.localDate,
+      minutes: r1((a.movingS ?? a.metrics.movingS) / 60),
+      dayType,
+      afterRun: runs.length === 0 ? null : runs.some((run) => run.startTime < a.startTime),
+      beforeHardDay: hardDone.has(next) || hardPlanned.has(next),
+      flagCodes: [...new Set(flags.filter((f) => PLACEMENT_CODES.has(f.code) && f.evidence.activityIds.includes(a.id)).map((f) => f.code))].sort(cmp),
+    };
+  });
+  const minutes = r1(c.actual.strengthMinutes);
+  const min = input.thresholds.minWeeklyStrengthMinutes;
+  return {
+    planned: { sessions: c.planned.strengthSessions, minutes: r1(c.planned.strengthMinutes), days: [...c.planned.strengthDays] },
+    done: { sessions: c.actual.strengthSessions, minutes, days: [...c.actual.strengthDays] },
+    minimum: { sessions: 1, minMinutes: min, met: c.actual.strengthSessions >= 1 && c.actual.strengthMinutes >= min },
+    sessions,
+    hardDays: { planned: [...c.planned.hardDays], done: [...c.actual.hardDays] },
+  };
+}
+
+function trendDay(date: string, s: LoadState | undefined): ReportTrendDay {
+  if (s === undefined) return { date, load: null, acute: null, chronic: null, form: null, acwr: null };
+  return { date, load: r1(s.load), acute: r1(s.acute), chronic: r1(s.chronic), form: r1(s.form), acwr: rn(s.acwr, r3) };
+}
+
+function buildLoad(input: ReportInput): ReportLoad {
+  const doc = input.week;
+  const byDate = new Map(input.loadDays.map((s) => [s.date, s]));
+  const firstWeek = addWeeks(doc.isoWeek, -(TREND_WEEKS - 1));
+  const days: ReportTrendDay[] = [];
+  const weeks: ReportTrendWeek[] = [];
+  for (let w = 0; w < TREND_WEEKS; w++) {
+    const isoWeek = addWeeks(firstWeek, w);
+    const from = mondayOf(isoWeek);
+    const weekDays = Array.from({ length: 7 }, (_, i) => trendDay(addDays(from, i), byDate.get(addDays(from, i))));
+    days.push(...weekDays);
+    const loads = weekDays.map((d) => d.load).filter((x): x is number => x !== null);
+    const last = weekDays[6]!;
+    const dist = input.weekDistances.get(isoWeek) ?? { doneM: 0, plannedM: 0 };
+    weeks.push({
+      isoWeek,
+      from,
+      load: loads.length === 0 ? null : r1(loads.reduce((a, b) => a + b, 0)),
+      acute: last.acute,
+      chronic: last.chronic,
+      form: last.form,
+      acwr: last.acwr,
+      distanceM: r0(dist.doneM),
+      plannedDistanceM: r0(dist.plannedM),
+    });
+  }
+  const thisWeek = days.slice(-7);
+  const end = [...thisWeek].reverse().find((d) => d.date <= input.asOf && d.acute !== null) ?? thisWeek[6]!;
+  return {
+    week: {
+      load: r1(doc.load.weeklyLoad),
+      monotony: rn(doc.load.monotony, r3),
+      strain: rn(doc.load.strain, r1),
+      distanceRamp: rn(doc.load.distanceRamp, r3),
+      previousWeekDistanceM: r0(doc.load.previousWeekDistanceM),
+    },
+    end,
+    weeks,
+    days,
+    acwrLimit: input.thresholds.maxAcwr,
+  };
+}
+
+function buildDataQuality(doc: WeekDocument, input: ReportInput): ReportDataQuality {
+  const noHr = doc.activities
+    .filter((a) => a.metrics.timeInZonesS === null)
+    .map((a) => ({ activityId: a.id, date: a.localDate, category: a.category, sport: a.sport }));
+  const failed = [...input.failedUploads]
+    .sort((a, b) => cmp(a.date, b.date) || cmp(a.filename, b.filename) || cmp(a.id, b.id))
+    .map((u) => ({ uploadId: u.id, filename: u.filename, error: u.error ?? 'unknown error', date: u.date }));
+  const notes: string[] = [];
+  if (noHr.length > 0) {
+    const runs = noHr.filter((a) => a.category === 'run').length;
+    notes.push(
+      `${noHr.length} ${noHr.length === 1 ? 'activity has' : 'activities have'} no heart rate${runs > 0 ? ` (${runs} ${runs === 1 ? 'run' : 'runs'})` : ''}: ` +
+        'their load is estimated from session RPE and they are left out of the intensity split.',
+    );
+  }
+  if (failed.length > 0) {
+    notes.push(
+      `${failed.length} uploaded ${failed.length === 1 ? 'file' : 'files'} could not be read (${failed.map((f) => f.filename).join(', ')}); ` +
+        'they are kept and can be parsed again after a fix (kinetic import --retry-failed).',
+    );
+  }
+  if (input.strava !== null) notes.push('Strava stopped accepting Kinetic: connect Strava again so new activities arrive.');
+  return { activitiesWithoutHr: noHr, failedUploads: failed, strava: input.strava === null ? null : { ...input.strava }, notes };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Canonical JSON and hash
+
+/** JSON with object keys sorted at every level: the same model always gives the same bytes. */
+export function canonicalJson(value: unknown, indent = 2): string {
+  return JSON.stringify(sortKeys(value), null, indent);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value;
+}
+
+/** sha256 of the model's canonical JSON: changes exactly when the content does. */
+export function reportHash(model: ReportModel): string {
+  return createHash('sha256').update(canonicalJson(model, 0)).digest('hex');
+}
