@@ -31,6 +31,10 @@ export interface AthletesTable {
   created_at: DefaultTimestamp;
   /** Overrides of the recommender's thresholds (docs/flags.md); null → defaults. */
   recommend_thresholds: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** ISO weekday the weekly report is due, 1 = Monday … 7 = Sunday (docs/jobs.md, "Weekly schedule"). */
+  report_weekday: Generated<number>;
+  /** Local time of day (`HH:MM`, athlete's time zone) the weekly report is due. */
+  report_time: Generated<string>;
 }
 
 export interface UploadsTable {
