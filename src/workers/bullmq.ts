@@ -220,7 +220,23 @@ export interface RegisterWorkerOptions<Q extends QueueName> {
   handler?: Handler<Q>;
   /** Signals that start a graceful close (a second one gets Node's default: exit); default SIGTERM and SIGINT, `[]` for none. */
   closeOn?: NodeJS.Signals[];
+  /**
+   * How long a job's lock lasts without renewal (renewed every half of it while the job runs), and the
+   * interval of the stalled-job check: a job whose worker died goes back to waiting within 1–2 × this.
+   * Default 30 s; tests shrink it.
+   */
+  lockDurationMs?: number;
 }
+
+/** Default lock duration and stalled-check interval (BullMQ's own default). */
+export const DEFAULT_LOCK_DURATION_MS = 30_000;
+/**
+ * Times a job may be handed on after its worker died (SIGKILL, out of memory, a lost machine) before
+ * it is failed instead: a job that keeps killing its worker ends in the failed set (kept, re-queueable)
+ * rather than taking down every worker in turn. BullMQ's default of 1 fails a job whose worker is
+ * killed twice while running it, e.g. by two deploys in a row.
+ */
+export const MAX_STALLED_COUNT = 3;
 
 export interface RegisteredWorker {
   readonly queue: QueueName;
@@ -263,6 +279,9 @@ export function registerWorker<Q extends QueueName>(queue: Q, deps: JobDeps, opt
     prefix: opts.queues.prefix,
     concurrency: opts.concurrency ?? 4,
     name: `${hostname()}-${process.pid}`,
+    lockDuration: opts.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
+    stalledInterval: opts.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
+    maxStalledCount: MAX_STALLED_COUNT,
   });
 
   worker.on('completed', (job, result) => {

@@ -46,7 +46,7 @@ export function redisAnswers(url: string): Promise<boolean> {
   });
 }
 
-function findBinary(name: string): string | null {
+export function findBinary(name: string): string | null {
   const dirs = (process.env.PATH ?? '').split(path.delimiter);
   // Debian keeps the server binaries out of PATH.
   const pgRoot = '/usr/lib/postgresql';
@@ -60,7 +60,7 @@ function findBinary(name: string): string | null {
   return null;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, '127.0.0.1', () => {

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../log.ts';
-import { BullQueues, registerWorker } from '../../workers/bullmq.ts';
+import { BullQueues, DEFAULT_LOCK_DURATION_MS, registerWorker } from '../../workers/bullmq.ts';
 import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
@@ -15,12 +15,23 @@ function concurrency(value: string): number {
   return n;
 }
 
+function lockDuration(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1000 || n > 600_000) throw new InvalidArgumentError('lock duration must be a whole number of milliseconds from 1000 to 600000');
+  return n;
+}
+
 export function workerCommand(): Command {
   return new Command('worker')
     .description('run queued jobs from Redis (BullMQ) until SIGTERM or SIGINT; needs REDIS_URL and DATABASE_URL')
     .option('--queues <names>', `comma-separated queues to work on (default: all, ${QUEUE_NAMES.join(',')})`, queueNameList)
     .option('--concurrency <n>', `jobs run at once per queue (default ${DEFAULT_CONCURRENCY})`, concurrency)
-    .action(async (opts: { queues?: QueueName[]; concurrency?: number }) => {
+    .option(
+      '--lock-duration <ms>',
+      `job lock and stalled-check interval: a job whose worker died is run again after 1-2 times this (default ${DEFAULT_LOCK_DURATION_MS})`,
+      lockDuration,
+    )
+    .action(async (opts: { queues?: QueueName[]; concurrency?: number; lockDuration?: number }) => {
       const config = loadConfig();
       requireRedis(config, 'kinetic worker');
       if (config.databaseUrl === undefined) throw new UsageError('kinetic worker needs DATABASE_URL (workers share one Postgres)');
@@ -31,7 +42,8 @@ export function workerCommand(): Command {
         const log = createLogger(config.logLevel);
         const names = opts.queues ?? QUEUE_NAMES;
         const perQueue = opts.concurrency ?? DEFAULT_CONCURRENCY;
-        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs }, { queues: jobs, concurrency: perQueue }));
+        const options = { queues: jobs, concurrency: perQueue, lockDurationMs: opts.lockDuration };
+        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs }, options));
         await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
         log.info({ queues: names, concurrency: perQueue, prefix: jobs.prefix, pid: process.pid }, 'worker started');
         await Promise.all(workers.map((w) => w.closed));
