@@ -234,9 +234,11 @@ function assertConsistentWithRecords(d: Decoded, input: SynthRun): void {
   const ms = (s: number | undefined): number => Math.round((s ?? NaN) * 1000);
   expect(laps.reduce((a, l) => a + ms(l.totalElapsedTime), 0)).toBe(ms(session.totalElapsedTime));
 
-  // Records: 1 Hz, monotonic distance, constant speed within a lap.
+  // Records: 1 Hz (or at most `recordIntervalS` apart), monotonic distance, constant speed within a lap.
   for (let k = 1; k < records.length; k++) {
-    expect(asDate(records[k]!.timestamp).getTime() - asDate(records[k - 1]!.timestamp).getTime()).toBe(1000);
+    const gapMs = asDate(records[k]!.timestamp).getTime() - asDate(records[k - 1]!.timestamp).getTime();
+    expect(gapMs).toBeGreaterThanOrEqual(1000);
+    expect(gapMs).toBeLessThanOrEqual((input.recordIntervalS ?? 1) * 1000);
     expect(records[k]!.distance!).toBeGreaterThanOrEqual(records[k - 1]!.distance!);
   }
 
@@ -581,5 +583,59 @@ describe('property: random runs round-trip exactly', () => {
       );
     },
     120_000,
+  );
+});
+
+describe('smart recording (recordIntervalS)', () => {
+  it('records every k seconds, at every lap start and at the end, and still decodes exactly', () => {
+    const run: SynthRun = { ...RUN, recordIntervalS: 4 };
+    const expected = expectedRun(run);
+    const d = assertMatches(encodeRun(run), expected);
+    assertConsistentWithRecords(d, run);
+    const s = expected.sessions[0]!;
+    const t = s.streams.t;
+    expect(t[0]).toBe(0);
+    expect(t.at(-1)).toBe(expectedRun(RUN).sessions[0]!.streams.t.at(-1));
+    let offMs = 0;
+    for (const lap of RUN.laps) {
+      expect(t).toContain(Math.ceil(offMs / 1000));
+      offMs += Math.round(lap.durationS * 1000);
+    }
+    expect(s.recordCount).toBeLessThan(expectedRun(RUN).sessions[0]!.recordCount / 3);
+    // Same laps and totals as at 1 Hz: only the records thin out.
+    expect(s.laps.map((l) => l.distanceM)).toEqual(expectedRun(RUN).sessions[0]!.laps.map((l) => l.distanceM));
+    expect(s.distanceM).toBe(expectedRun(RUN).sessions[0]!.distanceM);
+  });
+
+  it('works for strength sessions and rejects intervals outside 1–10 s', () => {
+    const strength: SynthStrength = { ...STRENGTH, recordIntervalS: 5 };
+    assertMatches(encodeStrength(strength), expectedStrength(strength));
+    expect(() => encodeRun({ ...RUN, recordIntervalS: 0 })).toThrow(/recordIntervalS/);
+    expect(() => encodeRun({ ...RUN, recordIntervalS: 2.5 })).toThrow(/recordIntervalS/);
+    expect(() => encodeRun({ ...RUN, recordIntervalS: 11 })).toThrow(/recordIntervalS/);
+  });
+
+  it(
+    'random runs at random intervals round-trip exactly',
+    () => {
+      const lapArb = fc.record({
+        durationS: fc.integer({ min: 1_000, max: 1_800_000 }).map((ms) => ms / 1000),
+        distanceM: fc.double({ min: 10, max: 5_000, noNaN: true }),
+        avgHr: fc.integer({ min: 90, max: 190 }),
+      });
+      const runArb = fc.record({
+        startTime: fc.integer({ min: 1_500_000_000, max: 1_900_000_000 }).map((s) => new Date(s * 1000)),
+        laps: fc.array(lapArb, { minLength: 1, maxLength: 12 }),
+        recordIntervalS: fc.integer({ min: 1, max: 10 }),
+      });
+      fc.assert(
+        fc.property(runArb, (run) => {
+          const d = assertMatches(encodeRun(run), expectedRun(run));
+          assertConsistentWithRecords(d, run);
+        }),
+        { numRuns: 15 },
+      );
+    },
+    240_000,
   );
 });

@@ -52,7 +52,7 @@ export interface SynthLap {
 export interface SynthRun {
   /** UTC, whole seconds. */
   startTime: Date;
-  /** Records are generated at 1 Hz: per lap constant speed = distance/duration, HR ramps smoothly around avgHr. */
+  /** Records are generated at 1 Hz (or every `recordIntervalS`): per lap constant speed = distance/duration, HR ramps smoothly around avgHr. */
   laps: SynthLap[];
   /** file_id serial (default 3_900_000_001). */
   serialNumber?: number;
@@ -62,7 +62,16 @@ export interface SynthRun {
   withHr?: boolean;
   /** Offset of the wearer's local time from UTC, for the activity's local_timestamp (default 0). */
   utcOffsetS?: number;
+  /** Seconds between records, 1–10 (default 1); see `RecordInterval`. */
+  recordIntervalS?: number;
 }
+
+/**
+ * Records every `recordIntervalS` seconds instead of every second, like a watch's "smart recording":
+ * a record at every multiple of the interval, at the first whole second of every lap, and at the end.
+ * Fewer records make large generated histories (the demo, benchmarks) faster to encode and decode.
+ */
+export type RecordInterval = number;
 
 export interface SynthSet {
   /** FIT exercise_category name in snake_case, e.g. 'squat', 'deadlift', 'lunge', 'plank', 'core', 'bench_press', 'unknown'. */
@@ -83,6 +92,8 @@ export interface SynthStrength {
   avgHr?: number;
   serialNumber?: number;
   utcOffsetS?: number;
+  /** Seconds between records, 1–10 (default 1); see `RecordInterval`. */
+  recordIntervalS?: number;
 }
 
 export type SynthSession = ({ type: 'run' } & SynthRun) | ({ type: 'strength' } & SynthStrength);
@@ -580,12 +591,35 @@ interface Segment {
  * Sample index range [from, to) of each segment: samples at whole seconds t with off ≤ t·1000 < off+dur;
  * the final sample (at or just after the end) joins the last segment.
  */
-function segmentRanges(segments: Segment[], sampleCount: number): [number, number][] {
+/**
+ * Sample times in whole seconds: every `intervalS`-th second, the first whole second of every
+ * segment, and the first whole second at or after the end. With an interval of 1: 0, 1, …, end.
+ */
+function sampleTimes(segments: Segment[], totalMs: number, intervalS: number): number[] {
+  const endS = Math.ceil(totalMs / 1000);
+  const times = new Set<number>([endS]);
+  for (let t = 0; t < endS; t += intervalS) times.add(t);
+  for (const seg of segments) times.add(Math.ceil(seg.offMs / 1000));
+  return [...times].filter((t) => t <= endS).sort((a, b) => a - b);
+}
+
+/** Index ranges into `times` of each segment's samples (the last segment also holds the end sample). */
+function segmentRanges(segments: Segment[], times: number[]): [number, number][] {
+  const firstAtOrAfter = (s: number): number => {
+    const i = times.findIndex((t) => t >= s);
+    return i === -1 ? times.length : i;
+  };
   return segments.map((seg, i) => {
-    const from = Math.ceil(seg.offMs / 1000);
-    const to = i === segments.length - 1 ? sampleCount : Math.ceil((seg.offMs + seg.durMs) / 1000);
+    const from = firstAtOrAfter(Math.ceil(seg.offMs / 1000));
+    const to = i === segments.length - 1 ? times.length : firstAtOrAfter(Math.ceil((seg.offMs + seg.durMs) / 1000));
     return [from, to];
   });
+}
+
+function checkRecordInterval(intervalS: number | undefined, what: string): number {
+  const k = intervalS ?? 1;
+  if (!Number.isInteger(k) || k < 1 || k > 10) throw new RangeError(`${what}: recordIntervalS must be a whole number of seconds within 1–10, got ${intervalS}`);
+  return k;
 }
 
 interface CommonPlanInput {
@@ -598,19 +632,25 @@ interface CommonPlanInput {
   distanceAt: ((segIndex: number, tMsInSeg: number) => number) | null;
   cadence: ((segIndex: number) => number) | null;
   altitude: ((distanceCm: number) => number) | null;
+  /** Seconds between records (1 = every second). */
+  intervalS: number;
 }
 
 function generateSamples(p: CommonPlanInput): { samples: Sample[]; ranges: [number, number][] } {
   const totalMs = p.segments.reduce((a, s) => a + s.durMs, 0);
-  const count = Math.ceil(totalMs / 1000) + 1;
-  const ranges = segmentRanges(p.segments, count);
+  const times = sampleTimes(p.segments, totalMs, p.intervalS);
+  const ranges = segmentRanges(p.segments, times);
   const samples: Sample[] = [];
   let hrState: number | null = null;
+  let prevT = 0;
   for (let i = 0; i < p.segments.length; i++) {
     const seg = p.segments[i]!;
     const [from, to] = ranges[i]!;
-    const alpha = 1 - Math.exp(-1 / p.hrTauS(i));
-    for (let t = from; t < to; t++) {
+    for (let j = from; j < to; j++) {
+      const t = times[j]!;
+      // The heart rate follows its target with time constant tau: per second, or over the gap since the last record.
+      const alpha = 1 - Math.exp(-Math.max(1, t - prevT) / p.hrTauS(i));
+      prevT = t;
       const inSegMs = Math.min(t * 1000 - seg.offMs, seg.durMs);
       const distanceCm = p.distanceAt === null ? 0 : p.distanceAt(i, inSegMs);
       let hr: number | null = null;
@@ -670,6 +710,7 @@ function planRun(run: SynthRun, sessionIndex: number, firstLapIndex: number, ran
       : null,
     hrStartOffset: -8,
     hrTauS: () => 10,
+    intervalS: checkRecordInterval(run.recordIntervalS, what),
     distanceAt: (i, ms) => {
       const seg = segments[i]!;
       return cumCm[i]! + Math.round((seg.distanceCm * ms) / seg.durMs);
@@ -750,6 +791,7 @@ function planStrength(s: SynthStrength, sessionIndex: number, firstLapIndex: num
     hr: s.avgHr === undefined ? null : (i, _tInSeg, t) => segments[i]!.targetHr + 1.5 * Math.sin((2 * Math.PI * t) / 41 + phase),
     hrStartOffset: -15,
     hrTauS: (i) => (segments[i]!.intensity === 'rest' ? 25 : 15),
+    intervalS: checkRecordInterval(s.recordIntervalS, what),
     distanceAt: null,
     cadence: null,
     altitude: null,
