@@ -32,8 +32,25 @@ const FULL_NAMES: Readonly<Record<Weekday, string>> = {
   sun: 'sunday',
 };
 
+/**
+ * Analysis does date arithmetic on the same few thousand dates millions of times: both conversions
+ * are memoised (bounded: a cache that grows past `MEMO_LIMIT` entries starts again).
+ */
+const MEMO_LIMIT = 50_000;
+const msByDate = new Map<string, number | null>();
+const dateByMs = new Map<number, string>();
+
 /** Milliseconds since the epoch of the date's UTC midnight, or null when `date` is not a real date. */
 function toUtcMs(date: string): number | null {
+  const known = msByDate.get(date);
+  if (known !== undefined) return known;
+  if (msByDate.size >= MEMO_LIMIT) msByDate.clear();
+  const ms = parseUtcMs(date);
+  msByDate.set(date, ms);
+  return ms;
+}
+
+function parseUtcMs(date: string): number | null {
   const m = DATE_RE.exec(date);
   if (!m) return null;
   const year = Number(m[1]);
@@ -55,7 +72,13 @@ function mustMs(date: string): number {
 }
 
 function fromUtcMs(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  let date = dateByMs.get(ms);
+  if (date === undefined) {
+    if (dateByMs.size >= MEMO_LIMIT) dateByMs.clear();
+    date = new Date(ms).toISOString().slice(0, 10);
+    dateByMs.set(ms, date);
+  }
+  return date;
 }
 
 /** True when `date` is written YYYY-MM-DD and exists on the calendar (2027-02-30 does not). */

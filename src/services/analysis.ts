@@ -21,15 +21,15 @@ import {
   analysisActivities,
   cachedPhysiology,
   dailyLoadInputs,
-  lastLoadDate,
   latestActivityDate,
-  loadStateOn,
+  loadStatesBetween,
   replaceLoadStates,
   runDistanceBetween,
   saveActivityMetrics,
   savePhysiology,
   runsFingerprint,
-  saveWeek,
+  saveWeeks,
+  lapsOf,
   storedMetrics,
   streamsOf,
   storedWeeksFrom,
@@ -42,7 +42,7 @@ import { localDateOf } from '../domain/time.ts';
 import { recommend } from '../recommend/recommend.ts';
 import { parseThresholdOverrides } from '../recommend/types.ts';
 import type { WeekDocument } from '../report/week-document.ts';
-import { addDays, addWeeks, mondayOf } from '../plan/iso-week.ts';
+import { addDays, addWeeks, isoWeekOf, mondayOf } from '../plan/iso-week.ts';
 
 /** Days of runs that feed the physiology estimates (max HR, threshold pace). */
 const PHYSIOLOGY_HISTORY_DAYS = 90;
@@ -73,66 +73,92 @@ export async function athletePhysiology(db: Kysely<Database>, athlete: Athlete, 
   return { physiology, basis };
 }
 
+/**
+ * Metrics computed from samples are read and analysed this many activities at a time, so a cold pass
+ * over a year holds a few activities' samples in memory, not the year's.
+ */
+const STREAM_BATCH = 24;
+
 export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoWeeks: string[], now: Date): Promise<WeekDocument[]> {
   const athlete = await findAthlete(db, athleteId);
   if (athlete === undefined) throw new AthleteGoneError(`athlete ${athleteId} not found`);
   const weeks = [...new Set(isoWeeks)].sort();
   if (weeks.length === 0) return [];
-  const { physiology, basis: physiologyBasis } = await athletePhysiology(db, athlete, now);
+  const { physiology } = await athletePhysiology(db, athlete, now);
+  const physiologyKey = physiologyKeyOf(physiology);
 
-  const perWeek: WeekWork[] = [];
-  for (const isoWeek of weeks) {
+  // One read of each input for the whole run (from the Monday before the first week, for its
+  // previous-week distance, to the Sunday after the last, for next week's plan), not one per week.
+  const first = mondayOf(weeks[0]!);
+  const last = addDays(mondayOf(weeks.at(-1)!), 6);
+  const span = await analysisActivities(db, athleteId, { from: addDays(first, -7), to: last }, { withStreams: false, withLaps: false });
+  const asked = new Set(weeks);
+  const activities = span.filter((a) => asked.has(isoWeekOf(a.localDate)));
+  const stored = await storedMetrics(db, activities.map((a) => a.id));
+  const inputKeys = new Map(activities.map((a) => [a.id, metricsInputKey(physiologyKey, a)]));
+  const computed = new Map<string, ActivityMetrics>();
+  for (const a of activities) {
+    const s = stored.get(a.id);
+    if (s !== undefined && s.inputKey === inputKeys.get(a.id)) computed.set(a.id, s.metrics);
+  }
+  // Samples and laps are read only for activities whose stored metrics no longer match their inputs.
+  const stale = activities.filter((a) => !computed.has(a.id));
+  for (let i = 0; i < stale.length; i += STREAM_BATCH) {
+    const batch = stale.slice(i, i + STREAM_BATCH);
+    const ids = batch.map((a) => a.id);
+    const [streams, laps] = await Promise.all([streamsOf(db, ids), lapsOf(db, ids)]);
+    for (const a of batch) computed.set(a.id, activityMetrics({ ...a, laps: laps.get(a.id) ?? [], streams: streams.get(a.id) ?? null }, physiology));
+  }
+  const metricsById = new Map(markLongRuns(activities, activities.map((a) => computed.get(a.id)!)).map((m) => [m.activityId, m]));
+  const changedMetrics = activities.filter((a) => {
+    const s = stored.get(a.id);
+    return s === undefined || s.inputKey !== inputKeys.get(a.id) || s.metrics.long !== metricsById.get(a.id)!.long;
+  });
+
+  const plannedRange = { from: first, to: addDays(last, 7) };
+  const plannedSpan = await activePlanSessions(db, athleteId, plannedRange);
+  const plannedIn = (from: string, to: string): PlannedSessionRef[] => plannedSpan.filter((p) => p.date >= from && p.date <= to);
+  const runDistance = (from: string, to: string): number =>
+    span.reduce((m, a) => (a.category === 'run' && a.localDate >= from && a.localDate <= to ? m + (a.distanceM ?? 0) : m), 0);
+
+  const perWeek: WeekWork[] = weeks.map((isoWeek) => {
     const from = mondayOf(isoWeek);
     const to = addDays(from, 6);
-    // Samples are read only for activities whose stored metrics no longer match their inputs.
-    const activities = await analysisActivities(db, athleteId, { from, to }, { withStreams: false });
-    const stored = await storedMetrics(db, activities.map((a) => a.id));
-    const inputKeys = new Map(activities.map((a) => [a.id, metricsInputKey(physiologyBasis, a)]));
-    const reusable = (id: string): ActivityMetrics | undefined => {
-      const s = stored.get(id);
-      return s?.inputKey === inputKeys.get(id) ? s?.metrics : undefined;
-    };
-    const streams = await streamsOf(db, activities.filter((a) => reusable(a.id) === undefined).map((a) => a.id));
-    const metrics = markLongRuns(
-      activities,
-      activities.map((a) => reusable(a.id) ?? activityMetrics({ ...a, streams: streams.get(a.id) ?? null }, physiology)),
-    );
-    const planned = await activePlanSessions(db, athleteId, { from, to });
-    const compliance = weekCompliance({
-      athleteId,
-      isoWeek,
-      planned,
-      activities,
-      metrics: new Map(metrics.map((m) => [m.activityId, m])),
-    });
-    const previousWeekDistanceM = await runDistanceBetween(db, athleteId, { from: addDays(from, -7), to: addDays(from, -1) });
-    perWeek.push({ isoWeek, from, to, activities, metrics, inputKeys, planned, compliance, previousWeekDistanceM });
-  }
+    const own = activities.filter((a) => a.localDate >= from && a.localDate <= to);
+    const metrics = own.map((a) => metricsById.get(a.id)!);
+    const planned = plannedIn(from, to);
+    const compliance = weekCompliance({ athleteId, isoWeek, planned, activities: own, metrics: new Map(metrics.map((m) => [m.activityId, m])) });
+    return { isoWeek, from, to, activities: own, metrics, planned, compliance, previousWeekDistanceM: runDistance(addDays(from, -7), addDays(from, -1)) };
+  });
 
   return db.transaction().execute(async (trx) => {
     // Everything written here is derived from stored activities and plans: recomputed on demand.
     await relaxDurability(trx);
     // The load series and later weeks are read and rewritten below: one writer per athlete at a time.
     await lockAthlete(trx, athleteId);
-    for (const w of perWeek) {
-      await saveActivityMetrics(
-        trx,
-        athleteId,
-        w.activities.map((a, i) => ({ localDate: a.localDate, inputKey: w.inputKeys.get(a.id)!, metrics: w.metrics[i]! })),
-        now,
-      );
-    }
-    // Continue the load series from the day before the first week, through every stored day.
+    await saveActivityMetrics(
+      trx,
+      athleteId,
+      changedMetrics.map((a) => ({ localDate: a.localDate, inputKey: inputKeys.get(a.id)!, metrics: metricsById.get(a.id)! })),
+      now,
+    );
+    // Continue the load series from the day before the first week, through every stored day; write
+    // it from the first day that differs from what is stored (a plan change rewrites nothing here).
     const start = perWeek[0]!.from;
-    const prev = await loadStateOn(trx, athleteId, addDays(start, -1));
+    const [before, ...storedStates] = await loadStatesBetween(trx, athleteId, { from: addDays(start, -1), to: null });
+    const prev = before?.date === addDays(start, -1) ? before : null;
+    if (before !== undefined && prev === null) storedStates.unshift(before);
     const loads = dailyLoads(await dailyLoadInputs(trx, athleteId, start));
-    const lastStored = await lastLoadDate(trx, athleteId);
-    const end = [perWeek.at(-1)!.to, lastStored ?? start, ...loads.keys()].sort().at(-1)!;
+    const end = [perWeek.at(-1)!.to, storedStates.at(-1)?.date ?? start, ...loads.keys()].sort().at(-1)!;
     const states = loadSeries(prev, fillDays(start, end, loads));
-    await replaceLoadStates(trx, athleteId, start, states);
+    const firstChange = states.findIndex((s, i) => !sameLoadState(s, storedStates[i]));
+    if (firstChange >= 0 || storedStates.length > states.length) {
+      const from = firstChange >= 0 ? firstChange : states.length;
+      await replaceLoadStates(trx, athleteId, states[from]?.date ?? addDays(end, 1), states.slice(from));
+    }
 
     const byDate = new Map(states.map((s) => [s.date, s]));
-    const advise = await adviser(trx, athlete, now);
+    const advise = await adviser(trx, athlete, now, { ...plannedRange, sessions: plannedSpan });
     const docs: WeekDocument[] = [];
     let previous: WeekDocument | null = null;
     for (const w of perWeek) {
@@ -150,15 +176,14 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       };
       const before = previous?.isoWeek === addWeeks(w.isoWeek, -1) ? previous : ((await getWeek(trx, athleteId, addWeeks(w.isoWeek, -1))) ?? null);
       const doc = await advise(base, before, w.planned);
-      await saveWeek(trx, doc, now);
       docs.push(doc);
       previous = doc;
     }
+    await saveWeeks(trx, docs, now);
     // Later weeks already stored may now contradict the series (or, for the week right after a
     // recomputed one, its previous week): refresh their load block and advice where they changed.
     const done = new Map(docs.map((d) => [d.isoWeek, d]));
-    for (const later of await storedWeeksFrom(trx, athleteId, perWeek[0]!.isoWeek)) {
-      if (done.has(later.isoWeek)) continue;
+    for (const later of await storedWeeksFrom(trx, athleteId, perWeek[0]!.isoWeek, [...done.keys()])) {
       const before = done.get(addWeeks(later.isoWeek, -1));
       const previousWeekDistanceM =
         before === undefined
@@ -168,7 +193,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       const { flags: _flags, nextWeek: _nextWeek, ...laterBase } = later;
       const refreshed =
         before === undefined ? { ...later, load } : await advise({ ...laterBase, load }, before, await activePlanSessions(trx, athleteId, { from: later.from, to: later.to }));
-      if (JSON.stringify(refreshed) !== JSON.stringify(later)) await saveWeek(trx, refreshed, now);
+      if (JSON.stringify(refreshed) !== JSON.stringify(later)) await saveWeeks(trx, [refreshed], now);
     }
     return docs;
   });
@@ -182,13 +207,19 @@ async function adviser(
   db: Transaction<Database>,
   athlete: Athlete,
   now: Date,
+  known: { from: string; to: string; sessions: PlannedSessionRef[] },
 ): Promise<(base: WeekReportData, previous: WeekDocument | null, planned: PlannedSessionRef[]) => Promise<WeekDocument>> {
   const thresholds = parseThresholdOverrides(athlete.recommend_thresholds ?? {});
   const raceDate = (await activePlanRaceDate(db, athlete.id)) ?? null;
   const asOf = localDateOf(now, athlete.timezone);
   return async (base, previous, planned) => {
     const nextMonday = addDays(base.from, 7);
-    const plannedNextWeek = await activePlanSessions(db, athlete.id, { from: nextMonday, to: addDays(nextMonday, 6) });
+    const nextSunday = addDays(nextMonday, 6);
+    // The caller's planned sessions cover a range of dates; a week outside it is read here.
+    const plannedNextWeek =
+      nextMonday >= known.from && nextSunday <= known.to
+        ? known.sessions.filter((p) => p.date >= nextMonday && p.date <= nextSunday)
+        : await activePlanSessions(db, athlete.id, { from: nextMonday, to: nextSunday });
     const { flags, nextWeek } = recommend(
       { week: base, previousWeek: previous, plannedThisWeek: planned, plannedNextWeek, raceDate, taperStart: null, asOf, units: athlete.units },
       thresholds,
@@ -215,12 +246,37 @@ function weekLoad(
   };
 }
 
+/** True when both states are the same day with the same numbers (the stored ones round-trip exactly). */
+function sameLoadState(a: LoadState, b: LoadState | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.date === b.date &&
+    a.load === b.load &&
+    a.acute === b.acute &&
+    a.chronic === b.chronic &&
+    a.form === b.form &&
+    a.acwrAcute === b.acwrAcute &&
+    a.acwrChronic === b.acwrChronic &&
+    a.acwr === b.acwr &&
+    a.day === b.day
+  );
+}
+
 /** Bump when activity metrics are computed differently, so stored ones are recomputed. */
 const METRICS_VERSION = 1;
 
-/** What an activity's metrics depend on: the activity's version, the physiology's inputs, the code. */
-function metricsInputKey(physiologyBasis: string, a: AnalysisActivityRow): string {
-  return createHash('sha1').update(`${METRICS_VERSION}|${physiologyBasis}|${a.id}|${a.updatedAt.toISOString()}`).digest('hex');
+/**
+ * The physiology values activity metrics are computed from. Not the estimate's inputs: a new run
+ * changes those every time, the rounded max HR, resting HR and LTHR rarely, and only a change of
+ * these values makes stored metrics stale.
+ */
+function physiologyKeyOf(p: Physiology): string {
+  return JSON.stringify([p.sex, p.maxHr.value, p.restingHr.value, p.lthr.value, p.thresholdSpeedMps?.value ?? null]);
+}
+
+/** What an activity's metrics depend on: the activity's version, the physiology values, the code. */
+function metricsInputKey(physiologyKey: string, a: AnalysisActivityRow): string {
+  return createHash('sha1').update(`${METRICS_VERSION}|${physiologyKey}|${a.id}|${a.updatedAt.toISOString()}`).digest('hex');
 }
 
 interface WeekWork {
@@ -229,7 +285,6 @@ interface WeekWork {
   to: string;
   activities: AnalysisActivityRow[];
   metrics: ActivityMetrics[];
-  inputKeys: Map<string, string>;
   planned: PlannedSessionRef[];
   compliance: WeekCompliance;
   previousWeekDistanceM: number;

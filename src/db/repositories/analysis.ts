@@ -18,12 +18,15 @@ export interface AnalysisActivityRow extends AnalysisActivity {
   updatedAt: Date;
 }
 
-/** Activities of local dates [from, to] with laps and streams (or only runs, or at most `limit` newest). */
+/**
+ * Activities of local dates [from, to] with laps and streams (or only runs, or at most `limit`
+ * newest; `withLaps`/`withStreams: false` leave laps empty and streams null).
+ */
 export async function analysisActivities(
   db: Db,
   athleteId: string,
   range: { from: string; to: string },
-  opts: { runsOnly?: boolean; limit?: number; withStreams?: boolean } = {},
+  opts: { runsOnly?: boolean; limit?: number; withStreams?: boolean; withLaps?: boolean } = {},
 ): Promise<AnalysisActivityRow[]> {
   let q = db
     .selectFrom('activities')
@@ -37,16 +40,10 @@ export async function analysisActivities(
   const rows = await q.execute();
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [laps, streamsBy] = await Promise.all([
-    db.selectFrom('laps').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('lap_index').execute(),
+  const [lapsBy, streamsBy] = await Promise.all([
+    opts.withLaps === false ? Promise.resolve(new Map<string, Lap[]>()) : lapsOf(db, ids),
     opts.withStreams === false ? Promise.resolve(new Map<string, SampleStreams>()) : streamsOf(db, ids),
   ]);
-  const lapsBy = new Map<string, Lap[]>();
-  for (const l of laps) {
-    const list = lapsBy.get(l.activity_id) ?? [];
-    list.push(toLap(l));
-    lapsBy.set(l.activity_id, list);
-  }
   return rows.map((r) => ({
     id: r.id,
     category: r.category,
@@ -64,6 +61,19 @@ export async function analysisActivities(
     streams: streamsBy.get(r.id) ?? null,
     rpe: null,
   }));
+}
+
+/** Laps of the given activities, in order. */
+export async function lapsOf(db: Db, ids: readonly string[]): Promise<Map<string, Lap[]>> {
+  const lapsBy = new Map<string, Lap[]>();
+  if (ids.length === 0) return lapsBy;
+  const laps = await db.selectFrom('laps').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('lap_index').execute();
+  for (const l of laps) {
+    const list = lapsBy.get(l.activity_id) ?? [];
+    list.push(toLap(l));
+    lapsBy.set(l.activity_id, list);
+  }
+  return lapsBy;
 }
 
 /** The athlete's latest activity date, or undefined without activities. */
@@ -172,29 +182,11 @@ export async function dailyLoadInputs(db: Db, athleteId: string, from: string): 
   return rows.map((r) => ({ date: r.local_date, load: r.load }));
 }
 
-export async function loadStateOn(db: Db, athleteId: string, date: string): Promise<LoadState | null> {
-  const r = await db.selectFrom('daily_load').selectAll().where('athlete_id', '=', athleteId).where('date', '=', date).executeTakeFirst();
-  return r === undefined ? null : toLoadState(r);
-}
-
-export async function lastLoadDate(db: Db, athleteId: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('daily_load')
-    .select((eb) => eb.fn.max('date').as('last'))
-    .where('athlete_id', '=', athleteId)
-    .executeTakeFirst();
-  return row?.last ?? undefined;
-}
-
-export async function loadStatesBetween(db: Db, athleteId: string, range: { from: string; to: string }): Promise<LoadState[]> {
-  const rows = await db
-    .selectFrom('daily_load')
-    .selectAll()
-    .where('athlete_id', '=', athleteId)
-    .where('date', '>=', range.from)
-    .where('date', '<=', range.to)
-    .orderBy('date')
-    .execute();
+/** Stored load states of dates [from, to] (`to` null: every later day), in date order. */
+export async function loadStatesBetween(db: Db, athleteId: string, range: { from: string; to: string | null }): Promise<LoadState[]> {
+  let q = db.selectFrom('daily_load').selectAll().where('athlete_id', '=', athleteId).where('date', '>=', range.from);
+  if (range.to !== null) q = q.where('date', '<=', range.to);
+  const rows = await q.orderBy('date').execute();
   return rows.map(toLoadState);
 }
 
@@ -236,29 +228,33 @@ export async function replaceLoadStates(trx: Transaction<Database>, athleteId: s
   }
 }
 
-export async function saveWeek(trx: Transaction<Database>, doc: WeekDocument, now: Date): Promise<void> {
-  const values = {
-    athlete_id: doc.athleteId,
-    iso_week: doc.isoWeek,
-    score: doc.compliance.score,
-    planned_distance_m: doc.compliance.planned.distanceM,
-    actual_distance_m: doc.compliance.actual.distanceM,
-    data: JSON.stringify(doc),
-    computed_at: now,
-  };
-  await trx
-    .insertInto('week_compliance')
-    .values(values)
-    .onConflict((oc) =>
-      oc.columns(['athlete_id', 'iso_week']).doUpdateSet({
-        score: values.score,
-        planned_distance_m: values.planned_distance_m,
-        actual_distance_m: values.actual_distance_m,
-        data: values.data,
-        computed_at: values.computed_at,
-      }),
-    )
-    .execute();
+/** Stores week documents (insert or replace), in one statement per 100 weeks. */
+export async function saveWeeks(trx: Transaction<Database>, docs: readonly WeekDocument[], now: Date): Promise<void> {
+  for (let i = 0; i < docs.length; i += 100) {
+    await trx
+      .insertInto('week_compliance')
+      .values(
+        docs.slice(i, i + 100).map((doc) => ({
+          athlete_id: doc.athleteId,
+          iso_week: doc.isoWeek,
+          score: doc.compliance.score,
+          planned_distance_m: doc.compliance.planned.distanceM,
+          actual_distance_m: doc.compliance.actual.distanceM,
+          data: JSON.stringify(doc),
+          computed_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['athlete_id', 'iso_week']).doUpdateSet((eb) => ({
+          score: eb.ref('excluded.score'),
+          planned_distance_m: eb.ref('excluded.planned_distance_m'),
+          actual_distance_m: eb.ref('excluded.actual_distance_m'),
+          data: eb.ref('excluded.data'),
+          computed_at: eb.ref('excluded.computed_at'),
+        })),
+      )
+      .execute();
+  }
 }
 
 export async function getWeek(db: Db, athleteId: string, isoWeek: string): Promise<WeekDocument | undefined> {
@@ -271,15 +267,11 @@ export async function getWeek(db: Db, athleteId: string, isoWeek: string): Promi
   return row?.data;
 }
 
-/** Stored week documents of the athlete from `isoWeek` on (ISO week strings sort in time order). */
-export async function storedWeeksFrom(db: Db, athleteId: string, isoWeek: string): Promise<WeekDocument[]> {
-  const rows = await db
-    .selectFrom('week_compliance')
-    .select('data')
-    .where('athlete_id', '=', athleteId)
-    .where('iso_week', '>=', isoWeek)
-    .orderBy('iso_week')
-    .execute();
+/** Stored week documents of the athlete from `isoWeek` on (ISO week strings sort in time order), but not those `except`. */
+export async function storedWeeksFrom(db: Db, athleteId: string, isoWeek: string, except: readonly string[] = []): Promise<WeekDocument[]> {
+  let q = db.selectFrom('week_compliance').select('data').where('athlete_id', '=', athleteId).where('iso_week', '>=', isoWeek);
+  if (except.length > 0) q = q.where('iso_week', 'not in', except);
+  const rows = await q.orderBy('iso_week').execute();
   return rows.map((r) => r.data);
 }
 
