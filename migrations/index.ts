@@ -7,6 +7,7 @@ import * as foundation from './20261126120000_foundation.ts';
 import * as plans from './20261126130000_plans.ts';
 import * as analysis from './20261126140000_analysis.ts';
 import * as recommendThresholds from './20261126150000_recommend_thresholds.ts';
+import * as apiTokens from './20261126160000_api_tokens.ts';
 import * as reportSchedule from './20261126161000_report_schedule.ts';
 import * as weeklyReports from './20261126162000_weekly_reports.ts';
 
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '20261126130000_plans': plans,
   '20261126140000_analysis': analysis,
   '20261126150000_recommend_thresholds': recommendThresholds,
+  '20261126160000_api_tokens': apiTokens,
   '20261126161000_report_schedule': reportSchedule,
   '20261126162000_weekly_reports': weeklyReports,
 };

@@ -24,6 +24,13 @@ const EnvSchema = z.object({
     .default('kinetic'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KINETIC_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  KINETIC_ADMIN_TOKEN: z
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(z.string().min(16, 'at least 16 characters (use a long random value)').optional())
+    .optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface Config {
@@ -36,6 +43,10 @@ export interface Config {
   queuePrefix: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   maxUploadBytes: number;
+  /** Bearer token of the HTTP API's administrator; undefined → admin routes are disabled (401). */
+  adminToken: string | undefined;
+  /** Port of `kinetic serve` when `--port` is not given; undefined → 3000. */
+  port: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -61,5 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.KINETIC_QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.KINETIC_MAX_UPLOAD_BYTES,
+    adminToken: e.KINETIC_ADMIN_TOKEN,
+    port: e.PORT,
   };
 }

@@ -12,6 +12,8 @@ import { weekCommand } from './commands/week.ts';
 import { planCommand } from './commands/plan.ts';
 import { queuesCommand } from './commands/queues.ts';
 import { workerCommand } from './commands/worker.ts';
+import { serveCommand } from './commands/serve.ts';
+import { tokenCommand } from './commands/token.ts';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { GeneratePlanError } from '../plan/generate.ts';
 import { ThresholdsError } from '../recommend/types.ts';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
     migrateCommand(),
     workerCommand(),
     queuesCommand(),
+    serveCommand(),
+    tokenCommand(),
   ]) program.addCommand(cmd);
   return program;
 }

@@ -201,6 +201,15 @@ export interface WeeklyReportsTable {
   generated_at: Timestamp;
 }
 
+export interface ApiTokensTable {
+  id: Generated<string>;
+  athlete_id: string;
+  /** SHA-256 (hex) of the token; the token itself is never stored. */
+  token_hash: string;
+  created_at: DefaultTimestamp;
+  last_used_at: Timestamp | null;
+}
+
 export interface Database {
   athletes: AthletesTable;
   uploads: UploadsTable;
@@ -215,6 +224,7 @@ export interface Database {
   week_compliance: WeekComplianceTable;
   daily_load: DailyLoadTable;
   athlete_physiology: AthletePhysiologyTable;
+  api_tokens: ApiTokensTable;
   weekly_reports: WeeklyReportsTable;
 }
 

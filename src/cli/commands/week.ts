@@ -1,10 +1,7 @@
 import { Command } from 'commander';
-import { getWeek } from '../../db/repositories/analysis.ts';
 import { resolveAthlete } from '../../db/repositories/athletes.ts';
-import { localDateOf } from '../../domain/time.ts';
-import { isoWeekOf } from '../../plan/iso-week.ts';
 import { weekText } from '../../report/week-text.ts';
-import { analyseWeeks } from '../../services/analysis.ts';
+import { weekDocument } from '../../services/weeks.ts';
 import { withContext } from '../context.ts';
 import { isoWeekOption } from '../options.ts';
 
@@ -18,9 +15,8 @@ export function weekCommand(): Command {
     .action(async (opts: { week?: string; athlete?: string; json?: boolean; refresh?: boolean }) => {
       await withContext(async ({ db, now }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
-        const isoWeek = opts.week ?? isoWeekOf(localDateOf(now(), athlete.timezone));
-        let doc = opts.refresh === true ? undefined : await getWeek(db, athlete.id, isoWeek);
-        doc ??= (await analyseWeeks(db, athlete.id, [isoWeek], now()))[0]!;
+        // The same function answers GET /athletes/:id/weeks/:isoWeek.
+        const doc = await weekDocument(db, athlete, opts.week, now(), { refresh: opts.refresh === true });
         process.stdout.write(opts.json === true ? `${JSON.stringify(doc, null, 2)}\n` : weekText(doc, athlete.name, athlete.units));
       });
     });

@@ -1,0 +1,103 @@
+/** Activities: a page of the athlete's list (local-date filters) and one activity's detail. */
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { getActivityDetail } from '../../db/repositories/activities.ts';
+import { activitiesPage, activityMetricsOf, activityOwner } from '../../db/repositories/athlete-data.ts';
+import { isValidDate } from '../../plan/iso-week.ts';
+import { assertVisible, athleteScope, requireAuth } from '../auth.ts';
+import { ActivityDto, activityDto, IdParams, LapDto, lapDto, SetDto, setDto, Uuid } from '../dto.ts';
+import { errorResponses, notFound } from '../errors.ts';
+import type { ApiApp } from '../server.ts';
+
+const date = z.string().refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && isValidDate(d), 'must be a date, YYYY-MM-DD');
+
+const Detail = ActivityDto.extend({
+  sourceId: z.string(),
+  laps: z.array(LapDto),
+  sets: z.array(SetDto),
+  metrics: z.record(z.string(), z.unknown()).nullable().meta({ description: 'the analysis metrics (docs/analysis.md); null until the week is analysed' }),
+  streams: z.record(z.string(), z.array(z.number().nullable())).nullable().optional().meta({ description: 'sample streams (1 Hz typically), with ?streams=true' }),
+});
+
+const DetailQuery = z.object({ streams: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') });
+
+export function activityRoutes(app: ApiApp): void {
+  const { db } = app.deps;
+
+  app.get(
+    '/athletes/:id/activities',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['activities'],
+        summary: "the athlete's activities, newest first, a page at a time",
+        params: IdParams,
+        querystring: z
+          .object({
+            from: date.optional().meta({ description: 'first local date' }),
+            to: date.optional().meta({ description: 'last local date' }),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+            offset: z.coerce.number().int().min(0).default(0),
+          })
+          .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to', path: ['from'] }),
+        response: { 200: z.object({ activities: z.array(ActivityDto), limit: z.number(), offset: z.number(), nextOffset: z.number().nullable() }), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const athlete = await athleteScope(request, request.params.id);
+      const { from, to, limit, offset } = request.query;
+      const rows = await activitiesPage(db, athlete.id, { from, to, limit: limit + 1, offset });
+      return { activities: rows.slice(0, limit).map(activityDto), limit, offset, nextOffset: rows.length > limit ? offset + limit : null };
+    },
+  );
+
+  async function detail(request: FastifyRequest, activityId: string, withStreams: boolean): Promise<z.input<typeof Detail>> {
+    const found = await getActivityDetail(db, activityId);
+    if (found === undefined) throw notFound('activity');
+    assertVisible(request, found.activity.athlete_id, 'activity');
+    const metrics = await activityMetricsOf(db, activityId);
+    return {
+      ...activityDto(found.activity),
+      sourceId: found.activity.source_id,
+      laps: found.laps.map(lapDto),
+      sets: found.sets.map(setDto),
+      metrics: (metrics as unknown as Record<string, unknown> | undefined) ?? null,
+      ...(withStreams && { streams: found.streams as unknown as Record<string, (number | null)[]> | null }),
+    };
+  }
+
+  app.get(
+    '/athletes/:id/activities/:activityId',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['activities'],
+        summary: 'one activity with laps, strength sets and metrics',
+        params: IdParams.extend({ activityId: Uuid }),
+        querystring: DetailQuery,
+        response: { 200: Detail, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const athlete = await athleteScope(request, request.params.id);
+      // The activity must be this athlete's, whoever asks (the admin included).
+      if ((await activityOwner(db, request.params.activityId)) !== athlete.id) throw notFound('activity');
+      return detail(request, request.params.activityId, request.query.streams);
+    },
+  );
+
+  app.get(
+    '/activities/:activityId',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['activities'],
+        summary: 'one activity by its id (same as /athletes/:id/activities/:activityId)',
+        params: z.object({ activityId: Uuid }),
+        querystring: DetailQuery,
+        response: { 200: Detail, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => detail(request, request.params.activityId, request.query.streams),
+  );
+}

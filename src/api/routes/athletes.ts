@@ -1,0 +1,198 @@
+/**
+ * Athletes: create (admin; returns the athlete's first API token, shown once), read and change
+ * settings, export everything as one JSON document, delete everything in one transaction.
+ */
+import { z } from 'zod';
+import { createAthlete } from '../../db/repositories/athletes.ts';
+import { insertApiToken } from '../../db/repositories/api-tokens.ts';
+import { deleteAthleteData } from '../../db/repositories/athlete-data.ts';
+import type { AthleteUpdate } from '../../db/schema.ts';
+import { isValidTimeZone } from '../../domain/time.ts';
+import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
+import { changeAthleteSettings } from '../../services/athletes.ts';
+import { athleteScope, hashToken, newApiToken, requireAdmin, requireAuth } from '../auth.ts';
+import { AthleteDto, athleteDto, IdParams, parsePace } from '../dto.ts';
+import { errorResponses, notFound } from '../errors.ts';
+import { athleteExport, ExportDocument } from '../export.ts';
+import type { ApiApp } from '../server.ts';
+
+const name = z.string().trim().min(1, 'must not be empty').max(200);
+const timezone = z.string().refine(isValidTimeZone, 'unknown time zone (use an IANA name such as Europe/London)');
+const email = z.email('not an email address');
+const sex = z.enum(['f', 'm']);
+const maxHr = z.number().int().min(100).max(250);
+const restingHr = z.number().int().min(25).max(120);
+const lthr = z.number().int().min(80).max(240);
+const thresholdPace = z
+  .string()
+  .refine((v) => parsePace(v) !== undefined, 'must look like 4:10/km or 6:45/mi')
+  .meta({ description: 'threshold pace, e.g. 4:10/km or 6:45/mi' });
+const units = z.enum(['km', 'mi']);
+const thresholds = z.record(z.string(), z.number()).meta({ description: 'recommender threshold overrides (docs/flags.md); replaces the stored overrides' });
+
+const CreateAthlete = z.strictObject({
+  name,
+  timezone,
+  email: email.optional(),
+  sex: sex.optional(),
+  maxHr: maxHr.optional(),
+  restingHr: restingHr.optional(),
+  lthr: lthr.optional(),
+  thresholdPace: thresholdPace.optional(),
+  units: units.default('km'),
+});
+
+const PatchAthlete = z
+  .strictObject({
+    name: name.optional(),
+    timezone: timezone.optional(),
+    email: email.nullable().optional(),
+    sex: sex.nullable().optional(),
+    maxHr: maxHr.nullable().optional(),
+    restingHr: restingHr.nullable().optional(),
+    lthr: lthr.nullable().optional(),
+    thresholdPace: thresholdPace.nullable().optional(),
+    units: units.optional(),
+    thresholds: thresholds.nullable().optional(),
+  })
+  .meta({ description: 'fields to change; null clears an optional setting' });
+
+const ExportQuery = z.object({
+  include: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const parts = (v ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+      const bad = parts.filter((p) => p !== 'files' && p !== 'streams');
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `unknown include "${bad.join(', ')}" (files, streams)` });
+      return new Set(parts);
+    })
+    .meta({ description: 'comma-separated: `files` adds each upload\'s bytes (base64), `streams` each activity\'s sample streams' }),
+});
+
+function thresholdsColumn(value: Record<string, number> | null): string | null {
+  if (value === null || Object.keys(value).length === 0) return null;
+  // Names every bad field (ThresholdsError → 400).
+  resolveThresholds(parseThresholdOverrides(value));
+  return JSON.stringify(value);
+}
+
+export function athleteRoutes(app: ApiApp): void {
+  const { db, jobs, now } = app.deps;
+
+  app.post(
+    '/athletes',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags: ['athletes'],
+        summary: 'create an athlete (admin); the response carries their API token, shown only this once',
+        body: CreateAthlete,
+        response: { 201: AthleteDto.extend({ token: z.string().meta({ description: 'the athlete API token: store it, it is not shown again' }) }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const token = newApiToken();
+      const athlete = await db.transaction().execute(async (trx) => {
+        const a = await createAthlete(trx, {
+          name: b.name,
+          timezone: b.timezone,
+          email: b.email ?? null,
+          sex: b.sex ?? null,
+          max_hr: b.maxHr ?? null,
+          resting_hr: b.restingHr ?? null,
+          lthr: b.lthr ?? null,
+          threshold_speed_mps: b.thresholdPace === undefined ? null : parsePace(b.thresholdPace)!,
+          units: b.units,
+        });
+        await insertApiToken(trx, a.id, hashToken(token));
+        return a;
+      });
+      request.log.info({ athleteId: athlete.id }, 'athlete created');
+      return reply.status(201).send({ ...athleteDto(athlete), token });
+    },
+  );
+
+  app.get(
+    '/athletes/:id',
+    {
+      preHandler: requireAuth,
+      schema: { tags: ['athletes'], summary: 'an athlete and their settings', params: IdParams, response: { 200: AthleteDto, ...errorResponses(401, 404) } },
+    },
+    async (request) => athleteDto(await athleteScope(request, request.params.id)),
+  );
+
+  app.patch(
+    '/athletes/:id',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['athletes'],
+        summary: 'change settings; a new time zone re-dates activities, and changes analysis depends on re-analyse every week (queued)',
+        params: IdParams,
+        body: PatchAthlete,
+        response: { 200: AthleteDto.extend({ weeksQueued: z.number().int().meta({ description: 'weeks queued for re-analysis' }) }), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const athlete = await athleteScope(request, request.params.id);
+      const b = request.body;
+      const changes: AthleteUpdate = {
+        ...(b.name !== undefined && { name: b.name }),
+        ...(b.timezone !== undefined && { timezone: b.timezone }),
+        ...(b.email !== undefined && { email: b.email }),
+        ...(b.sex !== undefined && { sex: b.sex }),
+        ...(b.maxHr !== undefined && { max_hr: b.maxHr }),
+        ...(b.restingHr !== undefined && { resting_hr: b.restingHr }),
+        ...(b.lthr !== undefined && { lthr: b.lthr }),
+        ...(b.thresholdPace !== undefined && { threshold_speed_mps: b.thresholdPace === null ? null : parsePace(b.thresholdPace)! }),
+        ...(b.units !== undefined && { units: b.units }),
+        ...(b.thresholds !== undefined && { recommend_thresholds: thresholdsColumn(b.thresholds) }),
+      };
+      if (Object.keys(changes).length === 0) return { ...athleteDto(athlete), weeksQueued: 0 };
+      const { athlete: updated, weeksQueued } = await changeAthleteSettings(db, jobs, athlete, changes, now());
+      return { ...athleteDto(updated), weeksQueued };
+    },
+  );
+
+  app.get(
+    '/athletes/:id/export',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['athletes'],
+        summary: "all of the athlete's data as one JSON document (see docs/api.md, Export)",
+        params: IdParams,
+        querystring: ExportQuery,
+        response: { 200: ExportDocument, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const athlete = await athleteScope(request, request.params.id);
+      const doc = await athleteExport(db, athlete, { withBytes: request.query.include.has('files'), withStreams: request.query.include.has('streams'), now: now() });
+      void reply.header('content-disposition', `attachment; filename="kinetic-export-${athlete.id}.json"`);
+      return doc;
+    },
+  );
+
+  app.delete(
+    '/athletes/:id',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['athletes'],
+        summary: 'delete the athlete and every row of theirs (uploads with their bytes, activities, plans, metrics, weeks, tokens) in one transaction',
+        params: IdParams,
+        response: { 204: z.null().meta({ description: 'deleted' }), ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const athlete = await athleteScope(request, request.params.id);
+      const deleted = await db.transaction().execute((trx) => deleteAthleteData(trx, athlete.id));
+      if (!deleted) throw notFound('athlete');
+      request.log.info({ athleteId: athlete.id }, 'athlete deleted');
+      return reply.status(204).send(null);
+    },
+  );
+}

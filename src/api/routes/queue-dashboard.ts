@@ -1,0 +1,28 @@
+/**
+ * Bull Board, the queue dashboard, at /admin/queues — only with BullMQ queues (REDIS_URL set), and
+ * only for the admin token. Browsers can log in with their own prompt: HTTP Basic, any user name, the
+ * admin token as the password (the 401 asks for it).
+ */
+import { createBullBoard } from '@bull-board/api';
+import type { IServerAdapter } from '@bull-board/api/typings/app';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { BullQueues } from '../../workers/bullmq.ts';
+import { QUEUE_NAMES } from '../../workers/queues.ts';
+import { requireAdmin } from '../auth.ts';
+import type { ApiApp } from '../server.ts';
+
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+
+export async function queueDashboardRoutes(app: ApiApp): Promise<void> {
+  const { jobs } = app.deps;
+  if (!(jobs instanceof BullQueues)) return;
+  const board = new FastifyAdapter();
+  board.setBasePath(QUEUE_DASHBOARD_PATH);
+  // @bull-board/fastify carries its own copy of @bull-board/api (a patch version apart): the same
+  // adapter interface, declared twice, so the types do not line up although the objects do.
+  createBullBoard({ queues: QUEUE_NAMES.map((name) => new BullMQAdapter(jobs.queue(name))), serverAdapter: board as unknown as IServerAdapter });
+  // Every route of this scope (the board's pages, assets and API) needs the admin token.
+  app.addHook('onRequest', requireAdmin);
+  await app.register(board.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
+}

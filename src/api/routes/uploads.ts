@@ -1,0 +1,204 @@
+/**
+ * FIT uploads: `POST /athletes/:id/uploads` (multipart, one or many files, zips fan out), the status
+ * of one upload, the athlete's list, and the stored file itself.
+ *
+ * Each file is stored first (bytes + sha256, its own commit: nothing is lost) and then queued for
+ * `fit-ingest`; the response (202) lists one upload per file. The same bytes again are the existing
+ * upload, reported `duplicate`. Files are read one at a time (memory holds at most one file of
+ * KINETIC_MAX_UPLOAD_BYTES, or one zip and one of its entries). A file over the limit is not stored;
+ * the others of the request are, and the answer is 413 naming the file (see docs/api.md, Uploads).
+ */
+import multipart from '@fastify/multipart';
+import { z } from 'zod';
+import { uploadActivityIds, uploadBytes, uploadsPage } from '../../db/repositories/athlete-data.ts';
+import { getUpload } from '../../db/repositories/uploads.ts';
+import { storeFitUpload } from '../../ingest/fit/import.ts';
+import { assertVisible, athleteScope, requireAuth } from '../auth.ts';
+import { IdParams, UploadDto, uploadDto, UploadStatus, Uuid } from '../dto.ts';
+import { ApiError, errorResponses, notFound } from '../errors.ts';
+import { sendFile, type ApiApp } from '../server.ts';
+import { fitFilesInZip, looksLikeZip, ZipReadError, type SkippedFile, type ZipLimits } from '../zip-intake.ts';
+
+/** Files (and non-file fields) one request may carry. */
+const MAX_FILES_PER_REQUEST = 1000;
+/** A zip may inflate to this many times the per-file limit in all (1 GB with the 50 MB default). */
+const ZIP_TOTAL_FACTOR = 20;
+const ZIP_MAX_ENTRIES = 20_000;
+
+const Accepted = z.object({
+  id: Uuid,
+  filename: z.string(),
+  status: UploadStatus,
+  note: z.string().optional().meta({ description: 'for a duplicate: which earlier upload has the same bytes' }),
+});
+type Accepted = z.infer<typeof Accepted>;
+
+const UploadsAccepted = z.object({
+  uploads: z.array(Accepted),
+  skipped: z
+    .array(z.object({ filename: z.string(), reason: z.string() }))
+    .optional()
+    .meta({ description: 'zip entries (or unreadable zips) that were not taken, with the reason' }),
+});
+
+const MultipartFiles = z.unknown().meta({
+  type: 'object',
+  properties: { file: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'one or more .fit files or zips of them (any field name)' } },
+});
+
+/** A client-given file name, without directories and control characters. */
+function cleanName(name: string | undefined): string {
+  const base = (name ?? '').split(/[\\/]/).at(-1) ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return clean === '' ? 'upload.fit' : clean.slice(0, 255);
+}
+
+function mib(bytes: number): string {
+  return `${Math.round((bytes / 2 ** 20) * 10) / 10} MB`;
+}
+
+export async function uploadRoutes(app: ApiApp): Promise<void> {
+  const { db, jobs, config } = app.deps;
+  const zipLimits: ZipLimits = {
+    maxEntryBytes: config.maxUploadBytes,
+    maxTotalBytes: config.maxUploadBytes * ZIP_TOTAL_FACTOR,
+    maxEntries: ZIP_MAX_ENTRIES,
+    maxDepth: 2,
+  };
+  // A file over the limit is truncated and flagged (`file.truncated`), not thrown: the request goes on.
+  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: config.maxUploadBytes, files: MAX_FILES_PER_REQUEST, parts: MAX_FILES_PER_REQUEST + 100 } });
+
+  /** Stores one file and queues its parse; the same bytes again → the existing upload, `duplicate`. */
+  async function intake(athleteId: string, filename: string, bytes: Uint8Array): Promise<Accepted> {
+    const { upload, created } = await storeFitUpload(db, { athleteId, filename, bytes });
+    // A stored upload still `queued` is queued again (idempotent: one job per upload id), so a file
+    // whose job was lost (Redis down after the store) gets one by being sent again.
+    if (created || upload.status === 'queued') await jobs.enqueue('fit-ingest', { uploadId: upload.id });
+    if (created) return { id: upload.id, filename, status: upload.status };
+    return { id: upload.id, filename, status: 'duplicate', note: `same bytes as upload ${upload.id} (${upload.filename}, ${upload.status})` };
+  }
+
+  app.post(
+    '/athletes/:id/uploads',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['uploads'],
+        summary: 'upload FIT files (multipart/form-data, one or many; a .zip fans out into one upload per .fit entry); each is stored and queued',
+        consumes: ['multipart/form-data'],
+        params: IdParams,
+        body: MultipartFiles,
+        response: { 202: UploadsAccepted, ...errorResponses(400, 401, 404, 413, 415, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const athlete = await athleteScope(request, request.params.id);
+      if (!request.isMultipart()) throw new ApiError(415, 'unsupported_media_type', 'send the files as multipart/form-data');
+      const uploads: Accepted[] = [];
+      const skipped: SkippedFile[] = [];
+      const tooLarge: string[] = [];
+      let files = 0;
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        files++;
+        const filename = cleanName(part.filename);
+        const bytes = await part.toBuffer();
+        if (part.file.truncated) {
+          tooLarge.push(filename);
+          continue;
+        }
+        if (!looksLikeZip(bytes) && !filename.toLowerCase().endsWith('.zip')) {
+          uploads.push(await intake(athlete.id, filename, bytes));
+          continue;
+        }
+        try {
+          for await (const f of fitFilesInZip(bytes, filename, zipLimits, skipped)) uploads.push(await intake(athlete.id, f.filename, f.bytes));
+        } catch (err) {
+          // Only the archive's own errors: a database or queue error fails the request.
+          if (!(err instanceof ZipReadError)) throw err;
+          skipped.push({ filename, reason: `not a readable zip: ${err.message}` });
+        }
+      }
+      if (files === 0) throw new ApiError(400, 'no_files', 'the request has no file parts: send one or more FIT files (or zips of them) as multipart/form-data');
+      if (tooLarge.length > 0) {
+        throw new ApiError(
+          413,
+          'file_too_large',
+          `${tooLarge.join(', ')} ${tooLarge.length === 1 ? 'is' : 'are'} larger than the ${mib(config.maxUploadBytes)} limit per file (KINETIC_MAX_UPLOAD_BYTES): not stored${uploads.length > 0 ? `; the other ${uploads.length} file(s) were stored and queued` : ''}`,
+          { tooLarge: tooLarge.map((f) => ({ filename: f, limitBytes: config.maxUploadBytes })), uploads, ...(skipped.length > 0 && { skipped }) },
+        );
+      }
+      if (uploads.length === 0) {
+        throw new ApiError(422, 'no_fit_files', `nothing to import: ${skipped.map((s) => `${s.filename}: ${s.reason}`).join('; ')}`, { skipped });
+      }
+      request.log.info({ athleteId: athlete.id, uploads: uploads.length, skipped: skipped.length }, 'uploads accepted');
+      return reply.status(202).send({ uploads, ...(skipped.length > 0 && { skipped }) });
+    },
+  );
+
+  app.get(
+    '/uploads/:id',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['uploads'],
+        summary: 'the status of one upload (queued, processing, imported, duplicate, failed) and the activities it produced',
+        params: z.object({ id: Uuid }),
+        response: { 200: UploadDto, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const upload = await getUpload(db, request.params.id);
+      if (upload === undefined) throw notFound('upload');
+      assertVisible(request, upload.athlete_id, 'upload');
+      const ids = await uploadActivityIds(db, [upload.id]);
+      return uploadDto(upload, ids.get(upload.id) ?? []);
+    },
+  );
+
+  app.get(
+    '/uploads/:id/file',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['uploads'],
+        summary: 'the stored file, byte for byte',
+        params: z.object({ id: Uuid }),
+        response: { 200: z.unknown().meta({ type: 'string', format: 'binary' }), ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const file = await uploadBytes(db, request.params.id);
+      if (file === undefined) throw notFound('upload');
+      assertVisible(request, file.athleteId, 'upload');
+      return sendFile(reply, 'application/octet-stream', file.filename, Buffer.from(file.bytes));
+    },
+  );
+
+  app.get(
+    '/athletes/:id/uploads',
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ['uploads'],
+        summary: "the athlete's uploads, newest first",
+        params: IdParams,
+        querystring: z.object({
+          status: UploadStatus.optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ uploads: z.array(UploadDto), limit: z.number(), offset: z.number(), nextOffset: z.number().nullable() }), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const athlete = await athleteScope(request, request.params.id);
+      const { limit, offset, status } = request.query;
+      const rows = await uploadsPage(db, athlete.id, { limit: limit + 1, offset, status });
+      const page = rows.slice(0, limit);
+      const ids = await uploadActivityIds(db, page.map((u) => u.id));
+      return { uploads: page.map((u) => uploadDto(u, ids.get(u.id) ?? [])), limit, offset, nextOffset: rows.length > limit ? offset + limit : null };
+    },
+  );
+}

@@ -1,0 +1,129 @@
+/**
+ * The HTTP API (issue 6; docs/api.md): a Fastify app built from plain dependencies, so tests build it
+ * in-process (`app.inject`, or `listen` on port 0) and `kinetic serve` runs the same app.
+ *
+ * Routes live in `routes/*.ts`, one module per resource, each a function of the app; `ROUTES` is the
+ * one list of them — add a module with one line there. Every module gets, from here: zod schemas as
+ * the schema language (validation, typed requests, serialisation, the OpenAPI document at /docs),
+ * the caller's identity (`request.principal`, see auth.ts), and the one error handler.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { BullQueues } from '../workers/bullmq.ts';
+import { registerAuth } from './auth.ts';
+import { BackgroundJobs } from './background.ts';
+import type { ApiDeps } from './deps.ts';
+import { ApiError, sendError } from './errors.ts';
+import { activityRoutes } from './routes/activities.ts';
+import { athleteRoutes } from './routes/athletes.ts';
+import { healthRoutes } from './routes/health.ts';
+import { planRoutes } from './routes/plans.ts';
+import { queueDashboardRoutes } from './routes/queue-dashboard.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+import { weekRoutes } from './routes/weeks.ts';
+import { openApiTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from './zod.ts';
+
+export type ApiApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** A route module: registers its routes on (an encapsulated scope of) the app; `app.deps` holds the dependencies. */
+export type RouteModule = (app: ApiApp) => void | Promise<void>;
+
+/** Every route module, in registration order. One line per module. */
+export const ROUTES: readonly RouteModule[] = [
+  healthRoutes,
+  athleteRoutes,
+  tokenRoutes,
+  uploadRoutes,
+  planRoutes,
+  activityRoutes,
+  weekRoutes,
+  queueDashboardRoutes,
+];
+
+/** JSON, YAML and CSV request bodies (uploads have their own per-file limit, KINETIC_MAX_UPLOAD_BYTES). */
+const BODY_LIMIT = 1024 * 1024;
+
+/** Never log credentials: request headers are not logged by default, and if a line carries them they are censored. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  '*.authorization',
+  '*.token',
+  'token',
+  '*.secret',
+  '*.accessToken',
+  '*.refreshToken',
+];
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Embedded mode: runs the in-process runner's jobs after responses (see background.ts). */
+    background: BackgroundJobs;
+  }
+}
+
+/**
+ * Sends a file (not JSON): the body goes out as it is, whatever the route's JSON response schema says,
+ * with a download name (`Content-Disposition`, ASCII fallback plus the UTF-8 name).
+ */
+export function sendFile(reply: FastifyReply, contentType: string, filename: string, body: string | Buffer): FastifyReply {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return reply
+    .type(contentType)
+    .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`)
+    .send(body);
+}
+
+export async function buildServer(deps: ApiDeps): Promise<ApiApp> {
+  const log = deps.log.child({ component: 'api' }, { redact: { paths: REDACT, censor: '[redacted]' } });
+  const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({ loggerInstance: log, bodyLimit: BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
+  app.decorate('deps', deps);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((request, reply) => sendError(new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  registerAuth(app);
+
+  const background = new BackgroundJobs(deps.jobs, log.child({ component: 'background-jobs' }));
+  app.decorate('background', background);
+  if (!(deps.jobs instanceof BullQueues)) {
+    // Embedded mode: what a request queued runs once its response is sent.
+    app.addHook('onResponse', (_request, _reply, done) => {
+      background.kick();
+      done();
+    });
+  }
+  // Graceful close: after the last in-flight request, finish the jobs still queued in this process.
+  app.addHook('onClose', async () => {
+    await background.finish();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Kinetic API',
+        version: '1.0.0',
+        description:
+          'Athletes, FIT uploads, training plans, activities and weekly compliance. Authenticate with `Authorization: Bearer <token>`: the admin token (KINETIC_ADMIN_TOKEN) or an athlete token. See docs/api.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: openApiTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  for (const routes of ROUTES) {
+    await app.register(async (scope) => {
+      await routes(scope.withTypeProvider<ZodTypeProvider>());
+    });
+  }
+  return app;
+}
