@@ -9,6 +9,8 @@ import { athleteCommand } from './commands/athlete.ts';
 import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { weekCommand } from './commands/week.ts';
+import { reportCommand } from './commands/report.ts';
+import { demoCommand } from './commands/demo.ts';
 import { planCommand } from './commands/plan.ts';
 import { queuesCommand } from './commands/queues.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
     activitiesCommand(),
     planCommand(),
     weekCommand(),
+    reportCommand(),
+    demoCommand(),
     migrateCommand(),
     workerCommand(),
     queuesCommand(),

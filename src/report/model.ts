@@ -299,8 +299,8 @@ export function buildReport(input: ReportInput): ReportModel {
       message: f.message,
       suggestion: f.suggestion,
       evidence: {
-        activityIds: [...f.evidence.activityIds],
-        plannedIds: [...f.evidence.plannedIds],
+        activityIds: [...f.evidence.activityIds].sort(cmp),
+        plannedIds: [...f.evidence.plannedIds].sort(cmp),
         numbers: Object.fromEntries(Object.entries(f.evidence.numbers).map(([k, v]) => [k, r3(v)])),
       },
     }),
