@@ -11,8 +11,9 @@
  *   its owner with `assertVisible`. Another athlete's resource is a 404, exactly like one that does not
  *   exist, so ids never leak.
  *
- * Use: `{ preHandler: requireAuth }` (any valid token) or `{ preHandler: requireAdmin }` on a route,
- * then `await athleteScope(request, request.params.id)` in the handler.
+ * Use: `{ onRequest: requireAuth }` (any valid token) or `{ onRequest: requireAdmin }` on a route (so
+ * a stranger is refused before the body is read or validated), then
+ * `await athleteScope(request, request.params.id)` in the handler.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -98,13 +99,13 @@ function unauthorized(request: FastifyRequest): ApiError {
   return new ApiError(401, 'unauthorized', request.authProblem ?? 'missing Authorization header: send "Authorization: Bearer <token>"', undefined, headers);
 }
 
-/** preHandler: any valid token (the admin's or an athlete's). */
+/** Route hook (onRequest): any valid token (the admin's or an athlete's). */
 export async function requireAuth(request: FastifyRequest): Promise<void> {
   if (request.principal === null) throw unauthorized(request);
   return Promise.resolve();
 }
 
-/** preHandler: the admin token. 401 when it is unset in the configuration (admin routes disabled). */
+/** Route hook (onRequest): the admin token. 401 when it is unset in the configuration (admin routes disabled). */
 export async function requireAdmin(request: FastifyRequest): Promise<void> {
   if (request.server.deps.config.adminToken === undefined) {
     throw new ApiError(401, 'admin_disabled', 'admin routes are disabled: KINETIC_ADMIN_TOKEN is not set on the server');

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import type { Lap, StrengthSet } from '../domain/activity.ts';
+import { weekdayOfNumber } from '../domain/report-schedule.ts';
+import { WEEKDAYS } from '../plan/iso-week.ts';
 import type { ActivityRow, Athlete } from '../db/schema.ts';
 import type { UploadSummary } from '../db/repositories/uploads.ts';
 
@@ -52,6 +54,8 @@ export const AthleteDto = z
     thresholdSpeedMps: z.number().nullable(),
     units: z.enum(['km', 'mi']),
     thresholds: z.record(z.string(), z.number()).nullable().meta({ description: 'overrides of the recommender thresholds (docs/flags.md)' }),
+    reportDay: z.enum(WEEKDAYS).meta({ description: 'weekday the weekly report comes (for the ISO week just ended)' }),
+    reportTime: z.string().meta({ description: 'local time of day (HH:MM, athlete time zone) the weekly report comes' }),
     createdAt: instant,
   })
   .meta({ description: 'an athlete and their settings' });
@@ -71,6 +75,8 @@ export function athleteDto(a: Athlete): AthleteDto {
     thresholdSpeedMps: a.threshold_speed_mps,
     units: a.units,
     thresholds: (a.recommend_thresholds as Record<string, number> | null) ?? null,
+    reportDay: weekdayOfNumber(a.report_weekday),
+    reportTime: a.report_time,
     createdAt: iso(a.created_at),
   };
 }

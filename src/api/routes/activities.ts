@@ -27,7 +27,7 @@ export function activityRoutes(app: ApiApp): void {
   app.get(
     '/athletes/:id/activities',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['activities'],
         summary: "the athlete's activities, newest first, a page at a time",
@@ -69,7 +69,7 @@ export function activityRoutes(app: ApiApp): void {
   app.get(
     '/athletes/:id/activities/:activityId',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['activities'],
         summary: 'one activity with laps, strength sets and metrics',
@@ -89,7 +89,7 @@ export function activityRoutes(app: ApiApp): void {
   app.get(
     '/activities/:activityId',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['activities'],
         summary: 'one activity by its id (same as /athletes/:id/activities/:activityId)',

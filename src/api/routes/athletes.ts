@@ -7,7 +7,9 @@ import { createAthlete } from '../../db/repositories/athletes.ts';
 import { insertApiToken } from '../../db/repositories/api-tokens.ts';
 import { deleteAthleteData } from '../../db/repositories/athlete-data.ts';
 import type { AthleteUpdate } from '../../db/schema.ts';
+import { isoWeekdayNumber, parseReportTime } from '../../domain/report-schedule.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
+import { parseWeekday } from '../../plan/iso-week.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { changeAthleteSettings } from '../../services/athletes.ts';
 import { athleteScope, hashToken, newApiToken, requireAdmin, requireAuth } from '../auth.ts';
@@ -28,6 +30,28 @@ const thresholdPace = z
   .refine((v) => parsePace(v) !== undefined, 'must look like 4:10/km or 6:45/mi')
   .meta({ description: 'threshold pace, e.g. 4:10/km or 6:45/mi' });
 const units = z.enum(['km', 'mi']);
+const reportDay = z
+  .string()
+  .transform((v, ctx) => {
+    const day = parseWeekday(v);
+    if (day === null) {
+      ctx.addIssue({ code: 'custom', message: 'must be a weekday: mon, tue, wed, thu, fri, sat or sun' });
+      return z.NEVER;
+    }
+    return isoWeekdayNumber(day);
+  })
+  .meta({ description: 'weekday of the weekly report: mon … sun (default mon)' });
+const reportTime = z
+  .string()
+  .transform((v, ctx) => {
+    const time = parseReportTime(v);
+    if (time === null) {
+      ctx.addIssue({ code: 'custom', message: 'must be a time of day, HH:MM from 00:00 to 23:59' });
+      return z.NEVER;
+    }
+    return time;
+  })
+  .meta({ description: 'local time of the weekly report, HH:MM (default 07:00)' });
 const thresholds = z.record(z.string(), z.number()).meta({ description: 'recommender threshold overrides (docs/flags.md); replaces the stored overrides' });
 
 const CreateAthlete = z.strictObject({
@@ -40,6 +64,8 @@ const CreateAthlete = z.strictObject({
   lthr: lthr.optional(),
   thresholdPace: thresholdPace.optional(),
   units: units.default('km'),
+  reportDay: reportDay.optional(),
+  reportTime: reportTime.optional(),
 });
 
 const PatchAthlete = z
@@ -53,6 +79,8 @@ const PatchAthlete = z
     lthr: lthr.nullable().optional(),
     thresholdPace: thresholdPace.nullable().optional(),
     units: units.optional(),
+    reportDay: reportDay.optional(),
+    reportTime: reportTime.optional(),
     thresholds: thresholds.nullable().optional(),
   })
   .meta({ description: 'fields to change; null clears an optional setting' });
@@ -83,7 +111,7 @@ export function athleteRoutes(app: ApiApp): void {
   app.post(
     '/athletes',
     {
-      preHandler: requireAdmin,
+      onRequest: requireAdmin,
       schema: {
         tags: ['athletes'],
         summary: 'create an athlete (admin); the response carries their API token, shown only this once',
@@ -105,6 +133,8 @@ export function athleteRoutes(app: ApiApp): void {
           lthr: b.lthr ?? null,
           threshold_speed_mps: b.thresholdPace === undefined ? null : parsePace(b.thresholdPace)!,
           units: b.units,
+          ...(b.reportDay !== undefined && { report_weekday: b.reportDay }),
+          ...(b.reportTime !== undefined && { report_time: b.reportTime }),
         });
         await insertApiToken(trx, a.id, hashToken(token));
         return a;
@@ -117,7 +147,7 @@ export function athleteRoutes(app: ApiApp): void {
   app.get(
     '/athletes/:id',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: { tags: ['athletes'], summary: 'an athlete and their settings', params: IdParams, response: { 200: AthleteDto, ...errorResponses(401, 404) } },
     },
     async (request) => athleteDto(await athleteScope(request, request.params.id)),
@@ -126,7 +156,7 @@ export function athleteRoutes(app: ApiApp): void {
   app.patch(
     '/athletes/:id',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['athletes'],
         summary: 'change settings; a new time zone re-dates activities, and changes analysis depends on re-analyse every week (queued)',
@@ -148,6 +178,8 @@ export function athleteRoutes(app: ApiApp): void {
         ...(b.lthr !== undefined && { lthr: b.lthr }),
         ...(b.thresholdPace !== undefined && { threshold_speed_mps: b.thresholdPace === null ? null : parsePace(b.thresholdPace)! }),
         ...(b.units !== undefined && { units: b.units }),
+        ...(b.reportDay !== undefined && { report_weekday: b.reportDay }),
+        ...(b.reportTime !== undefined && { report_time: b.reportTime }),
         ...(b.thresholds !== undefined && { recommend_thresholds: thresholdsColumn(b.thresholds) }),
       };
       if (Object.keys(changes).length === 0) return { ...athleteDto(athlete), weeksQueued: 0 };
@@ -159,7 +191,7 @@ export function athleteRoutes(app: ApiApp): void {
   app.get(
     '/athletes/:id/export',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['athletes'],
         summary: "all of the athlete's data as one JSON document (see docs/api.md, Export)",
@@ -179,7 +211,7 @@ export function athleteRoutes(app: ApiApp): void {
   app.delete(
     '/athletes/:id',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['athletes'],
         summary: 'delete the athlete and every row of theirs (uploads with their bytes, activities, plans, metrics, weeks, tokens) in one transaction',

@@ -89,7 +89,7 @@ export function planRoutes(app: ApiApp): void {
   app.put(
     '/athletes/:id/plan',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['plans'],
         summary: "make a plan the athlete's active plan: YAML (application/yaml), CSV (text/csv) or JSON (application/json, the YAML format's shape)",
@@ -124,7 +124,7 @@ export function planRoutes(app: ApiApp): void {
   app.get(
     '/athletes/:id/plan',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['plans'],
         summary: 'the active plan as JSON, or as a YAML, CSV or iCalendar file (?format=)',

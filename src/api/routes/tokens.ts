@@ -14,7 +14,7 @@ export function tokenRoutes(app: ApiApp): void {
   app.post(
     '/athletes/:id/tokens',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['tokens'],
         summary: 'issue another API token for the athlete (the token is shown only in this response)',
@@ -33,7 +33,7 @@ export function tokenRoutes(app: ApiApp): void {
   app.get(
     '/athletes/:id/tokens',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: { tags: ['tokens'], summary: "the athlete's tokens (never the tokens themselves)", params: IdParams, response: { 200: z.object({ tokens: z.array(TokenInfo) }), ...errorResponses(401, 404) } },
     },
     async (request) => {
@@ -46,7 +46,7 @@ export function tokenRoutes(app: ApiApp): void {
   app.delete(
     '/athletes/:id/tokens/:tokenId',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['tokens'],
         summary: 'revoke a token (it stops working at once)',

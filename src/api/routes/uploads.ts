@@ -82,7 +82,7 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
   app.post(
     '/athletes/:id/uploads',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['uploads'],
         summary: 'upload FIT files (multipart/form-data, one or many; a .zip fans out into one upload per .fit entry); each is stored and queued',
@@ -140,7 +140,7 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
   app.get(
     '/uploads/:id',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['uploads'],
         summary: 'the status of one upload (queued, processing, imported, duplicate, failed) and the activities it produced',
@@ -160,7 +160,7 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
   app.get(
     '/uploads/:id/file',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['uploads'],
         summary: 'the stored file, byte for byte',
@@ -179,7 +179,7 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
   app.get(
     '/athletes/:id/uploads',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['uploads'],
         summary: "the athlete's uploads, newest first",

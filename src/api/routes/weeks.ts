@@ -20,7 +20,7 @@ export function weekRoutes(app: ApiApp): void {
   app.get(
     '/athletes/:id/weeks/:isoWeek',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         tags: ['weeks'],
         summary: "a week's compliance: planned vs done, sessions, strength, hard days, intensity, load, flags (computed and stored on first request)",
