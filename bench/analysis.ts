@@ -5,7 +5,10 @@
  * and sets are exactly what the FIT synthesizer writes, so analysis sees the same data as after a
  * FIT import.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
+import type { AnalysisWorkerResult, AnalysisWorkerTask } from './analysis-worker.ts';
 import { insertActivity } from '../src/db/repositories/activities.ts';
 import { createAthlete } from '../src/db/repositories/athletes.ts';
 import { replaceActivePlan } from '../src/db/repositories/plans.ts';
@@ -94,27 +97,17 @@ async function cloneAthlete(db: Kysely<Database>, source: string, n: number): Pr
   });
 }
 
-function peakRss(): { stop: () => number } {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss);
-    },
-  };
-}
-
 /**
  * The bench database: `BENCH_DB=name` keeps it (and reuses it on the next run, analysis results
  * cleared, when it holds that many athletes); otherwise a throwaway one.
  */
-async function benchDatabase(serverUrl: string, athletes: number): Promise<{ db: Kysely<Database>; ids: string[]; seedS: number | null; close: () => Promise<void> }> {
+async function benchDatabase(serverUrl: string, athletes: number): Promise<{ db: Kysely<Database>; url: string; ids: string[]; seedS: number | null; close: () => Promise<void> }> {
   const keep = process.env.BENCH_DB;
   const dbName = keep ?? `kinetic_bench_analysis_${process.pid}`;
   const exists = keep !== undefined && (await adminQuery(serverUrl, `SELECT 1 FROM pg_database WHERE datname = '${keep}'`)).length > 0;
   if (!exists) await adminQuery(serverUrl, `CREATE DATABASE ${dbName}`);
-  const handle = connect({ databaseUrl: databaseUrl(serverUrl, dbName), poolSize: 4 });
+  const url = databaseUrl(serverUrl, dbName);
+  const handle = connect({ databaseUrl: url, poolSize: 4 });
   const close = async (): Promise<void> => {
     await handle.close();
     if (keep === undefined) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -138,29 +131,51 @@ async function benchDatabase(serverUrl: string, athletes: number): Promise<{ db:
     for (const t of ['activity_metrics', 'week_compliance', 'daily_load', 'athlete_physiology'] as const) await db.deleteFrom(t).execute();
     await sql`VACUUM ANALYZE`.execute(db);
   }
-  return { db, ids, seedS, close };
+  return { db, url, ids, seedS, close };
 }
 
-/** Every week of every athlete, one batch per athlete, two athletes in flight; seconds. */
-async function analyseAll(db: Kysely<Database>, ids: string[], weeks: string[], now: Date): Promise<number> {
+/** Processes that analyse at once (like `kinetic worker` processes on the analysis queue). */
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 2);
+
+/**
+ * Every week of every athlete, one batch per athlete, split over `PROCESSES` child processes with two
+ * athletes in flight each. Returns the wall time from the first task handed out to the last process
+ * done (start-up excluded) and the largest peak RSS of one process.
+ */
+async function analyseAll(url: string, ids: string[], weeks: string[], now: Date): Promise<{ seconds: number; peakRss: number }> {
+  const children = Array.from({ length: PROCESSES }, () =>
+    fork(fileURLToPath(new URL('./analysis-worker.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }),
+  );
+  // The clock starts when every child has loaded its modules.
+  await Promise.all(children.map((c) => new Promise((resolve) => c.once('message', resolve))));
   const t = process.hrtime.bigint();
-  await runOrdered(ids.map((id) => () => analyseWeeks(db, id, weeks, now)), 2, () => undefined);
-  return Number(process.hrtime.bigint() - t) / 1e9;
+  const results = await Promise.all(
+    children.map(
+      (child, k) =>
+        new Promise<AnalysisWorkerResult>((resolve, reject) => {
+          child.once('message', (r: AnalysisWorkerResult) => resolve(r));
+          child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`analysis worker exited with ${code}`))));
+          const task: AnalysisWorkerTask = { databaseUrl: url, athleteIds: ids.filter((_, i) => i % PROCESSES === k), weeks, now: now.toISOString() };
+          child.send(task);
+        }),
+    ),
+  );
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  return { seconds, peakRss: Math.max(...results.map((r) => r.peakRss)) };
 }
 
 export async function benchAnalysis(athletes = Number(process.env.BENCH_ATHLETES ?? 1000)): Promise<void> {
   const pg = await ensurePostgres();
-  const { db, ids, seedS, close } = await benchDatabase(pg.url, athletes);
+  const { db, url, ids, seedS, close } = await benchDatabase(pg.url, athletes);
   try {
     const weeks = Array.from({ length: WEEKS }, (_, i) => addWeeks(isoWeekOf(FROM), i));
     const now = new Date('2027-01-05T00:00:00Z');
     const activities = Number((await db.selectFrom('activities').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const samples = Number((await db.selectFrom('activity_streams').select((eb) => eb.fn.sum<string>('sample_count').as('n')).executeTakeFirstOrThrow()).n);
 
-    const mem = peakRss();
     // Cold: no stored metrics, every activity's samples are read and analysed (what a new analysis
     // version or a changed heart-rate profile costs).
-    const coldS = await analyseAll(db, ids, weeks, now);
+    const cold = await analyseAll(url, ids, weeks, now);
     // Plan changed: every athlete gets a new plan (race a week earlier), so every week's matching,
     // compliance, advice and stored document change; activity metrics are reused.
     await runOrdered(
@@ -168,10 +183,10 @@ export async function benchAnalysis(athletes = Number(process.env.BENCH_ATHLETES
       2,
       () => undefined,
     );
-    const planS = await analyseAll(db, ids, weeks, now);
+    const plan = await analyseAll(url, ids, weeks, now);
     // Nothing changed: the same pass again (reads, the whole computation and the writes).
-    const againS = await analyseAll(db, ids, weeks, now);
-    const peak = mem.stop();
+    const again = await analyseAll(url, ids, weeks, now);
+    const peak = Math.max(cold.peakRss, plan.peakRss, again.peakRss);
 
     // One athlete-week (the job after a new activity in the current week): median of 30.
     const single: number[] = [];
@@ -188,10 +203,10 @@ export async function benchAnalysis(athletes = Number(process.env.BENCH_ATHLETES
     console.log('| measure | value |\n| --- | --- |');
     if (seedS !== null) console.log(`| seeding (${Math.min(TEMPLATES, athletes)} athletes inserted, the others copied in SQL) | ${seedS.toFixed(0)} s |`);
     console.log(`| one athlete-week (the job after a new activity), median / p90 | ${single[15]!.toFixed(1)} ms / ${single[27]!.toFixed(1)} ms |`);
-    console.log(`| all athlete-weeks, cold (every activity's metrics from its samples) | ${rate(coldS)} |`);
-    console.log(`| all athlete-weeks after a plan change (metrics reused, everything else redone and rewritten) | ${rate(planS)} |`);
-    console.log(`| all athlete-weeks again, nothing changed | ${rate(againS)} |`);
-    console.log(`| peak RSS of the analysing process | ${(peak / 2 ** 20).toFixed(0)} MiB |`);
+    console.log(`| all athlete-weeks, cold (every activity's metrics from its samples) | ${rate(cold.seconds)} |`);
+    console.log(`| all athlete-weeks after a plan change (metrics reused, everything else redone and rewritten) | ${rate(plan.seconds)} |`);
+    console.log(`| all athlete-weeks again, nothing changed | ${rate(again.seconds)} |`);
+    console.log(`| analysing processes; peak RSS of one | ${PROCESSES}; ${(peak / 2 ** 20).toFixed(0)} MiB |`);
   } finally {
     await close();
     await pg.stop();
