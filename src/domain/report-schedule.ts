@@ -85,9 +85,9 @@ function offsetMs(instantMs: number, timeZone: string): number {
     });
     partFormatters.set(timeZone, f);
   }
-  const p: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(instantMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  const p = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
+  for (const part of f.formatToParts(new Date(instantMs))) if (part.type in p) p[part.type as keyof typeof p] = Number(part.value);
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return wall - Math.floor(instantMs / 1000) * 1000;
 }
 

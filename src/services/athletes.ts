@@ -2,7 +2,8 @@
  * Changing an athlete's settings, with what follows from them: a new time zone re-dates every
  * activity (local dates and ISO weeks are the athlete's), and any change that analysis depends on
  * (zone, heart rates, sex, threshold pace, recommender thresholds) re-analyses every week that has
- * activities or planned sessions, up to this week.
+ * activities or planned sessions, up to this week. A new zone, report day or report time moves the
+ * athlete's weekly report schedule.
  */
 import type { Kysely } from 'kysely';
 import { redateActivities, weekSpan } from '../db/repositories/analysis.ts';
@@ -11,8 +12,11 @@ import type { Athlete, AthleteUpdate, Database } from '../db/schema.ts';
 import { localDateOf } from '../domain/time.ts';
 import { addWeeks, isoWeekOf } from '../plan/iso-week.ts';
 import type { JobQueue } from '../workers/queues.ts';
+import { applyReportSchedule } from '../workers/schedule.ts';
 
 const ANALYSIS_INPUTS = ['timezone', 'max_hr', 'resting_hr', 'lthr', 'sex', 'threshold_speed_mps', 'recommend_thresholds'] as const;
+/** What the weekly report schedule depends on (docs/jobs.md, "Weekly schedule"). */
+const SCHEDULE_INPUTS = ['timezone', 'report_weekday', 'report_time'] as const;
 
 export async function changeAthleteSettings(
   db: Kysely<Database>,
@@ -27,6 +31,8 @@ export async function changeAthleteSettings(
     if (a.timezone !== athlete.timezone) await redateActivities(trx, a.id, a.timezone);
     return a;
   });
+  // With BullMQ: re-point the athlete's job scheduler (no-op in embedded mode).
+  if (SCHEDULE_INPUTS.some((k) => updated[k] !== athlete[k])) await applyReportSchedule({ db, queue }, updated, now);
   const changed = ANALYSIS_INPUTS.some((k) => JSON.stringify(updated[k]) !== JSON.stringify(athlete[k]));
   if (!changed) return { athlete: updated, weeksQueued: 0 };
   // Weeks activities moved out of (old zone) and into (new zone).

@@ -38,6 +38,11 @@ export type QueueCounts = Record<QueueName, Record<JobState, number>>;
 
 /** Completed analysis jobs kept for `kinetic queues` (their ids are never reused, so keeping them blocks nothing). */
 const KEEP_COMPLETED_ANALYSIS = { age: 24 * 3600, count: 1000 };
+/**
+ * Completed weekly-report jobs are kept 5 weeks, longer than catch-up looks back (4 weeks): while a
+ * job is kept, asking for its athlete-week again is ignored, so a week is reported once.
+ */
+const KEEP_COMPLETED_WEEKLY_REPORT = { age: 35 * 24 * 3600 };
 /** Jitter of the exponential backoff: a retry waits 50–100 % of `backoffMs · 2^(attempt-1)`, like the inline runner. */
 const BACKOFF_JITTER = 0.5;
 
@@ -82,6 +87,11 @@ export function jobOptions<Q extends QueueName>(queue: Q, payload: Payload<Q>, b
       return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: true };
     case 'analysis':
       return { ...base, deduplication: { id: jobIdFor(queue, payload), keepLastIfActive: true }, removeOnComplete: KEEP_COMPLETED_ANALYSIS };
+    case 'report-tick':
+      // Ticks come from job schedulers (their ids are `repeat:<scheduler>:<time>`); this id is for a tick queued by hand.
+      return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: KEEP_COMPLETED_ANALYSIS };
+    case 'weekly-report':
+      return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: KEEP_COMPLETED_WEEKLY_REPORT };
     default:
       throw new Error(`no job options for queue ${String(queue)}`);
   }
@@ -134,6 +144,7 @@ export class BullQueues implements JobRunner {
   /**
    * Jobs per queue and state. BullMQ 6 has no `paused` job state (pausing is a flag of the queue, its
    * jobs stay in the wait list): `paused` counts the waiting jobs of a paused queue, `waiting` is then 0.
+   * `delayed` leaves out the job schedulers' next runs (not yet due): the schedule is not a backlog.
    */
   async counts(names: readonly QueueName[] = QUEUE_NAMES): Promise<QueueCounts> {
     const out: Partial<QueueCounts> = {};
@@ -145,7 +156,7 @@ export class BullQueues implements JobRunner {
       out[name] = {
         waiting: paused ? 0 : ready,
         active: raw.active ?? 0,
-        delayed: raw.delayed ?? 0,
+        delayed: Math.max(0, (raw.delayed ?? 0) - (await scheduledNextJobs(q))),
         completed: raw.completed ?? 0,
         failed: raw.failed ?? 0,
         paused: paused ? ready : 0,
@@ -183,12 +194,23 @@ export class BullQueues implements JobRunner {
     await Promise.all(queues.map((q) => q.close()));
   }
 
-  private async ready(name: QueueName): Promise<Queue<unknown>> {
+  /** The BullMQ queue once Redis answers; `RedisUnavailableError` after `connectTimeoutMs`. */
+  async ready(name: QueueName): Promise<Queue<unknown>> {
     const q = this.queue(name);
     const ms = this.opts.connectTimeoutMs ?? 5000;
     await withTimeout(q.waitUntilReady(), ms, () => new RedisUnavailableError(`cannot reach Redis at ${redactUrl(this.opts.redisUrl)} (REDIS_URL) within ${ms / 1000} s`));
     return q;
   }
+}
+
+/**
+ * Delayed jobs that are a job scheduler's next run (the weekly report ticks, one per athlete): they
+ * are the schedule, not work held back, so `counts()` leaves them out of `delayed`.
+ */
+async function scheduledNextJobs(q: Queue<unknown>): Promise<number> {
+  if ((await q.getJobSchedulersCount()) === 0) return 0;
+  const now = Date.now();
+  return (await q.getJobSchedulers(0, -1, true)).filter((s) => s.next !== undefined && s.next > now).length;
 }
 
 function failedJob(queue: QueueName, job: Job<unknown>): FailedJob {

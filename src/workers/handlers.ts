@@ -2,6 +2,8 @@ import { analysisHandler } from './analysis.ts';
 import type { JobDeps } from './deps.ts';
 import { fitIngestHandler } from './fit-ingest.ts';
 import type { Payload, QueueName } from './queues.ts';
+import { reportTickHandler } from './report-tick.ts';
+import { weeklyReportHandler } from './weekly-report.ts';
 
 /** A job handler: a plain async function of (payload, deps); it retries by throwing. */
 export type Handler<Q extends QueueName> = (payload: Payload<Q>, deps: JobDeps) => Promise<unknown>;
@@ -10,4 +12,6 @@ export type Handler<Q extends QueueName> = (payload: Payload<Q>, deps: JobDeps) 
 export const HANDLERS: { [Q in QueueName]: Handler<Q> } = {
   'fit-ingest': fitIngestHandler,
   analysis: analysisHandler,
+  'report-tick': reportTickHandler,
+  'weekly-report': weeklyReportHandler,
 };

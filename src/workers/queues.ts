@@ -10,6 +10,9 @@ const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'ISO week l
 export const PAYLOADS = {
   'fit-ingest': z.object({ uploadId: uuid }),
   analysis: z.object({ athleteId: uuid, isoWeek }),
+  /** Fired by the athlete's job scheduler when a weekly report falls due (docs/jobs.md, "Weekly schedule"). */
+  'report-tick': z.object({ athleteId: uuid }),
+  'weekly-report': z.object({ athleteId: uuid, isoWeek }),
 } as const;
 
 export type QueueName = keyof typeof PAYLOADS;
@@ -28,6 +31,13 @@ export function jobIdFor<Q extends QueueName>(queue: Q, payload: Payload<Q>): st
       const p = payload as Payload<'analysis'>;
       return `analysis-${p.athleteId}-${p.isoWeek}`;
     }
+    case 'report-tick':
+      return `report-tick-${(payload as Payload<'report-tick'>).athleteId}`;
+    case 'weekly-report': {
+      // Once per athlete-week, however many ticks, workers or catch-ups ask for it.
+      const p = payload as Payload<'weekly-report'>;
+      return `weekly-report-${p.athleteId}-${p.isoWeek}`;
+    }
     default:
       throw new Error(`no job id rule for queue ${String(queue)}`);
   }
@@ -42,6 +52,8 @@ export interface RetryPolicy {
 export const RETRY: Record<QueueName, RetryPolicy> = {
   'fit-ingest': { attempts: 5, backoffMs: 1000 },
   analysis: { attempts: 5, backoffMs: 2000 },
+  'report-tick': { attempts: 5, backoffMs: 2000 },
+  'weekly-report': { attempts: 5, backoffMs: 5000 },
 };
 
 /** Anything that can take jobs: the in-process runner (embedded mode) or BullMQ queues (production). */

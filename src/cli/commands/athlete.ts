@@ -3,6 +3,9 @@ import { createAthlete, listAthletes, resolveAthlete } from '../../db/repositori
 import { changeAthleteSettings } from '../../services/athletes.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
+import { describeReportSchedule, isoWeekdayNumber, parseReportTime } from '../../domain/report-schedule.ts';
+import { parseWeekday } from '../../plan/iso-week.ts';
+import { applyReportSchedule } from '../../workers/schedule.ts';
 import { withContext } from '../context.ts';
 
 function intIn(name: string, min: number, max: number) {
@@ -46,6 +49,19 @@ function collectThreshold(value: string, previous: Record<string, number>): Reco
   return { ...previous, [m[1]!]: Number(m[2]) };
 }
 
+/** `--report-day mon` … `sun` (or the full name) → ISO weekday number, 1 = Monday. */
+function reportDay(value: string): number {
+  const day = parseWeekday(value);
+  if (day === null) throw new InvalidArgumentError(`--report-day "${value}" is not a weekday: use mon, tue, wed, thu, fri, sat or sun`);
+  return isoWeekdayNumber(day);
+}
+
+function reportTime(value: string): string {
+  const time = parseReportTime(value);
+  if (time === null) throw new InvalidArgumentError(`--report-time "${value}" is not a time of day: use HH:MM from 00:00 to 23:59, e.g. 07:00`);
+  return time;
+}
+
 function checkEmail(email: string): string {
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new InvalidArgumentError(`--email "${email}" is not an email address`);
   return email;
@@ -62,6 +78,8 @@ interface UpdateOptions {
   sex?: 'f' | 'm';
   thresholdPace?: number;
   units?: 'km' | 'mi';
+  reportDay?: number;
+  reportTime?: string;
   threshold: Record<string, number>;
   resetThresholds?: boolean;
   json?: boolean;
@@ -77,6 +95,8 @@ interface AddOptions {
   sex?: 'f' | 'm';
   thresholdPace?: number;
   units: 'km' | 'mi';
+  reportDay?: number;
+  reportTime?: string;
   json?: boolean;
 }
 
@@ -94,10 +114,12 @@ export function athleteCommand(): Command {
     .option('--sex <f|m>', 'used by the TRIMP formula', sex)
     .option('--threshold-pace <pace>', 'threshold pace, e.g. 4:10/km or 6:45/mi', parsePace)
     .option('--units <km|mi>', 'units for reports', units, 'km')
+    .option('--report-day <mon..sun>', 'weekday the weekly report comes, for the week just ended (default mon)', reportDay)
+    .option('--report-time <HH:MM>', 'local time of day the weekly report comes (default 07:00)', reportTime)
     .option('--json', 'print the athlete as JSON')
     .action(async (opts: AddOptions) => {
       if (opts.email !== undefined) checkEmail(opts.email);
-      await withContext(async ({ db }) => {
+      await withContext(async ({ db, jobs, now }) => {
         const a = await createAthlete(db, {
           name: opts.name,
           email: opts.email ?? null,
@@ -108,7 +130,11 @@ export function athleteCommand(): Command {
           sex: opts.sex ?? null,
           threshold_speed_mps: opts.thresholdPace ?? null,
           units: opts.units,
+          ...(opts.reportDay !== undefined && { report_weekday: opts.reportDay }),
+          ...(opts.reportTime !== undefined && { report_time: opts.reportTime }),
         });
+        // With REDIS_URL: the athlete's weekly report job scheduler.
+        await applyReportSchedule({ db, queue: jobs }, a, now());
         process.stdout.write(opts.json === true ? `${JSON.stringify(a)}\n` : `${a.id}\n`);
       });
     });
@@ -125,6 +151,8 @@ export function athleteCommand(): Command {
     .option('--sex <f|m>', 'used by the TRIMP formula', sex)
     .option('--threshold-pace <pace>', 'threshold pace, e.g. 4:10/km or 6:45/mi', parsePace)
     .option('--units <km|mi>', 'units for reports', units)
+    .option('--report-day <mon..sun>', 'weekday the weekly report comes, for the week just ended', reportDay)
+    .option('--report-time <HH:MM>', 'local time of day the weekly report comes', reportTime)
     .option('--threshold <key=value>', 'override a recommender threshold (repeatable; docs/flags.md), e.g. minWeeklyStrengthMinutes=50', collectThreshold, {})
     .option('--reset-thresholds', 'back to the default recommender thresholds')
     .option('--json', 'print the athlete as JSON')
@@ -145,12 +173,14 @@ export function athleteCommand(): Command {
           ...(opts.sex !== undefined && { sex: opts.sex }),
           ...(opts.thresholdPace !== undefined && { threshold_speed_mps: opts.thresholdPace }),
           ...(opts.units !== undefined && { units: opts.units }),
+          ...(opts.reportDay !== undefined && { report_weekday: opts.reportDay }),
+          ...(opts.reportTime !== undefined && { report_time: opts.reportTime }),
           recommend_thresholds: Object.keys(merged).length === 0 ? null : JSON.stringify(merged),
         }, now());
         process.stdout.write(
           opts.json === true
             ? `${JSON.stringify(updated)}\n`
-            : `updated ${updated.name} (${updated.id})${weeksQueued > 0 ? `; re-analysing ${weeksQueued} week(s)` : ''}\n`,
+            : `updated ${updated.name} (${updated.id}); weekly report ${describeReportSchedule(updated)}${weeksQueued > 0 ? `; re-analysing ${weeksQueued} week(s)` : ''}\n`,
         );
       });
     });

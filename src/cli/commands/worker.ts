@@ -3,6 +3,7 @@ import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../log.ts';
 import { BullQueues, DEFAULT_LOCK_DURATION_MS, registerWorker } from '../../workers/bullmq.ts';
 import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
+import { startReportSchedule } from '../../workers/schedule.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { queueNameList, requireRedis } from './queues.ts';
@@ -45,6 +46,11 @@ export function workerCommand(): Command {
         const options = { queues: jobs, concurrency: perQueue, lockDurationMs: opts.lockDuration };
         const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs }, options));
         await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
+        if (names.includes('report-tick')) {
+          // Schedulers in line with the athletes table, and the reports a downtime missed queued
+          // (docs/jobs.md, "Weekly schedule"). A failure here stops no queue: the next start retries.
+          await startReportSchedule({ db, queue: jobs, log }, now()).catch((err: unknown) => log.error({ err }, 'report schedule reconcile failed'));
+        }
         log.info({ queues: names, concurrency: perQueue, prefix: jobs.prefix, pid: process.pid }, 'worker started');
         await Promise.all(workers.map((w) => w.closed));
         log.info({ pid: process.pid }, 'worker stopped');

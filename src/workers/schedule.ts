@@ -1,0 +1,149 @@
+/**
+ * The weekly report schedule on BullMQ (docs/jobs.md, "Weekly schedule"): one job scheduler per
+ * athlete on the `report-tick` queue, with a cron pattern for their report weekday and time and
+ * their IANA zone as `tz`, so BullMQ fires at their local time across daylight-saving changes.
+ * Each firing is a `report-tick` job, which queues the week's `weekly-report` job under its
+ * deterministic id (`src/workers/report-tick.ts`).
+ *
+ * - `applyReportSchedule` (after an athlete is created or their time zone, report day or time
+ *   changed; any job queue, a no-op in embedded mode) creates or updates the athlete's scheduler
+ *   (`syncReportSchedule`, BullMQ only) and queues the reports the new schedule makes due.
+ *   `removeReportSchedule` removes the scheduler (call it when the athlete is deleted).
+ * - `startReportSchedule` (every `kinetic worker` that works on `report-tick`, at start) reconciles
+ *   the schedulers with the athletes table and catches up the reports a downtime missed.
+ * In embedded mode (no Redis) there are no schedulers: the pure functions in
+ * `src/domain/report-schedule.ts` say which week is due.
+ */
+import type { Kysely } from 'kysely';
+import { listAthletes } from '../db/repositories/athletes.ts';
+import type { Athlete, Database } from '../db/schema.ts';
+import { reportCron } from '../domain/report-schedule.ts';
+import type { Logger } from '../log.ts';
+import { catchUpReports, queueDueReports } from '../services/report-schedule.ts';
+import { BullQueues, jobOptions, RedisUnavailableError } from './bullmq.ts';
+import type { JobQueue } from './queues.ts';
+
+const TICK_QUEUE = 'report-tick';
+const SCHEDULER_PREFIX = 'weekly-report-';
+
+/** The id of an athlete's job scheduler. */
+export function reportSchedulerId(athleteId: string): string {
+  return `${SCHEDULER_PREFIX}${athleteId}`;
+}
+
+/** The scheduler's job template: a `report-tick` job for the athlete, with the queue's retries and retention. */
+function tickTemplate(athleteId: string): { name: string; data: { athleteId: string }; opts: Record<string, unknown> } {
+  const data = { athleteId };
+  // The scheduler names its jobs `repeat:<scheduler id>:<time>`: a fixed job id has no place here.
+  const { jobId: _jobId, ...opts } = jobOptions(TICK_QUEUE, data);
+  return { name: TICK_QUEUE, data, opts };
+}
+
+/** A scheduler's pattern and zone match the athlete's schedule (and it has a next run). */
+function upToDate(current: { pattern?: string | null; tz?: string | null; next?: number | null } | undefined, athlete: Athlete): boolean {
+  const { pattern, tz } = reportCron(athlete);
+  return current !== undefined && current.pattern === pattern && current.tz === tz && typeof current.next === 'number';
+}
+
+async function upsert(queues: BullQueues, athlete: Athlete): Promise<void> {
+  const q = await queues.ready(TICK_QUEUE);
+  const { pattern, tz } = reportCron(athlete);
+  await q.upsertJobScheduler(reportSchedulerId(athlete.id), { pattern, tz }, tickTemplate(athlete.id));
+}
+
+/**
+ * Creates or updates the athlete's job scheduler (cron pattern for their weekday and time, in their
+ * zone). A scheduler that already matches is left alone: re-upserting replaces its next run, and
+ * one that is due but not yet taken by a worker would be lost.
+ */
+export async function syncReportSchedule(queues: BullQueues, athlete: Athlete): Promise<'added' | 'updated' | 'unchanged'> {
+  const q = await queues.ready(TICK_QUEUE);
+  const current = await q.getJobScheduler(reportSchedulerId(athlete.id));
+  if (upToDate(current, athlete)) return 'unchanged';
+  await upsert(queues, athlete);
+  return current === undefined ? 'added' : 'updated';
+}
+
+/** Removes the athlete's job scheduler and its next tick; false when there was none. */
+export async function removeReportSchedule(queues: BullQueues, athleteId: string): Promise<boolean> {
+  const q = await queues.ready(TICK_QUEUE);
+  return q.removeJobScheduler(reportSchedulerId(athleteId));
+}
+
+/** A change of the schedule was saved in the database, but Redis did not take it (exit code 1, like any Redis outage). */
+export class ReportScheduleSyncError extends RedisUnavailableError {
+  override name = 'ReportScheduleSyncError';
+}
+
+/**
+ * After an athlete is created or their schedule changed: with BullMQ queues, updates their scheduler
+ * and queues the reports the new schedule makes due (e.g. moving the day from Tuesday to Monday on a
+ * Monday afternoon makes last week's report due now). Embedded mode has no schedulers: nothing to do.
+ */
+export async function applyReportSchedule(deps: { db: Kysely<Database>; queue: JobQueue; log?: Logger }, athlete: Athlete, now: Date): Promise<void> {
+  if (!(deps.queue instanceof BullQueues)) return;
+  try {
+    await syncReportSchedule(deps.queue, athlete);
+    await queueDueReports(deps, [athlete], now);
+  } catch (err) {
+    if (!(err instanceof RedisUnavailableError)) throw err;
+    throw new ReportScheduleSyncError(
+      `the athlete is saved, but their report schedule is not updated yet (${err.message}); \`kinetic worker\` updates it when it starts`,
+      { cause: err },
+    );
+  }
+}
+
+export interface ReconcileResult {
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+}
+
+/**
+ * Makes the schedulers match the athletes table: adds missing ones, updates those whose pattern or
+ * zone differ (a change made while Redis was unreachable), removes those of deleted athletes.
+ * Schedulers are read before athletes, so a scheduler is never taken for an orphan while its athlete
+ * is being created. Safe to run from many workers at once: every step is idempotent.
+ */
+export async function reconcileReportSchedules(queues: BullQueues, db: Kysely<Database>): Promise<ReconcileResult> {
+  const q = await queues.ready(TICK_QUEUE);
+  const existing = new Map((await q.getJobSchedulers()).map((s) => [s.key, s]));
+  const athletes = await listAthletes(db);
+  const result: ReconcileResult = { added: 0, updated: 0, removed: 0, unchanged: 0 };
+  const wanted = new Set<string>();
+  for (const athlete of athletes) {
+    const id = reportSchedulerId(athlete.id);
+    wanted.add(id);
+    const current = existing.get(id);
+    if (upToDate(current, athlete)) {
+      result.unchanged++;
+      continue;
+    }
+    await upsert(queues, athlete);
+    if (current === undefined) result.added++;
+    else result.updated++;
+  }
+  for (const key of existing.keys()) {
+    if (key.startsWith(SCHEDULER_PREFIX) && !wanted.has(key)) {
+      await q.removeJobScheduler(key);
+      result.removed++;
+    }
+  }
+  return result;
+}
+
+/**
+ * What a worker on the `report-tick` queue does at start: reconcile the schedulers, then queue every
+ * report due in the catch-up window that is not done (reports missed while no worker ran).
+ */
+export async function startReportSchedule(
+  deps: { db: Kysely<Database>; queue: BullQueues; log: Logger },
+  now: Date,
+): Promise<ReconcileResult & { athletes: number; requested: number }> {
+  const schedulers = await reconcileReportSchedules(deps.queue, deps.db);
+  const caughtUp = await catchUpReports(deps, now);
+  deps.log.info({ ...schedulers, ...caughtUp }, 'report schedule reconciled');
+  return { ...schedulers, ...caughtUp };
+}

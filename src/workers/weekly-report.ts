@@ -1,0 +1,15 @@
+import { generateWeeklyReport, ReportWeekError } from '../report/store.ts';
+import { AthleteGoneError } from '../services/analysis.ts';
+import type { JobDeps } from './deps.ts';
+import { PermanentJobError, type Payload } from './queues.ts';
+
+/**
+ * Builds and stores one athlete-week's report (`src/report/store.ts`). Queued by the athlete's report
+ * tick and by catch-up with the job id `weekly-report-<athleteId>-<isoWeek>`: once per athlete-week.
+ */
+export async function weeklyReportHandler(payload: Payload<'weekly-report'>, deps: JobDeps): Promise<{ reportId: string; created: boolean }> {
+  return generateWeeklyReport(deps, payload.athleteId, payload.isoWeek).catch((err: unknown) => {
+    // A deleted athlete or a malformed week will not get better by retrying.
+    throw err instanceof AthleteGoneError || err instanceof ReportWeekError ? new PermanentJobError(err.message, { cause: err }) : err;
+  });
+}
