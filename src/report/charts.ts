@@ -19,7 +19,8 @@ import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { metresPerUnit, type PlanUnits } from '../ingest/plan/units.ts';
 import { weekdayLabel, type Weekday } from '../plan/iso-week.ts';
-import type { ReportDay, ReportIntensity, ReportStrength, ReportTrendDay } from './model.ts';
+import type { ReportDay, ReportIntensity, ReportModel, ReportStrength, ReportTrendDay } from './model.ts';
+import type { SeasonModel } from './season.ts';
 
 echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
 
@@ -476,4 +477,44 @@ export function fontsAvailable(): boolean {
     fontsChecked = inked > 0;
   }
   return fontsChecked;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The charts of a page
+
+export interface ReportCharts {
+  distance: Chart;
+  weekStrip: Chart;
+  intensity: Chart;
+  load: Chart;
+}
+
+/** The four charts of a weekly report, with page-unique ids. */
+export function reportCharts(m: Pick<ReportModel, 'athlete' | 'days' | 'strength' | 'intensity' | 'load'>): ReportCharts {
+  return {
+    distance: distanceChart(m.days, m.athlete.units, { id: 'chart-distance' }),
+    weekStrip: weekStripChart(m.days, m.strength, { id: 'chart-week' }),
+    intensity: intensityChart(m.intensity, { id: 'chart-intensity' }),
+    load: loadTrendChart(m.load.days, { id: 'chart-load', acwrLimit: m.load.acwrLimit }),
+  };
+}
+
+export interface SeasonCharts {
+  compliance: Chart;
+  strength: Chart;
+  load: Chart;
+}
+
+/** The three charts of the season view. */
+export function seasonCharts(s: Pick<SeasonModel, 'plan' | 'weeks' | 'load'>): SeasonCharts {
+  return {
+    compliance: seasonComplianceChart(s.weeks, { id: 'chart-compliance' }),
+    strength: seasonStrengthChart(s.weeks, { id: 'chart-strength' }),
+    load: loadTrendChart(s.load.days, {
+      id: 'chart-season-load',
+      acwrLimit: s.load.acwrLimit,
+      markers: s.load.markers,
+      title: s.plan?.raceDate === null || s.plan === null ? 'Load and form this season' : 'Load and form to race day',
+    }),
+  };
 }
