@@ -10,6 +10,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { BullQueues } from '../../workers/bullmq.ts';
 import { QUEUE_NAMES } from '../../workers/queues.ts';
 import { requireAdmin } from '../auth.ts';
+import { sendError } from '../errors.ts';
 import type { ApiApp } from '../server.ts';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
@@ -22,7 +23,14 @@ export async function queueDashboardRoutes(app: ApiApp): Promise<void> {
   // @bull-board/fastify carries its own copy of @bull-board/api (a patch version apart): the same
   // adapter interface, declared twice, so the types do not line up although the objects do.
   createBullBoard({ queues: QUEUE_NAMES.map((name) => new BullMQAdapter(jobs.queue(name))), serverAdapter: board as unknown as IServerAdapter });
-  // Every route of this scope (the board's pages, assets and API) needs the admin token.
-  app.addHook('onRequest', requireAdmin);
+  // Every route of this scope (the board's pages, assets and API) needs the admin token. The refusal is
+  // sent here: Bull Board's plugin installs its own error handler, which would reshape a thrown error.
+  app.addHook('onRequest', async (request, reply) => {
+    try {
+      await requireAdmin(request);
+    } catch (err) {
+      return sendError(err, request, reply);
+    }
+  });
   await app.register(board.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
 }

@@ -1,0 +1,107 @@
+/**
+ * `kinetic serve` as a user runs it: on Postgres and on the embedded database, it listens, answers
+ * /healthz, takes an upload, and on SIGTERM stops taking requests, finishes the job it queued in
+ * process (the upload ends imported) and exits 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src/db/connect.ts';
+import { encodeRun } from '../../src/synth/fit.ts';
+import { ADMIN_TOKEN } from '../support/api.ts';
+import { BIN } from '../support/cli.ts';
+import { createPostgresDatabase } from '../support/db.ts';
+import { waitFor, type LogLine } from '../support/queues.ts';
+
+interface Served {
+  child: ChildProcess;
+  lines: LogLine[];
+  exit: Promise<number | null>;
+}
+
+function serve(env: Record<string, string>, args: string[]): Served {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KINETIC_') && k !== 'DATABASE_URL' && k !== 'REDIS_URL' && k !== 'PORT'));
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...base, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines: LogLine[] = [];
+  let buffered = '';
+  child.stderr.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const p of parts) {
+      try {
+        lines.push(JSON.parse(p) as LogLine);
+      } catch {
+        lines.push({ level: 60, msg: p });
+      }
+    }
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, exit };
+}
+
+describe.each(['postgres', 'embedded'] as const)('kinetic serve (%s database)', (kind) => {
+  let env: Record<string, string>;
+  let cleanup: () => Promise<void>;
+  let served: Served | undefined;
+
+  beforeAll(async () => {
+    if (kind === 'postgres') {
+      const pg = await createPostgresDatabase();
+      env = { DATABASE_URL: pg.url };
+      cleanup = pg.drop;
+    } else {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinetic-serve-'));
+      env = { KINETIC_DATA_DIR: dir };
+      cleanup = () => Promise.resolve(fs.rmSync(dir, { recursive: true, force: true }));
+    }
+  });
+  afterAll(async () => {
+    if (served?.child.exitCode === null) served.child.kill('SIGKILL');
+    await cleanup();
+  });
+
+  it('serves, finishes its queued jobs on SIGTERM and exits 0', async () => {
+    served = serve({ ...env, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info' }, ['--port', '0', '--host', '127.0.0.1']);
+    await waitFor('the server to listen', () => served!.lines.some((l) => l.msg === 'api listening') || served!.child.exitCode !== null, 60_000);
+    const listening = served.lines.find((l) => l.msg === 'api listening');
+    expect(listening, JSON.stringify(served.lines)).toBeDefined();
+    const base = listening!.address as string;
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    const created = await fetch(`${base}/athletes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Served', timezone: 'UTC' }),
+    });
+    expect(created.status).toBe(201);
+    const { id, token } = (await created.json()) as { id: string; token: string };
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from(encodeRun({ startTime: new Date('2026-03-01T07:00:00Z'), laps: [{ durationS: 1200, distanceM: 4000, avgHr: 145 }] }))]), 'run.fit');
+    const up = await fetch(`${base}/athletes/${id}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    expect(up.status).toBe(202);
+    const uploadId = ((await up.json()) as { uploads: { id: string }[] }).uploads[0]!.id;
+
+    // Right away: whatever the in-process runner has not done yet, it finishes before exiting.
+    served.child.kill('SIGTERM');
+    expect(await served.exit).toBe(0);
+    expect(served.lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['closing: no new requests; finishing in-flight requests and queued jobs', 'api stopped']));
+    expect(served.lines.filter((l) => l.level >= 50)).toEqual([]);
+
+    const handle = connect(kind === 'postgres' ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.KINETIC_DATA_DIR });
+    try {
+      const row = await handle.db.selectFrom('uploads').select('status').where('id', '=', uploadId).executeTakeFirstOrThrow();
+      expect(row.status).toBe('imported');
+      const weeks = await handle.db.selectFrom('week_compliance').select('iso_week').where('athlete_id', '=', id).execute();
+      expect(weeks.map((w) => w.iso_week)).toEqual(['2026-W09']);
+    } finally {
+      await handle.close();
+    }
+  });
+});
