@@ -12,9 +12,14 @@ import { admin, ADMIN_TOKEN, createAthleteViaApi, createTestApi, errorOf, postUp
 import { fixture } from '../support/fixtures.ts';
 import { captureLogger } from '../support/queues.ts';
 
+interface Check {
+  ok: boolean;
+  error?: string;
+  pending?: string[];
+}
 interface Ready {
   status: string;
-  checks: Record<string, { ok: boolean; error?: string; pending?: string[] }>;
+  checks: { database: Check; migrations: Check; redis?: Check };
 }
 
 describe('health and readiness', () => {
