@@ -4,7 +4,7 @@
  * from its summary (totals, laps) otherwise. Every threshold is in `DEFAULT_METRICS_OPTIONS` /
  * `DEFAULT_LONG_RUN_OPTIONS` and documented in docs/analysis.md.
  */
-import type { Lap, SampleStreams } from '../domain/activity.ts';
+import type { Lap, AnalysisStreams } from '../domain/activity.ts';
 import { isoWeekOf } from '../plan/iso-week.ts';
 import {
   DEFAULT_TRIMP_CONSTANTS,
@@ -234,7 +234,7 @@ export interface StreamTotals {
   pace: IntensitySpread;
 }
 
-export function streamTotals(streams: SampleStreams, p: StreamTotalsParams): StreamTotals {
+export function streamTotals(streams: AnalysisStreams, p: StreamTotalsParams): StreamTotals {
   const { t, distanceM, speedMps, heartRate } = streams;
   const n = t.length;
   const { maxGapS, stoppedSpeedMps, paceZone3Mps, paceZone4Mps } = p;
@@ -315,7 +315,7 @@ export function streamTotals(streams: SampleStreams, p: StreamTotalsParams): Str
 }
 
 /** Cumulative distance channel's last value; else speed × time over moving samples; else null. */
-function streamDistance(streams: SampleStreams, movingDistanceM: number): number | null {
+function streamDistance(streams: AnalysisStreams, movingDistanceM: number): number | null {
   for (let i = streams.distanceM.length - 1; i >= 0; i--) {
     const d = streams.distanceM[i];
     if (typeof d === 'number' && Number.isFinite(d)) return d;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { outcome } from './testing.ts';
 import { describe, expect, it } from 'vitest';
-import type { SampleStreams } from '../domain/activity.ts';
+import type { AnalysisStreams } from '../domain/activity.ts';
 import {
   DEFAULT_PHYSIOLOGY_OPTIONS,
   estimateMaxHr,
@@ -20,7 +20,7 @@ const emptyProfile: AthleteProfile = { sex: null, maxHr: null, restingHr: null, 
 /** 1 Hz streams of `n` samples; heart rate and speed given per second. */
 type PerSecond = (i: number) => number | null;
 
-function stream(n: number, hr: PerSecond, speed: PerSecond = () => null): SampleStreams {
+function stream(n: number, hr: PerSecond, speed: PerSecond = () => null): AnalysisStreams {
   const t: number[] = [];
   const heartRate: (number | null)[] = [];
   const distanceM: (number | null)[] = [];
@@ -33,10 +33,10 @@ function stream(n: number, hr: PerSecond, speed: PerSecond = () => null): Sample
     d += v ?? 0;
   }
   const none = t.map(() => null);
-  return { t, heartRate, distanceM, speedMps: none, cadence: none, altitudeM: none, powerW: none };
+  return { t, heartRate, distanceM, speedMps: none };
 }
 
-function run(id: string, day: number, streams: SampleStreams | null): PhysiologyActivity {
+function run(id: string, day: number, streams: AnalysisStreams | null): PhysiologyActivity {
   return { id, category: 'run', startTime: new Date(Date.UTC(2027, 0, day, 7)), streams };
 }
 
@@ -328,9 +328,6 @@ describe('threshold pace with typed arrays', () => {
                 heartRate: xs.map((x) => x.hr),
                 distanceM: xs.map((x) => (x.step === null ? null : (d += x.step))),
                 speedMps: none,
-                cadence: none,
-                altitudeM: none,
-                powerW: none,
               },
             };
           });
@@ -395,7 +392,7 @@ function referenceEstimateThresholdSpeed(
   };
 }
 
-function referenceBestWindowSpeed(streams: SampleStreams, lthr: number, o: PhysiologyOptions): number | null {
+function referenceBestWindowSpeed(streams: AnalysisStreams, lthr: number, o: PhysiologyOptions): number | null {
   const { t, distanceM, heartRate } = streams;
   const durations = sampleDurations(t, o.maxSampleGapS);
   // Prefix sums over samples: seconds with HR and HR × seconds, so a window's mean HR is O(1).

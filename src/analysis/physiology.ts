@@ -2,7 +2,7 @@
  * The athlete's physiology for analysis: what the profile gives, else an estimate from recorded runs,
  * else a documented default — each value says which (`source`) and how (`note`). See docs/analysis.md.
  */
-import type { ActivityCategory, SampleStreams } from '../domain/activity.ts';
+import type { ActivityCategory, AnalysisStreams } from '../domain/activity.ts';
 import type { AthleteProfile, Physiology, SourcedValue } from './types.ts';
 import { DEFAULT_MAX_SAMPLE_GAP_S, isValidHr } from './zones.ts';
 
@@ -11,7 +11,7 @@ export interface PhysiologyActivity {
   id: string;
   category: ActivityCategory;
   startTime: Date;
-  streams: SampleStreams | null;
+  streams: AnalysisStreams | null;
 }
 
 export interface PhysiologyHistory {
@@ -233,7 +233,7 @@ export function estimateThresholdSpeed(
   };
 }
 
-function bestThresholdWindowSpeed(streams: SampleStreams, lthr: number, o: PhysiologyOptions): number | null {
+function bestThresholdWindowSpeed(streams: AnalysisStreams, lthr: number, o: PhysiologyOptions): number | null {
   const { t, distanceM, heartRate } = streams;
   const n = t.length;
   const maxGapS = o.maxSampleGapS;

@@ -2,7 +2,7 @@
  * Inputs and outputs of the analysis core. Plain data: the job that drives analysis reads these from
  * the database and writes the results back; nothing here does I/O or reads a clock.
  */
-import type { ActivityCategory, Lap, SampleStreams } from '../domain/activity.ts';
+import type { ActivityCategory, Lap, AnalysisStreams } from '../domain/activity.ts';
 import type { PlannedSession, SessionKind } from '../domain/plan.ts';
 
 /** Where a physiological value came from. */
@@ -49,7 +49,7 @@ export interface AnalysisActivity {
   avgHr: number | null;
   maxHr: number | null;
   laps: Lap[];
-  streams: SampleStreams | null;
+  streams: AnalysisStreams | null;
   /** Session RPE (1–10) when the athlete gave one. */
   rpe: number | null;
 }

@@ -5,7 +5,7 @@
  * recording (auto-pause, lost signal) adds at most 10 s; the last sample lasts 0 s. Formulas and
  * sources: docs/analysis.md.
  */
-import type { SampleStreams } from '../domain/activity.ts';
+import type { AnalysisStreams } from '../domain/activity.ts';
 import type { Physiology, ZoneModel } from './types.ts';
 
 /** Longest time one sample may stand for, seconds. */
@@ -101,7 +101,7 @@ export function sampleDurations(t: readonly number[], maxGapS: number = DEFAULT_
  * Speed over each sample: the speed channel when recorded, else the distance gained to the next sample
  * over the time to it, else null.
  */
-export function sampleSpeeds(streams: SampleStreams): (number | null)[] {
+export function sampleSpeeds(streams: AnalysisStreams): (number | null)[] {
   const { t, distanceM, speedMps } = streams;
   return t.map((ti, i) => {
     const v = speedMps[i];
@@ -118,7 +118,7 @@ export function sampleSpeeds(streams: SampleStreams): (number | null)[] {
 
 /** One segment per sample (see the module comment for the durations). */
 export function segmentsFromStreams(
-  streams: SampleStreams,
+  streams: AnalysisStreams,
   maxGapS: number = DEFAULT_MAX_SAMPLE_GAP_S,
 ): Segment[] {
   const durations = sampleDurations(streams.t, maxGapS);
@@ -149,7 +149,7 @@ export function timeInZones(segments: readonly Segment[], bounds: ZoneBounds): Z
 
 /** `timeInZones` straight from streams. */
 export function timeInZonesOfStreams(
-  streams: SampleStreams,
+  streams: AnalysisStreams,
   bounds: ZoneBounds,
   maxGapS: number = DEFAULT_MAX_SAMPLE_GAP_S,
 ): ZoneTimes {

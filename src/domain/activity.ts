@@ -50,6 +50,12 @@ export interface SampleStreams {
   powerW: (number | null)[];
 }
 
+/**
+ * The channels analysis reads (time, distance, speed, heart rate): the first four of the stored
+ * blob, so reading them stops early and skips cadence, altitude and power (docs/storage.md).
+ */
+export type AnalysisStreams = Pick<SampleStreams, 't' | 'distanceM' | 'speedMps' | 'heartRate'>;
+
 export const STREAM_CHANNELS = ['distanceM', 'speedMps', 'heartRate', 'cadence', 'altitudeM', 'powerW'] as const;
 export type StreamChannel = (typeof STREAM_CHANNELS)[number];
 

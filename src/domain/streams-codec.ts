@@ -11,7 +11,7 @@
  * Quantisation (the resolution the devices record at): distance cm, speed mm/s, heart rate bpm,
  * cadence rpm, altitude dm, power W. See docs/storage.md for the bytes per hour this gives.
  */
-import { STREAM_CHANNELS, type SampleStreams, type StreamChannel } from './activity.ts';
+import { STREAM_CHANNELS, type AnalysisStreams, type SampleStreams, type StreamChannel } from './activity.ts';
 
 export const STREAMS_CODEC = 1;
 
@@ -161,15 +161,26 @@ function writeChannel(w: ByteWriter, values: (number | null)[], scale: number): 
  */
 export function decodeStreams(data: Uint8Array): SampleStreams {
   const r = new ByteReader(data);
+  const { t, distanceM, speedMps, heartRate } = readAnalysisChannels(r);
+  const n = t.length;
+  const cadence = readChannel(r, n, SCALE.cadence);
+  const altitudeM = readChannel(r, n, SCALE.altitudeM);
+  const powerW = readChannel(r, n, SCALE.powerW);
+  return { t, distanceM, speedMps, heartRate, cadence, altitudeM, powerW };
+}
+
+/** Only the channels analysis reads: the blob's first four, so the rest is never looked at. */
+export function decodeAnalysisStreams(data: Uint8Array): AnalysisStreams {
+  return readAnalysisChannels(new ByteReader(data));
+}
+
+function readAnalysisChannels(r: ByteReader): AnalysisStreams {
   const n = r.varint();
   const t = readDeltas(r, new Array<number>(n), 1, null);
   const distanceM = readChannel(r, n, SCALE.distanceM);
   const speedMps = readChannel(r, n, SCALE.speedMps);
   const heartRate = readChannel(r, n, SCALE.heartRate);
-  const cadence = readChannel(r, n, SCALE.cadence);
-  const altitudeM = readChannel(r, n, SCALE.altitudeM);
-  const powerW = readChannel(r, n, SCALE.powerW);
-  return { t, distanceM, speedMps, heartRate, cadence, altitudeM, powerW };
+  return { t, distanceM, speedMps, heartRate };
 }
 
 function readChannel(r: ByteReader, n: number, scale: number): (number | null)[] {

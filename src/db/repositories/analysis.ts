@@ -2,8 +2,8 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedSessionRef } from '../../analysis/types.ts';
 import type { WeekDocument } from '../../report/week-document.ts';
-import type { Lap, SampleStreams } from '../../domain/activity.ts';
-import { decodeStreams } from '../../domain/streams-codec.ts';
+import type { AnalysisStreams, Lap } from '../../domain/activity.ts';
+import { decodeAnalysisStreams } from '../../domain/streams-codec.ts';
 import { isoWeekOf } from '../../plan/iso-week.ts';
 import { toLap } from './activities.ts';
 import { toPlannedSession } from './plans.ts';
@@ -42,7 +42,7 @@ export async function analysisActivities(
   const ids = rows.map((r) => r.id);
   const [lapsBy, streamsBy] = await Promise.all([
     opts.withLaps === false ? Promise.resolve(new Map<string, Lap[]>()) : lapsOf(db, ids),
-    opts.withStreams === false ? Promise.resolve(new Map<string, SampleStreams>()) : streamsOf(db, ids),
+    opts.withStreams === false ? Promise.resolve(new Map<string, AnalysisStreams>()) : streamsOf(db, ids),
   ]);
   return rows.map((r) => ({
     id: r.id,
@@ -115,11 +115,11 @@ export async function runDistanceBetween(db: Db, athleteId: string, range: { fro
   return Number(row?.m ?? 0);
 }
 
-/** Decoded sample streams of the given activities (those that have any). */
-export async function streamsOf(db: Db, ids: readonly string[]): Promise<Map<string, SampleStreams>> {
+/** The sample channels analysis reads, of the given activities (those that have samples). */
+export async function streamsOf(db: Db, ids: readonly string[]): Promise<Map<string, AnalysisStreams>> {
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('activity_streams').select(['activity_id', 'data']).where('activity_id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.activity_id, decodeStreams(r.data)]));
+  return new Map(rows.map((r) => [r.activity_id, decodeAnalysisStreams(r.data)]));
 }
 
 /** Stored metrics of the given activities with the fingerprint of what they were computed from. */
