@@ -21,6 +21,7 @@ import { athleteRoutes } from './routes/athletes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { planRoutes } from './routes/plans.ts';
 import { queueDashboardRoutes } from './routes/queue-dashboard.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { weekRoutes } from './routes/weeks.ts';
@@ -40,6 +41,7 @@ export const ROUTES: readonly RouteModule[] = [
   planRoutes,
   activityRoutes,
   weekRoutes,
+  reportRoutes,
   queueDashboardRoutes,
 ];
 
