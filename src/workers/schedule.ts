@@ -64,9 +64,13 @@ export async function syncReportSchedule(queues: BullQueues, athlete: Athlete): 
   return current === undefined ? 'added' : 'updated';
 }
 
-/** Removes the athlete's job scheduler and its next tick; false when there was none. */
-export async function removeReportSchedule(queues: BullQueues, athleteId: string): Promise<boolean> {
-  const q = await queues.ready(TICK_QUEUE);
+/**
+ * Removes the athlete's job scheduler and its next tick (call it when the athlete is deleted); false
+ * when there was none, and always in embedded mode (no schedulers).
+ */
+export async function removeReportSchedule(queue: JobQueue, athleteId: string): Promise<boolean> {
+  if (!(queue instanceof BullQueues)) return false;
+  const q = await queue.ready(TICK_QUEUE);
   return q.removeJobScheduler(reportSchedulerId(athleteId));
 }
 
@@ -134,9 +138,15 @@ export async function reconcileReportSchedules(queues: BullQueues, db: Kysely<Da
   return result;
 }
 
+/** How often a worker on `report-tick` reconciles and catches up again after its start. */
+export const RESYNC_INTERVAL_MS = 3_600_000;
+
 /**
- * What a worker on the `report-tick` queue does at start: reconcile the schedulers, then queue every
- * report due in the catch-up window that is not done (reports missed while no worker ran).
+ * What a worker on the `report-tick` queue does at start, and again every `RESYNC_INTERVAL_MS`:
+ * reconcile the schedulers, then queue every report due in the catch-up window that is not done
+ * (reports missed while no worker ran). The periodic pass gives an athlete whose scheduler was never
+ * made (added while Redis was unreachable, or by a path that did not call `applyReportSchedule`) a
+ * scheduler within the hour, long before their first report is due.
  */
 export async function startReportSchedule(
   deps: { db: Kysely<Database>; queue: BullQueues; log: Logger },
@@ -146,4 +156,31 @@ export async function startReportSchedule(
   const caughtUp = await catchUpReports(deps, now);
   deps.log.info({ ...schedulers, ...caughtUp }, 'report schedule reconciled');
   return { ...schedulers, ...caughtUp };
+}
+
+/**
+ * Runs `startReportSchedule` now and every `everyMs` until `stop()` (which waits for a pass in
+ * flight); a failed pass is logged and the next one tries again. Resolves once the first pass is done.
+ */
+export async function keepReportScheduleInSync(
+  deps: { db: Kysely<Database>; queue: BullQueues; log: Logger; now: () => Date },
+  everyMs = RESYNC_INTERVAL_MS,
+): Promise<{ stop(): Promise<void> }> {
+  const pass = (): Promise<void> =>
+    startReportSchedule(deps, deps.now()).then(
+      () => undefined,
+      (err: unknown) => deps.log.error({ err }, 'report schedule reconcile failed'),
+    );
+  await pass();
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= pass().finally(() => (running = undefined));
+  }, everyMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

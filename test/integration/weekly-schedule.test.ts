@@ -28,6 +28,7 @@ import { HANDLERS } from '../../src/workers/handlers.ts';
 import { PAYLOADS } from '../../src/workers/queues.ts';
 import {
   applyReportSchedule,
+  keepReportScheduleInSync,
   removeReportSchedule,
   reportSchedulerId,
   startReportSchedule,
@@ -412,7 +413,7 @@ describe('report schedule settings through the CLI and `kinetic worker` (real cl
     const embedded = await runCli(['athlete', 'update', '--athlete', athlete.id, '--report-time', '19:45', '--json'], { DATABASE_URL: t.url! });
     expect(embedded.code).toBe(0);
     expect(JSON.parse(embedded.stdout)).toMatchObject({ report_weekday: 7, report_time: '19:45' });
-  });
+  }, 300_000); // five CLI processes: slow on a loaded machine
 
   it('`kinetic worker` reconciles the schedulers at start and catches up missed reports', async () => {
     // An athlete added while no scheduler could be made (straight into the database), three weeks ago.
@@ -447,5 +448,21 @@ describe('report schedule settings through the CLI and `kinetic worker` (real cl
       expect(await exit).toBe(0);
     }
     expect(stderr).not.toContain('"level":50');
+  });
+
+  it('the periodic pass gives an athlete added without a scheduler one, and removes a deleted athlete\'s', async () => {
+    const { log, lines } = captureLogger();
+    const sync = await keepReportScheduleInSync({ db: t.db, queue: q.queues, log, now: () => new Date() }, 200);
+    const scheduler = (id: string): Promise<unknown> => q.queues.queue('report-tick').getJobScheduler(reportSchedulerId(id));
+    try {
+      const late = await createAthlete(t.db, { name: 'Late', email: null, sex: null, max_hr: null, resting_hr: null, lthr: null, threshold_speed_mps: null, timezone: 'Asia/Kolkata', report_weekday: 3, report_time: '21:15' });
+      await waitFor('its scheduler', async () => (await scheduler(late.id)) !== undefined, 10_000);
+      expect(await scheduler(late.id)).toMatchObject({ pattern: '15 21 * * 3', tz: 'Asia/Kolkata' });
+      await t.db.deleteFrom('athletes').where('id', '=', late.id).execute();
+      await waitFor('its scheduler gone', async () => (await scheduler(late.id)) === undefined, 10_000);
+    } finally {
+      await sync.stop();
+    }
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 });

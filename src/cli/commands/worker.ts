@@ -3,7 +3,7 @@ import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../log.ts';
 import { BullQueues, DEFAULT_LOCK_DURATION_MS, registerWorker } from '../../workers/bullmq.ts';
 import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
-import { startReportSchedule } from '../../workers/schedule.ts';
+import { keepReportScheduleInSync } from '../../workers/schedule.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { queueNameList, requireRedis } from './queues.ts';
@@ -46,13 +46,12 @@ export function workerCommand(): Command {
         const options = { queues: jobs, concurrency: perQueue, lockDurationMs: opts.lockDuration };
         const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs }, options));
         await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
-        if (names.includes('report-tick')) {
-          // Schedulers in line with the athletes table, and the reports a downtime missed queued
-          // (docs/jobs.md, "Weekly schedule"). A failure here stops no queue: the next start retries.
-          await startReportSchedule({ db, queue: jobs, log }, now()).catch((err: unknown) => log.error({ err }, 'report schedule reconcile failed'));
-        }
+        // Schedulers in line with the athletes table and the reports a downtime missed queued, now and
+        // hourly (docs/jobs.md, "Weekly schedule"). A failed pass stops no queue: the next one retries.
+        const schedule = names.includes('report-tick') ? await keepReportScheduleInSync({ db, queue: jobs, log, now }) : undefined;
         log.info({ queues: names, concurrency: perQueue, prefix: jobs.prefix, pid: process.pid }, 'worker started');
         await Promise.all(workers.map((w) => w.closed));
+        await schedule?.stop();
         log.info({ pid: process.pid }, 'worker stopped');
       });
     });
