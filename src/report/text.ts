@@ -83,7 +83,7 @@ export function renderReportText(m: ReportModel): string {
     out.push(`  easy (zones 1–2) ${pct(i.low)} · moderate (zone 3) ${pct(i.moderate)} · hard (zones 4–5) ${pct(i.high)}`);
     const vs = i.lowVsTargetPts ?? 0;
     out.push(
-      `  target ${pct(i.target.low)} easy: ${vs === 0 ? 'on target' : `${signed(vs)} points ${vs < 0 ? '(too little easy running)' : ''}`}`.trimEnd(),
+      `  target ${pct(i.target.low)} easy: ${vs === 0 ? 'on target' : `${signed(vs)} point${Math.abs(vs) === 1 ? '' : 's'}${vs < 0 ? ' (too little easy running)' : ''}`}`,
     );
   } else {
     out.push('  No heart-rate data for the runs this week.');
@@ -105,7 +105,7 @@ export function renderReportText(m: ReportModel): string {
     }`,
   );
   out.push(`  ${'Week'.padEnd(10)}${'Distance'.padStart(10)}${'Planned'.padStart(10)}${'Load'.padStart(7)}${'Fitness'.padStart(9)}${'Fatigue'.padStart(9)}${'Form'.padStart(7)}${'ACWR'.padStart(7)}`);
-  for (const w of l.weeks) out.push(trendLine(w, dist));
+  for (const w of l.weeks) out.push(trendLine(w, dist, units));
   out.push('  Fitness and fatigue: 42- and 7-day weighted load; form = fitness − fatigue.');
   out.push('');
 
@@ -210,8 +210,8 @@ function strengthLine(x: ReportStrengthSession): string {
   return `${dayLabel(x.date)}: ${Math.round(x.minutes)} min ${where}${order}${before}.${flags}`;
 }
 
-function trendLine(w: ReportTrendWeek, dist: (m: number) => string): string {
-  return `  ${w.isoWeek.padEnd(10)}${dist(w.distanceM).padStart(10)}${(w.plannedDistanceM > 0 ? dist(w.plannedDistanceM) : '—').padStart(10)}${num(
+function trendLine(w: ReportTrendWeek, dist: (m: number) => string, units: string): string {
+  return `  ${w.isoWeek.padEnd(10)}${(w.distanceM > 0 ? dist(w.distanceM) : `0 ${units}`).padStart(10)}${(w.plannedDistanceM > 0 ? dist(w.plannedDistanceM) : '—').padStart(10)}${num(
     w.load,
   ).padStart(7)}${num(w.chronic).padStart(9)}${num(w.acute).padStart(9)}${num(w.form).padStart(7)}${num(w.acwr, 2).padStart(7)}`;
 }
