@@ -5,10 +5,12 @@
 import os from 'node:os';
 import { benchAnalysis } from './analysis.ts';
 import { benchFitIngest } from './fit-ingest.ts';
+import { benchApi } from './api.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'fit-ingest': benchFitIngest,
   analysis: () => benchAnalysis(),
+  api: benchApi,
 };
 
 const wanted = process.argv.slice(2);
