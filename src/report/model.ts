@@ -378,10 +378,8 @@ function buildHeadline(doc: WeekDocument, flags: ReportFlag[], units: PlanUnits)
   const planned = distance(c.planned.distanceM, units);
   const done = distance(c.actual.distanceM, units);
   const count = (s: Severity): number => flags.filter((f) => f.severity === s).length;
-  const dist =
-    c.planned.distanceM > 0
-      ? `${displayDistance(c.actual.distanceM, units)} of ${displayDistance(c.planned.distanceM, units)}`
-      : `${displayDistance(c.actual.distanceM, units)} run`;
+  const show = (m: number): string => (m === 0 ? `0 ${units}` : displayDistance(m, units));
+  const dist = c.planned.distanceM > 0 ? `${show(c.actual.distanceM)} of ${show(c.planned.distanceM)}` : `${show(c.actual.distanceM)} run`;
   const strength = c.planned.strengthSessions > 0 ? `strength ${c.actual.strengthSessions} of ${c.planned.strengthSessions}` : `strength ${c.actual.strengthSessions}`;
   const flagged = count('critical') + count('warning');
   const summary = `${pct === null ? 'No plan this week' : `${pct} % of plan`} — ${dist}, ${strength}${flagged > 0 ? `, ${flagged} to fix` : ''}`;

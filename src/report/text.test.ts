@@ -52,6 +52,8 @@ describe('renderReportText', () => {
     expect(text).toContain('No heart-rate data for the runs this week.');
     expect(text).toContain('No strength session this week.');
     expect(text).toContain('Mon 16 rest');
+    expect(text).toContain('Distance     0 km\n');
+    expect(none.headline.summary).toBe('No plan this week — 0 km run, strength 0');
   });
 });
 

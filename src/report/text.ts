@@ -18,7 +18,7 @@ const short = (date: string): string => `${weekdayLabel(weekdayOf(date))} ${Numb
 export function renderReportText(m: ReportModel): string {
   const out: string[] = [];
   const units = m.athlete.units;
-  const dist = (metres: number): string => displayDistance(metres, units);
+  const dist = (metres: number): string => (metres === 0 ? `0 ${units}` : displayDistance(metres, units));
   const h = m.headline;
 
   // Title
@@ -105,7 +105,7 @@ export function renderReportText(m: ReportModel): string {
     }`,
   );
   out.push(`  ${'Week'.padEnd(10)}${'Distance'.padStart(10)}${'Planned'.padStart(10)}${'Load'.padStart(7)}${'Fitness'.padStart(9)}${'Fatigue'.padStart(9)}${'Form'.padStart(7)}${'ACWR'.padStart(7)}`);
-  for (const w of l.weeks) out.push(trendLine(w, dist, units));
+  for (const w of l.weeks) out.push(trendLine(w, dist));
   out.push('  Fitness and fatigue: 42- and 7-day weighted load; form = fitness − fatigue.');
   out.push('');
 
@@ -210,8 +210,8 @@ function strengthLine(x: ReportStrengthSession): string {
   return `${dayLabel(x.date)}: ${Math.round(x.minutes)} min ${where}${order}${before}.${flags}`;
 }
 
-function trendLine(w: ReportTrendWeek, dist: (m: number) => string, units: string): string {
-  return `  ${w.isoWeek.padEnd(10)}${(w.distanceM > 0 ? dist(w.distanceM) : `0 ${units}`).padStart(10)}${(w.plannedDistanceM > 0 ? dist(w.plannedDistanceM) : '—').padStart(10)}${num(
+function trendLine(w: ReportTrendWeek, dist: (m: number) => string): string {
+  return `  ${w.isoWeek.padEnd(10)}${dist(w.distanceM).padStart(10)}${(w.plannedDistanceM > 0 ? dist(w.plannedDistanceM) : '—').padStart(10)}${num(
     w.load,
   ).padStart(7)}${num(w.chronic).padStart(9)}${num(w.acute).padStart(9)}${num(w.form).padStart(7)}${num(w.acwr, 2).padStart(7)}`;
 }
