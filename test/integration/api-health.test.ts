@@ -215,3 +215,19 @@ describe('logs', () => {
     }
   });
 });
+
+describe('request bodies', () => {
+  it('answers malformed and oversized JSON in the error format', async () => {
+    const api = await createTestApi();
+    try {
+      const bad = await api.app.inject({ method: 'POST', url: '/athletes', headers: { ...admin, 'content-type': 'application/json' }, payload: '{"name": ' });
+      expect(bad.statusCode).toBe(400);
+      expect(errorOf(bad).code).toBe('bad_request');
+      const big = await api.app.inject({ method: 'POST', url: '/athletes', headers: { ...admin, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), timezone: 'UTC' }) });
+      expect(big.statusCode).toBe(413);
+      expect(errorOf(big).code).toBe('payload_too_large');
+    } finally {
+      await api.close();
+    }
+  });
+});
