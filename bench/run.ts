@@ -5,10 +5,12 @@
 import os from 'node:os';
 import { benchAnalysis } from './analysis.ts';
 import { benchFitIngest } from './fit-ingest.ts';
+import { benchQueues } from './queues.ts';
 import { benchApi } from './api.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'fit-ingest': benchFitIngest,
+  queues: benchQueues,
   analysis: () => benchAnalysis(),
   api: benchApi,
 };

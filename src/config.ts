@@ -22,6 +22,7 @@ const EnvSchema = z.object({
     .trim()
     .regex(/^[\w.{}-]+$/, 'letters, digits, _ . - { } only (no spaces or colons)')
     .default('kinetic'),
+  KINETIC_QUEUE_BACKEND: z.enum(['redis', 'postgres']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KINETIC_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
   KINETIC_ADMIN_TOKEN: z
@@ -41,6 +42,12 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of every BullMQ key, so several deployments (or test runs) can share one Redis. */
   queuePrefix: string;
+  /**
+   * Where jobs go: `inline` (embedded mode, run in-process), `redis` (BullMQ on REDIS_URL, the
+   * default when it is set) or `postgres` (BullMQ's PostgreSQL backend on DATABASE_URL, opted in with
+   * KINETIC_QUEUE_BACKEND=postgres). See docs/jobs.md.
+   */
+  queueBackend: 'inline' | 'redis' | 'postgres';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   maxUploadBytes: number;
   /** Bearer token of the HTTP API's administrator; undefined → admin routes are disabled (401). */
@@ -65,11 +72,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // embedded database (PGlite is single-process): production mode is Postgres and Redis together.
     throw new ConfigError('invalid environment:\n  REDIS_URL: needs DATABASE_URL too (workers cannot share the embedded database)');
   }
+  if (e.KINETIC_QUEUE_BACKEND === 'postgres' && e.DATABASE_URL === undefined) {
+    throw new ConfigError('invalid environment:\n  KINETIC_QUEUE_BACKEND: postgres needs DATABASE_URL (the queues live in that database)');
+  }
+  if (e.KINETIC_QUEUE_BACKEND === 'redis' && e.REDIS_URL === undefined) {
+    throw new ConfigError('invalid environment:\n  KINETIC_QUEUE_BACKEND: redis needs REDIS_URL');
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.KINETIC_DATA_DIR ?? envPaths('kinetic', { suffix: '' }).data),
     redisUrl: e.REDIS_URL,
     queuePrefix: e.KINETIC_QUEUE_PREFIX,
+    queueBackend: e.KINETIC_QUEUE_BACKEND ?? (e.REDIS_URL === undefined ? 'inline' : 'redis'),
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.KINETIC_MAX_UPLOAD_BYTES,
     adminToken: e.KINETIC_ADMIN_TOKEN,

@@ -40,6 +40,17 @@ describe('queue configuration', () => {
     expect(loadConfig({}).redisUrl).toBeUndefined();
   });
 
+  it('picks the queue backend: Redis when REDIS_URL is set, Postgres only when asked for, else in-process', () => {
+    expect(loadConfig({}).queueBackend).toBe('inline');
+    expect(loadConfig({ DATABASE_URL: pg }).queueBackend).toBe('inline');
+    expect(loadConfig({ DATABASE_URL: pg, REDIS_URL: 'redis://r:6379' }).queueBackend).toBe('redis');
+    expect(loadConfig({ DATABASE_URL: pg, KINETIC_QUEUE_BACKEND: 'postgres' }).queueBackend).toBe('postgres');
+    expect(loadConfig({ DATABASE_URL: pg, REDIS_URL: 'redis://r:6379', KINETIC_QUEUE_BACKEND: 'postgres' }).queueBackend).toBe('postgres');
+    expect(() => loadConfig({ KINETIC_QUEUE_BACKEND: 'postgres' })).toThrow(/KINETIC_QUEUE_BACKEND: postgres needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: pg, KINETIC_QUEUE_BACKEND: 'redis' })).toThrow(/KINETIC_QUEUE_BACKEND: redis needs REDIS_URL/);
+    expect(() => loadConfig({ DATABASE_URL: pg, KINETIC_QUEUE_BACKEND: 'sqs' })).toThrow(/KINETIC_QUEUE_BACKEND/);
+  });
+
   it('names a bad prefix', () => {
     expect(loadConfig({ KINETIC_QUEUE_PREFIX: '{kinetic}' }).queuePrefix).toBe('{kinetic}');
     expect(() => loadConfig({ KINETIC_QUEUE_PREFIX: 'a:b' })).toThrow(/KINETIC_QUEUE_PREFIX/);

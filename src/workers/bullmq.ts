@@ -1,7 +1,8 @@
 /**
- * The production job runner: one BullMQ queue per `QueueName` on Redis, and `registerWorker`, the one
- * place where a BullMQ worker is set up (STYLE.md rules 10–12, 16). Handlers are the same plain
- * functions the in-process runner calls (`HANDLERS`).
+ * The production job runner: one BullMQ queue per `QueueName` on Redis (or, opted in, in Postgres
+ * through BullMQ's PostgreSQL backend), and `registerWorker`, the one place where a BullMQ worker is
+ * set up (STYLE.md rules 10–12, 16). Handlers are the same plain functions the in-process runner
+ * calls (`HANDLERS`).
  *
  * Idempotent enqueueing (docs/jobs.md, "Production runner"):
  * - `fit-ingest` uses the deterministic job id `fit-ingest-<uploadId>`: BullMQ ignores an add whose id
@@ -14,7 +15,8 @@
  *   the activity committed after the running job read its data. The BullMQ job id is generated.
  */
 import { hostname } from 'node:os';
-import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { createPostgresBackend, DEFAULT_SCHEMA, Queue, runMigrations, UnrecoverableError, Worker, type Job, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
+import pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import type { JobDeps } from './deps.ts';
@@ -46,16 +48,39 @@ const KEEP_COMPLETED_WEEKLY_REPORT = { age: 35 * 24 * 3600 };
 /** Jitter of the exponential backoff: a retry waits 50–100 % of `backoffMs · 2^(attempt-1)`, like the inline runner. */
 const BACKOFF_JITTER = 0.5;
 
-export interface BullQueuesOptions {
-  redisUrl: string;
-  /** Prefix of every Redis key (`<prefix>:<queue>:…`); one per deployment, one per test. */
-  prefix: string;
+interface CommonQueuesOptions {
   log: Logger;
   /** Multiplies every retry delay (tests shrink it); default 1. */
   backoffScale?: number;
-  /** How long an enqueue waits for Redis to answer before failing; default 5 s. */
+  /** How long an enqueue waits for Redis (or Postgres) to answer before failing; default 5 s. */
   connectTimeoutMs?: number;
 }
+
+/** Queues on Redis (the default production backend). */
+export interface RedisQueuesOptions extends CommonQueuesOptions {
+  redisUrl: string;
+  /** Prefix of every Redis key (`<prefix>:<queue>:…`); one per deployment, one per test. */
+  prefix: string;
+}
+
+/**
+ * Queues in Postgres, through BullMQ's PostgreSQL backend (`KINETIC_QUEUE_BACKEND=postgres`): its
+ * tables live in the `bullmq` schema of this database, created on first use.
+ */
+export interface PostgresQueuesOptions extends CommonQueuesOptions {
+  postgresUrl: string;
+}
+
+export type BullQueuesOptions = RedisQueuesOptions | PostgresQueuesOptions;
+export type QueueBackend = 'redis' | 'postgres';
+
+/** The schema of BullMQ's tables with the PostgreSQL backend (BullMQ's default). */
+export const POSTGRES_QUEUE_SCHEMA = DEFAULT_SCHEMA;
+/**
+ * Connections of the one pool all queues and workers of a process share with the PostgreSQL backend:
+ * each worker holds one for LISTEN, the others serve the short job-state queries.
+ */
+const POSTGRES_QUEUE_POOL_SIZE = 12;
 
 /** Redis did not answer: the queues cannot take jobs. */
 export class RedisUnavailableError extends Error {
@@ -100,24 +125,35 @@ export function jobOptions<Q extends QueueName>(queue: Q, payload: Payload<Q>, b
 /** The BullMQ queues of one prefix: enqueueing (a `JobRunner`) and the administration `kinetic queues` needs. */
 export class BullQueues implements JobRunner {
   private readonly queues = new Map<QueueName, Queue<unknown>>();
+  /** PostgreSQL backend: the pool every queue and worker of this process shares, and its schema migration. */
+  private pool: pg.Pool | undefined;
+  private migrated: Promise<void> | undefined;
+  private prepared: boolean;
 
-  constructor(private readonly opts: BullQueuesOptions) {}
-
-  get prefix(): string {
-    return this.opts.prefix;
+  constructor(private readonly opts: BullQueuesOptions) {
+    this.prepared = 'redisUrl' in opts;
   }
 
-  get redisUrl(): string {
-    return this.opts.redisUrl;
+  get backend(): QueueBackend {
+    return 'redisUrl' in this.opts ? 'redis' : 'postgres';
+  }
+
+  /** The Redis key prefix, or with the PostgreSQL backend the schema of the queue tables. */
+  get prefix(): string {
+    return 'redisUrl' in this.opts ? this.opts.prefix : POSTGRES_QUEUE_SCHEMA;
   }
 
   /** The BullMQ queue (connects on first use). */
   queue(name: QueueName): Queue<unknown> {
     let q = this.queues.get(name);
     if (q === undefined) {
-      // A producer connection keeps ioredis' default retries per command: an enqueue during a long
-      // outage fails (the caller retries or reports it) instead of hanging; workers use `null`.
-      q = new Queue<unknown>(name, { connection: { url: this.opts.redisUrl }, prefix: this.opts.prefix });
+      q =
+        'redisUrl' in this.opts
+          ? // A producer connection keeps ioredis' default retries per command: an enqueue during a long
+            // outage fails (the caller retries or reports it) instead of hanging; workers use `null`.
+            new Queue<unknown>(name, { connection: { url: this.opts.redisUrl }, prefix: this.opts.prefix })
+          : // The Queue API is the same on every backend; only its type parameter names the backend.
+            (new Queue(name, { connection: this.postgresPool() }, createPostgresBackend) as unknown as Queue<unknown>);
       // ioredis reconnects every second while Redis is away: log each distinct error once.
       let last: string | undefined;
       q.on('error', (err) => {
@@ -188,18 +224,82 @@ export class BullQueues implements JobRunner {
     for (const name of QUEUE_NAMES) await (await this.ready(name)).obliterate({ force: true });
   }
 
+  /** Closes the queues (and, with the PostgreSQL backend, the shared pool: close the workers first). */
   async close(): Promise<void> {
     const queues = [...this.queues.values()];
     this.queues.clear();
     await Promise.all(queues.map((q) => q.close()));
+    const pool = this.pool;
+    this.pool = undefined;
+    this.migrated = undefined;
+    await pool?.end();
   }
 
-  /** The BullMQ queue once Redis answers; `RedisUnavailableError` after `connectTimeoutMs`. */
+  /** The BullMQ queue once Redis (or Postgres) answers; `RedisUnavailableError` after `connectTimeoutMs`. */
   async ready(name: QueueName): Promise<Queue<unknown>> {
     const q = this.queue(name);
     const ms = this.opts.connectTimeoutMs ?? 5000;
-    await withTimeout(q.waitUntilReady(), ms, () => new RedisUnavailableError(`cannot reach Redis at ${redactUrl(this.opts.redisUrl)} (REDIS_URL) within ${ms / 1000} s`));
+    const unavailable = (): Error =>
+      'redisUrl' in this.opts
+        ? new RedisUnavailableError(`cannot reach Redis at ${redactUrl(this.opts.redisUrl)} (REDIS_URL) within ${ms / 1000} s`)
+        : new RedisUnavailableError(`cannot reach the Postgres job queues at ${redactUrl(this.opts.postgresUrl)} (DATABASE_URL) within ${ms / 1000} s`);
+    await withTimeout(this.migrate().then(() => q.waitUntilReady()), ms, unavailable);
     return q;
+  }
+
+  /** A BullMQ worker on these queues' Redis or Postgres, with worker connection settings. */
+  createWorker(name: QueueName, processor: Processor<unknown>, options: Omit<WorkerOptions, 'connection' | 'prefix'>): Worker<unknown> {
+    if ('redisUrl' in this.opts) {
+      return new Worker<unknown>(name, processor, { ...options, connection: { url: this.opts.redisUrl, maxRetriesPerRequest: null }, prefix: this.opts.prefix });
+    }
+    // A Postgres worker checks the schema once, when it starts, and keeps a failed check for good.
+    if (!this.prepared) throw new Error(`BullQueues: await prepare() before starting a ${name} worker on the Postgres queue backend (it creates BullMQ's tables)`);
+    const worker = new Worker(name, processor, { ...options, connection: this.postgresPool() }, createPostgresBackend);
+    return worker as unknown as Worker<unknown>;
+  }
+
+  /**
+   * Makes the queues' store ready for workers: with the PostgreSQL backend, creates or upgrades
+   * BullMQ's schema (idempotent, safe from many processes at once); nothing to do on Redis.
+   */
+  async prepare(): Promise<void> {
+    await this.migrate();
+    this.prepared = true;
+  }
+
+  private postgresPool(): pg.Pool {
+    if ('redisUrl' in this.opts) throw new Error('not a Postgres queue backend');
+    if (this.pool === undefined) {
+      // BullMQ's SQL names its tables unqualified: every connection searches its schema.
+      this.pool = new pg.Pool({ connectionString: this.opts.postgresUrl, max: POSTGRES_QUEUE_POOL_SIZE, options: `-c search_path=${POSTGRES_QUEUE_SCHEMA}` });
+      let last: string | undefined;
+      this.pool.on('error', (err) => {
+        if (err.message !== last) this.opts.log.error({ err }, 'queue connection error');
+        last = err.message;
+      });
+    }
+    return this.pool;
+  }
+
+  /** PostgreSQL backend: creates or upgrades BullMQ's schema once (idempotent, safe from many processes at once). */
+  private migrate(): Promise<void> {
+    if ('redisUrl' in this.opts) return Promise.resolve();
+    if (this.migrated === undefined) {
+      const pool = this.postgresPool();
+      const done = (async () => {
+        const client = await pool.connect();
+        try {
+          await runMigrations(client, POSTGRES_QUEUE_SCHEMA);
+        } finally {
+          client.release();
+        }
+      })();
+      this.migrated = done;
+      done.catch(() => {
+        if (this.migrated === done) this.migrated = undefined;
+      });
+    }
+    return this.migrated;
   }
 }
 
@@ -296,9 +396,7 @@ export function registerWorker<Q extends QueueName>(queue: Q, deps: JobDeps, opt
     }
   };
 
-  const worker = new Worker<unknown>(queue, processor, {
-    connection: { url: opts.queues.redisUrl, maxRetriesPerRequest: null },
-    prefix: opts.queues.prefix,
+  const worker = opts.queues.createWorker(queue, processor, {
     concurrency: opts.concurrency ?? 4,
     name: `${hostname()}-${process.pid}`,
     lockDuration: opts.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,

@@ -2,7 +2,8 @@
  * The BullMQ runner against the real Redis and Postgres of the harness: idempotent enqueueing, a
  * stored upload processed by a worker (and its week analysed), retries of a transient failure,
  * permanent failures kept and re-queued by `kinetic queues retry-failed`, a graceful close, and CLI
- * commands that queue onto BullMQ instead of running the jobs themselves.
+ * commands that queue onto BullMQ instead of running the jobs themselves. Each test runs on both
+ * BullMQ backends: Redis, and BullMQ's PostgreSQL backend (`KINETIC_QUEUE_BACKEND=postgres`).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,11 +17,11 @@ import { PermanentJobError } from '../../src/workers/queues.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { fixture, FIXTURE_DIR } from '../support/fixtures.ts';
-import { captureLogger, createTestQueues, waitFor, type LogLine, type TestQueues } from '../support/queues.ts';
+import { captureLogger, createTestQueues, QUEUE_BACKENDS, waitFor, type LogLine, type TestQueues } from '../support/queues.ts';
 
 const now = (): Date => new Date('2026-11-26T12:00:00Z');
 
-describe('BullMQ job runner', () => {
+describe.each(QUEUE_BACKENDS)('BullMQ job runner on %s', (backend) => {
   let t: TestDb;
   let athleteId: string;
   let q: TestQueues;
@@ -35,10 +36,11 @@ describe('BullMQ job runner', () => {
   afterAll(async () => {
     await t.drop();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     const captured = captureLogger();
     lines = captured.lines;
-    q = createTestQueues(captured.log);
+    q = createTestQueues(captured.log, { backend, databaseUrl: t.url });
+    await q.queues.prepare();
     deps = { db: t.db, log: captured.log, now, queue: q.queues };
   });
   afterEach(async () => {
@@ -47,7 +49,7 @@ describe('BullMQ job runner', () => {
     await q.cleanup();
   });
 
-  const cliEnv = (): Record<string, string> => ({ DATABASE_URL: t.url!, REDIS_URL: q.redisUrl, KINETIC_QUEUE_PREFIX: q.prefix });
+  const cliEnv = (): Record<string, string> => ({ DATABASE_URL: t.url!, ...q.env });
   const logged = (msg: string, queue?: string): LogLine[] => lines.filter((l) => l.msg === msg && (queue === undefined || l.queue === queue));
 
   it('enqueues the same payload once', async () => {
@@ -188,7 +190,107 @@ describe('BullMQ job runner', () => {
     expect((await q.queues.counts()).analysis).toMatchObject({ active: 0, waiting: 0, failed: 0 });
   });
 
-  it('with REDIS_URL, CLI commands queue their jobs on BullMQ and leave them to the workers', async () => {
+  it('coalesces analysis of one athlete-week: an add while it waits is dropped, adds while it runs make one more run after it', async () => {
+    const week = { athleteId, isoWeek: '2026-W20' };
+    await q.queues.enqueue('analysis', week);
+    await q.queues.enqueue('analysis', week);
+    expect((await q.queues.counts(['analysis'])).analysis).toMatchObject({ waiting: 1, active: 0 });
+
+    const events: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let runs = 0;
+    workers.push(
+      registerWorker('analysis', deps, {
+        queues: q.queues,
+        closeOn: [],
+        concurrency: 4,
+        handler: async () => {
+          const run = ++runs;
+          events.push(`start ${run}`);
+          if (run === 1) await gate;
+          events.push(`end ${run}`);
+          return { score: null };
+        },
+      }),
+    );
+    await waitFor('the first run to start', () => runs === 1);
+    // Committed while the run reads its data: these must not be lost, and must not run in parallel.
+    for (let i = 0; i < 3; i++) await q.queues.enqueue('analysis', week);
+    expect((await q.queues.counts(['analysis'])).analysis).toMatchObject({ active: 1, waiting: 0 });
+    release();
+    await waitFor('the second run', () => logged('job completed', 'analysis').length === 2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+    expect((await q.queues.counts(['analysis'])).analysis).toMatchObject({ waiting: 0, active: 0, delayed: 0, completed: 2, failed: 0 });
+  });
+
+  it('hands a job whose worker died on to another worker (stalled-job check)', async () => {
+    let deadStarted = 0;
+    const dead = registerWorker('fit-ingest', deps, {
+      queues: q.queues,
+      closeOn: [],
+      lockDurationMs: 1000,
+      handler: () => {
+        deadStarted++;
+        return new Promise<never>(() => undefined);
+      },
+    });
+    workers.push(dead);
+    const uploadId = randomUUID();
+    await q.queues.enqueue('fit-ingest', { uploadId });
+    await waitFor('the job to start', () => deadStarted === 1);
+    // The worker dies: it neither finishes nor returns the job, and stops renewing its lock.
+    await dead.worker.close(true);
+    expect((await q.queues.counts(['fit-ingest']))['fit-ingest'].active).toBe(1);
+
+    workers.push(registerWorker('fit-ingest', deps, { queues: q.queues, closeOn: [], lockDurationMs: 1000, handler: () => Promise.resolve({ status: 'imported' }) }));
+    await waitFor('another worker to finish it', () => logged('job completed', 'fit-ingest').length === 1, 20_000);
+    expect(logged('job completed', 'fit-ingest')[0]).toMatchObject({ jobId: `fit-ingest-${uploadId}`, result: { status: 'imported' } });
+    expect(lines.some((l) => l.msg.startsWith('job stalled') && l.jobId === `fit-ingest-${uploadId}`)).toBe(true);
+    expect((await q.queues.counts(['fit-ingest']))['fit-ingest']).toMatchObject({ waiting: 0, active: 0, failed: 0 });
+  });
+
+  it('keeps one job scheduler per id, at the local time of its zone, fires it, and removes it', async () => {
+    const queue = await q.queues.ready('analysis');
+    const template = { name: 'analysis', data: { athleteId, isoWeek: '2026-W21' } };
+    const repeat = { pattern: '0 7 * * 1', tz: 'Europe/Berlin' };
+    await queue.upsertJobScheduler('weekly-test', repeat, template);
+    await queue.upsertJobScheduler('weekly-test', repeat, template);
+    const [scheduler, ...others] = await queue.getJobSchedulers();
+    expect(others).toEqual([]);
+    expect(scheduler).toMatchObject({ key: 'weekly-test', ...repeat });
+    const next = scheduler!.next!;
+    expect(next).toBeGreaterThan(Date.now());
+    expect(next - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(next));
+    expect(local).toBe('Mon 07:00');
+    // Its next run waits as one delayed job.
+    expect((await queue.getDelayed()).map((j) => j.id)).toEqual([`repeat:weekly-test:${next}`]);
+
+    let runs = 0;
+    workers.push(
+      registerWorker('analysis', deps, {
+        queues: q.queues,
+        closeOn: [],
+        handler: () => {
+          runs++;
+          return Promise.resolve({ score: null });
+        },
+      }),
+    );
+    await queue.upsertJobScheduler('every-test', { every: 300 }, { name: 'analysis', data: { athleteId, isoWeek: '2026-W22' } });
+    await waitFor('an interval scheduler to fire three times', () => runs >= 3);
+    expect(await queue.removeJobScheduler('every-test')).toBe(true);
+    expect(await queue.removeJobScheduler('weekly-test')).toBe(true);
+    expect(await queue.getJobSchedulers()).toEqual([]);
+    await waitFor('nothing left to run', async () => {
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed');
+      return c.waiting! + c.active! + c.delayed! === 0;
+    });
+  });
+
+  it('with queues configured, CLI commands queue their jobs on BullMQ and leave them to the workers', async () => {
     const res = await runCli(['import', '--athlete', athleteId, `${FIXTURE_DIR}run-garmin-fenix2-hr.fit`], cliEnv());
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);

@@ -26,22 +26,49 @@ export interface TestQueues {
   queues: BullQueues;
   prefix: string;
   redisUrl: string;
+  /** The variables that point a `kinetic` process at these queues (with DATABASE_URL). */
+  env: Record<string, string>;
   /** Obliterates the queues, deletes any key left under the prefix, closes the connections. */
   cleanup(): Promise<void>;
 }
+
+/** The BullMQ backends the queue tests run on: Redis, and BullMQ's PostgreSQL backend (docs/jobs.md). */
+export type TestQueueBackend = 'redis' | 'postgres';
+export const QUEUE_BACKENDS: TestQueueBackend[] = ['redis', 'postgres'];
 
 export function testPrefix(): string {
   return `kt-test-${randomBytes(4).toString('hex')}`;
 }
 
-export function createTestQueues(log: Logger, opts: { backoffScale?: number } = {}): TestQueues {
+/**
+ * Queues of one test. On Redis under a prefix of its own; on Postgres (`backend: 'postgres'`) in the
+ * `bullmq` schema of `databaseUrl`, the test file's database, whose queues each test obliterates
+ * after it. Call `queues.prepare()` before starting workers (it creates the schema on Postgres).
+ */
+export function createTestQueues(log: Logger, opts: { backoffScale?: number; backend?: TestQueueBackend; databaseUrl?: string } = {}): TestQueues {
   const redisUrl = inject('redisUrl');
+  const backoffScale = opts.backoffScale ?? 0.01;
+  if (opts.backend === 'postgres') {
+    if (opts.databaseUrl === undefined) throw new Error('createTestQueues: the Postgres backend needs the databaseUrl of the test database');
+    const queues = new BullQueues({ postgresUrl: opts.databaseUrl, log, backoffScale });
+    return {
+      queues,
+      prefix: queues.prefix,
+      redisUrl,
+      env: { KINETIC_QUEUE_BACKEND: 'postgres' },
+      cleanup: async () => {
+        await queues.obliterate();
+        await queues.close();
+      },
+    };
+  }
   const prefix = testPrefix();
-  const queues = new BullQueues({ redisUrl, prefix, log, backoffScale: opts.backoffScale ?? 0.01 });
+  const queues = new BullQueues({ redisUrl, prefix, log, backoffScale });
   return {
     queues,
     prefix,
     redisUrl,
+    env: { REDIS_URL: redisUrl, KINETIC_QUEUE_PREFIX: prefix },
     cleanup: async () => {
       await queues.obliterate();
       await queues.close();

@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../log.ts';
-import { BullQueues, JOB_STATES } from '../../workers/bullmq.ts';
+import { JOB_STATES, type BullQueues } from '../../workers/bullmq.ts';
 import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
+import { bullQueuesFor } from '../../workers/runner.ts';
 import { UsageError } from '../errors.ts';
 
 export function queueName(value: string): QueueName {
@@ -18,19 +19,20 @@ export function queueNameList(value: string): QueueName[] {
   return [...new Set(names)];
 }
 
-/** The BullMQ commands need Redis: a clear message when REDIS_URL is not set. */
-export function requireRedis(config: Config, command: string): string {
-  if (config.redisUrl === undefined) {
-    throw new UsageError(`${command} needs REDIS_URL (the Redis that holds the job queues); without it, jobs run inside each command`);
+/** The BullMQ commands need queues: a clear message in embedded mode (no REDIS_URL, no Postgres queue backend). */
+export function requireQueues(config: Config, command: string): void {
+  if (config.queueBackend === 'inline') {
+    throw new UsageError(
+      `${command} needs REDIS_URL (the Redis that holds the job queues), or KINETIC_QUEUE_BACKEND=postgres with DATABASE_URL; without them, jobs run inside each command`,
+    );
   }
-  return config.redisUrl;
 }
 
 async function withQueues<T>(command: string, fn: (queues: BullQueues) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const redisUrl = requireRedis(config, command);
+  requireQueues(config, command);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const queues = new BullQueues({ redisUrl, prefix: config.queuePrefix, log });
+  const queues = bullQueuesFor(config, log)!;
   try {
     return await fn(queues);
   } finally {
@@ -40,13 +42,13 @@ async function withQueues<T>(command: string, fn: (queues: BullQueues) => Promis
 
 export function queuesCommand(): Command {
   const cmd = new Command('queues')
-    .description('job counts per queue and state (BullMQ on REDIS_URL)')
+    .description('job counts per queue and state (BullMQ on REDIS_URL, or in Postgres with KINETIC_QUEUE_BACKEND=postgres)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       await withQueues('kinetic queues', async (queues) => {
         const counts = await queues.counts();
         if (opts.json === true) {
-          process.stdout.write(`${JSON.stringify({ prefix: queues.prefix, queues: counts }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ backend: queues.backend, prefix: queues.prefix, queues: counts }, null, 2)}\n`);
           return;
         }
         const width = Math.max(5, ...QUEUE_NAMES.map((q) => q.length));

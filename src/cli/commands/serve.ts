@@ -43,7 +43,7 @@ export function serveCommand(): Command {
           const stopped = firstSignal();
           const address = await app.listen({ port: opts.port ?? config.port ?? DEFAULT_PORT, host: opts.host });
           log.info(
-            { address, pid: process.pid, jobs: config.redisUrl === undefined ? 'in-process' : 'bullmq', database: config.databaseUrl === undefined ? 'embedded' : 'postgres' },
+            { address, pid: process.pid, jobs: config.queueBackend === 'inline' ? 'in-process' : `bullmq (${config.queueBackend})`, database: config.databaseUrl === undefined ? 'embedded' : 'postgres' },
             'api listening',
           );
           if (config.adminToken === undefined) log.warn('KINETIC_ADMIN_TOKEN is not set: admin routes (POST /athletes, /admin/queues) answer 401');

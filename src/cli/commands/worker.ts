@@ -6,7 +6,7 @@ import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
 import { keepReportScheduleInSync } from '../../workers/schedule.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { queueNameList, requireRedis } from './queues.ts';
+import { queueNameList, requireQueues } from './queues.ts';
 
 const DEFAULT_CONCURRENCY = 4;
 
@@ -24,7 +24,7 @@ function lockDuration(value: string): number {
 
 export function workerCommand(): Command {
   return new Command('worker')
-    .description('run queued jobs from Redis (BullMQ) until SIGTERM or SIGINT; needs REDIS_URL and DATABASE_URL')
+    .description('run queued jobs (BullMQ) until SIGTERM or SIGINT; needs DATABASE_URL and REDIS_URL (or KINETIC_QUEUE_BACKEND=postgres)')
     .option('--queues <names>', `comma-separated queues to work on (default: all, ${QUEUE_NAMES.join(',')})`, queueNameList)
     .option('--concurrency <n>', `jobs run at once per queue (default ${DEFAULT_CONCURRENCY})`, concurrency)
     .option(
@@ -34,22 +34,24 @@ export function workerCommand(): Command {
     )
     .action(async (opts: { queues?: QueueName[]; concurrency?: number; lockDuration?: number }) => {
       const config = loadConfig();
-      requireRedis(config, 'kinetic worker');
+      requireQueues(config, 'kinetic worker');
       if (config.databaseUrl === undefined) throw new UsageError('kinetic worker needs DATABASE_URL (workers share one Postgres)');
       await withContext(async ({ db, jobs, now }) => {
-        // The command's jobs runner is BullMQ here (REDIS_URL is set): follow-up jobs go back to Redis.
+        // The command's jobs runner is BullMQ here (Redis or Postgres): follow-up jobs go back to it.
         if (!(jobs instanceof BullQueues)) throw new Error('kinetic worker: expected BullMQ queues');
         // A long-running process logs at the configured level (commands keep `info` quiet).
         const log = createLogger(config.logLevel);
         const names = opts.queues ?? QUEUE_NAMES;
         const perQueue = opts.concurrency ?? DEFAULT_CONCURRENCY;
+        // With the Postgres backend, creates BullMQ's tables before the workers check them.
+        await jobs.prepare();
         const options = { queues: jobs, concurrency: perQueue, lockDurationMs: opts.lockDuration };
         const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs }, options));
         await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
         // Schedulers in line with the athletes table and the reports a downtime missed queued, now and
         // hourly (docs/jobs.md, "Weekly schedule"). A failed pass stops no queue: the next one retries.
         const schedule = names.includes('report-tick') ? await keepReportScheduleInSync({ db, queue: jobs, log, now }) : undefined;
-        log.info({ queues: names, concurrency: perQueue, prefix: jobs.prefix, pid: process.pid }, 'worker started');
+        log.info({ queues: names, concurrency: perQueue, backend: jobs.backend, prefix: jobs.prefix, pid: process.pid }, 'worker started');
         await Promise.all(workers.map((w) => w.closed));
         await schedule?.stop();
         log.info({ pid: process.pid }, 'worker stopped');
