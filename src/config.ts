@@ -32,6 +32,15 @@ const EnvSchema = z.object({
     .pipe(z.string().min(16, 'at least 16 characters (use a long random value)').optional())
     .optional(),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  KINETIC_SECRET: z
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(z.string().min(32, 'at least 32 characters (use a long random value)').optional())
+    .optional(),
+  SMTP_URL: optionalUrl,
+  KINETIC_MAIL_FROM: z.string().trim().min(3).default('Kinetic <kinetic@localhost>'),
+  KINETIC_PUBLIC_URL: optionalUrl,
 });
 
 export interface Config {
@@ -54,6 +63,14 @@ export interface Config {
   adminToken: string | undefined;
   /** Port of `kinetic serve` when `--port` is not given; undefined → 3000. */
   port: number | undefined;
+  /** Signs the web session cookies (docs/web.md); undefined → a random key per process (sessions end at restart). */
+  secret: string | undefined;
+  /** SMTP server for email (sign-in links, reports), e.g. smtp://user:pass@host:587; undefined → no email. */
+  smtpUrl: string | undefined;
+  /** From address of Kinetic's emails. */
+  mailFrom: string;
+  /** The address people open Kinetic at (links in emails; https → Secure cookies); undefined → the request's own host. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -88,5 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.KINETIC_MAX_UPLOAD_BYTES,
     adminToken: e.KINETIC_ADMIN_TOKEN,
     port: e.PORT,
+    secret: e.KINETIC_SECRET,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.KINETIC_MAIL_FROM,
+    publicUrl: e.KINETIC_PUBLIC_URL?.replace(/\/+$/, ''),
   };
 }

@@ -25,6 +25,10 @@ import { reportRoutes } from './routes/reports.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { weekRoutes } from './routes/weeks.ts';
+import { webAuthRoutes } from '../web/routes/auth.ts';
+import { webPageRoutes } from '../web/routes/pages.ts';
+import { webUploadRoutes } from '../web/routes/uploads.ts';
+import { registerWebSessions } from '../web/session.ts';
 import { openApiTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from './zod.ts';
 
 export type ApiApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -43,6 +47,9 @@ export const ROUTES: readonly RouteModule[] = [
   weekRoutes,
   reportRoutes,
   queueDashboardRoutes,
+  webAuthRoutes,
+  webPageRoutes,
+  webUploadRoutes,
 ];
 
 /** JSON, YAML and CSV request bodies (uploads have their own per-file limit, KINETIC_MAX_UPLOAD_BYTES). */
@@ -91,6 +98,7 @@ export async function buildServer(deps: ApiDeps): Promise<ApiApp> {
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) => sendError(new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
   registerAuth(app);
+  await registerWebSessions(app);
 
   const background = new BackgroundJobs(deps.jobs, log.child({ component: 'background-jobs' }));
   app.decorate('background', background);

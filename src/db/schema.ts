@@ -210,6 +210,27 @@ export interface ApiTokensTable {
   last_used_at: Timestamp | null;
 }
 
+/** A signed-in browser session (docs/web.md): only the SHA-256 of the session id is stored. */
+export interface WebSessionsTable {
+  id: Generated<string>;
+  athlete_id: string;
+  token_hash: string;
+  created_at: DefaultTimestamp;
+  last_seen_at: DefaultTimestamp;
+  expires_at: Timestamp;
+}
+
+/** A one-time email sign-in link (docs/web.md): only the SHA-256 of its token is stored. */
+export interface WebLoginLinksTable {
+  id: Generated<string>;
+  email: string;
+  token_hash: string;
+  /** The browser's time zone when the link was asked for: a new athlete starts in it. */
+  timezone: string | null;
+  created_at: DefaultTimestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   athletes: AthletesTable;
   uploads: UploadsTable;
@@ -226,6 +247,8 @@ export interface Database {
   athlete_physiology: AthletePhysiologyTable;
   api_tokens: ApiTokensTable;
   weekly_reports: WeeklyReportsTable;
+  web_sessions: WebSessionsTable;
+  web_login_links: WebLoginLinksTable;
 }
 
 export type Athlete = Selectable<AthletesTable>;

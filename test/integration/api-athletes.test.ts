@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportCron } from '../../src/domain/report-schedule.ts';
 import { parsePlanYaml } from '../../src/ingest/plan/yaml.ts';
 import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
+import { reportSchedulerId } from '../../src/workers/schedule.ts';
 import { admin, createAthleteViaApi, createTestApi, errorOf, postUploads, type CreatedAthlete, type TestApi } from '../support/api.ts';
 import { runCli } from '../support/cli.ts';
 
@@ -343,5 +345,31 @@ describe('without KINETIC_ADMIN_TOKEN', () => {
     const res = await api.app.inject({ method: 'POST', url: '/athletes', headers: { authorization: 'Bearer anything-at-all-here' }, payload: { name: 'X', timezone: 'UTC' } });
     expect(res.statusCode).toBe(401);
     expect(errorOf(res)).toEqual({ code: 'admin_disabled', message: 'admin routes are disabled: KINETIC_ADMIN_TOKEN is not set on the server' });
+  });
+});
+
+describe('weekly report schedule (BullMQ mode)', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await createTestApi({ bullmq: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it("follows the athlete's zone, report day and time: created, changed, removed", async () => {
+    const q = api.queues!.queues.queue('report-tick');
+    const scheduler = async (id: string): Promise<{ pattern?: string | null; tz?: string | null } | undefined> =>
+      (await q.getJobSchedulers()).find((s) => s.key === reportSchedulerId(id));
+
+    const a = await createAthleteViaApi(api.app, { timezone: 'Europe/Berlin', reportDay: 'tue', reportTime: '06:30' });
+    expect(await scheduler(a.id)).toMatchObject(reportCron({ timezone: 'Europe/Berlin', report_weekday: 2, report_time: '06:30' }));
+
+    const patched = await api.app.inject({ method: 'PATCH', url: `/athletes/${a.id}`, headers: a.headers, payload: { timezone: 'Asia/Tokyo', reportDay: 'sun', reportTime: '20:00' } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(await scheduler(a.id)).toMatchObject(reportCron({ timezone: 'Asia/Tokyo', report_weekday: 7, report_time: '20:00' }));
+
+    expect((await api.app.inject({ method: 'DELETE', url: `/athletes/${a.id}`, headers: a.headers })).statusCode).toBe(204);
+    expect(await scheduler(a.id)).toBeUndefined();
   });
 });

@@ -6,12 +6,13 @@ import { z } from 'zod';
 import { createAthlete } from '../../db/repositories/athletes.ts';
 import { insertApiToken } from '../../db/repositories/api-tokens.ts';
 import { deleteAthleteData } from '../../db/repositories/athlete-data.ts';
-import type { AthleteUpdate } from '../../db/schema.ts';
+import type { Athlete, AthleteUpdate } from '../../db/schema.ts';
 import { isoWeekdayNumber, parseReportTime } from '../../domain/report-schedule.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { parseWeekday } from '../../plan/iso-week.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { changeAthleteSettings } from '../../services/athletes.ts';
+import { applyReportSchedule, removeReportSchedule, ReportScheduleSyncError } from '../../workers/schedule.ts';
 import { athleteScope, hashToken, newApiToken, requireAdmin, requireAuth } from '../auth.ts';
 import { AthleteDto, athleteDto, IdParams, parsePace } from '../dto.ts';
 import { errorResponses, notFound } from '../errors.ts';
@@ -106,7 +107,21 @@ function thresholdsColumn(value: Record<string, number> | null): string | null {
 }
 
 export function athleteRoutes(app: ApiApp): void {
-  const { db, jobs, now } = app.deps;
+  const { db, jobs, now, log } = app.deps;
+
+  /**
+   * The athlete's weekly-report scheduler follows their zone, day and time (BullMQ mode; nothing in
+   * embedded mode). The athlete is saved either way: when Redis does not take the change, the
+   * request still succeeds and `kinetic worker` brings the scheduler in line when it reconciles.
+   */
+  async function syncSchedule(athlete: Athlete): Promise<void> {
+    try {
+      await applyReportSchedule({ db, queue: jobs, log }, athlete, now());
+    } catch (err) {
+      if (!(err instanceof ReportScheduleSyncError)) throw err;
+      log.warn({ athleteId: athlete.id, err: err.message }, 'report schedule not updated yet');
+    }
+  }
 
   app.post(
     '/athletes',
@@ -140,6 +155,7 @@ export function athleteRoutes(app: ApiApp): void {
         return a;
       });
       request.log.info({ athleteId: athlete.id }, 'athlete created');
+      await syncSchedule(athlete);
       return reply.status(201).send({ ...athleteDto(athlete), token });
     },
   );
@@ -184,6 +200,9 @@ export function athleteRoutes(app: ApiApp): void {
       };
       if (Object.keys(changes).length === 0) return { ...athleteDto(athlete), weeksQueued: 0 };
       const { athlete: updated, weeksQueued } = await changeAthleteSettings(db, jobs, athlete, changes, now());
+      if (updated.timezone !== athlete.timezone || updated.report_weekday !== athlete.report_weekday || updated.report_time !== athlete.report_time) {
+        await syncSchedule(updated);
+      }
       return { ...athleteDto(updated), weeksQueued };
     },
   );
@@ -224,6 +243,10 @@ export function athleteRoutes(app: ApiApp): void {
       const deleted = await db.transaction().execute((trx) => deleteAthleteData(trx, athlete.id));
       if (!deleted) throw notFound('athlete');
       request.log.info({ athleteId: athlete.id }, 'athlete deleted');
+      await removeReportSchedule(jobs, athlete.id).catch((err: unknown) => {
+        // `kinetic worker` removes the schedulers of deleted athletes when it reconciles.
+        log.warn({ athleteId: athlete.id, err: err instanceof Error ? err.message : String(err) }, 'report scheduler not removed yet');
+      });
       return reply.status(204).send(null);
     },
   );

@@ -1,0 +1,130 @@
+/**
+ * Signing in and out of the web app (docs/web.md).
+ *
+ * Email sign-in: `POST /signin` stores a one-time link (SHA-256 of a 256-bit token, 15 minutes) and
+ * mails it; the answer is the same whether or not an athlete has that address (nothing leaks).
+ * Opening the link (`GET /signin/verify`) shows a button; only its POST uses the link — mail scanners
+ * that fetch links do not sign anyone in or burn the link. An address no athlete has yet becomes a
+ * new athlete (named after the address, in the browser's time zone).
+ */
+import { z } from 'zod';
+import formbody from '@fastify/formbody';
+import { createAthlete } from '../../db/repositories/athletes.ts';
+import { athleteIdByEmail, consumeLoginLink, deleteWebSession, insertLoginLink, insertWebSession } from '../../db/repositories/web-sessions.ts';
+import { isValidTimeZone } from '../../domain/time.ts';
+import type { ApiApp } from '../../api/server.ts';
+import { html } from '../html.ts';
+import { page, sendHtml } from '../layout.ts';
+import { MailNotConfiguredError, sendSignInMail } from '../mailer.ts';
+import { cookieOptions, csrfOf, csrfToken, newSecret, SESSION_COOKIE, SESSION_DAYS, sessionExpiry, sha256Hex, validCsrf } from '../session.ts';
+import { registerWebErrors, requireCsrf } from '../guard.ts';
+
+const LINK_MINUTES = 15;
+
+const SignInForm = z.object({ _csrf: z.string().optional(), email: z.string().trim().max(320).optional(), timezone: z.string().max(100).optional() });
+const VerifyForm = z.object({ _csrf: z.string().optional(), token: z.string().max(200).optional() });
+
+export async function webAuthRoutes(app: ApiApp): Promise<void> {
+  const { db, config, now } = app.deps;
+  await app.register(formbody);
+  registerWebErrors(app);
+
+  function signInPage(csrf: string, o: { notice?: string; error?: string; email?: string } = {}) {
+    return page({
+      title: 'Sign in',
+      section: 'signin',
+      csrf,
+      ...(o.notice !== undefined && { notice: o.notice }),
+      ...(o.error !== undefined && { error: o.error }),
+      body: html`<p>Kinetic compares your training with your marathon plan, week by week.</p>
+<section aria-labelledby="email-signin"><h2 id="email-signin">Sign in with email</h2>
+<form method="post" action="/signin" class="stack">
+<input type="hidden" name="_csrf" value="${csrf}">
+<input type="hidden" name="timezone" value="" data-browser-timezone>
+<label for="email">Email address</label>
+<input id="email" name="email" type="email" autocomplete="email" required value="${o.email ?? ''}">
+<button type="submit">Email me a sign-in link</button>
+</form>
+<p class="hint">We send a link that signs you in once, within ${LINK_MINUTES} minutes. A new address starts a new account.</p></section>`,
+    });
+  }
+
+  app.get('/', async (request, reply) => {
+    if (request.webSession !== null) return reply.redirect('/app', 303);
+    return sendHtml(reply, signInPage(csrfToken(request, reply)));
+  });
+
+  app.get('/signin', async (request, reply) => {
+    if (request.webSession !== null) return reply.redirect('/app', 303);
+    const deleted = (request.query as { deleted?: unknown }).deleted === '1';
+    return sendHtml(reply, signInPage(csrfToken(request, reply), deleted ? { notice: 'Your account and all its data were deleted.' } : {}));
+  });
+
+  app.post('/signin', { preHandler: requireCsrf }, async (request, reply) => {
+    const form = SignInForm.parse(request.body ?? {});
+    const csrf = csrfToken(request, reply);
+    const email = (form.email ?? '').toLowerCase();
+    if (!z.email().safeParse(email).success) return sendHtml(reply, signInPage(csrf, { error: 'Enter an email address, like name@example.com.', email }), 400);
+    const token = newSecret();
+    const at = now();
+    const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
+    try {
+      if (config.smtpUrl === undefined) throw new MailNotConfiguredError();
+      const timezone = form.timezone !== undefined && isValidTimeZone(form.timezone) ? form.timezone : null;
+      await insertLoginLink(db, { email, tokenHash: sha256Hex(token), timezone, now: at, expiresAt: new Date(at.getTime() + LINK_MINUTES * 60_000) });
+      await sendSignInMail(config, { to: email, link: `${base}/signin/verify?token=${encodeURIComponent(token)}`, minutes: LINK_MINUTES });
+    } catch (err) {
+      if (err instanceof MailNotConfiguredError) return sendHtml(reply, signInPage(csrf, { error: `Email sign-in is not available: ${err.message}.`, email }), 503);
+      request.log.error({ err }, 'sign-in email not sent');
+      return sendHtml(reply, signInPage(csrf, { error: 'The sign-in email could not be sent. Try again in a minute.', email }), 502);
+    }
+    request.log.info('sign-in link sent');
+    return sendHtml(reply, page({ title: 'Check your email', section: 'signin', csrf, body: html`<p role="status">If <strong>${email}</strong> is right, a sign-in link is on its way. It works once, for ${LINK_MINUTES} minutes.</p><p><a href="/signin">Use another address</a></p>` }));
+  });
+
+  app.get('/signin/verify', async (request, reply) => {
+    const token = typeof (request.query as { token?: unknown }).token === 'string' ? (request.query as { token: string }).token : '';
+    const csrf = csrfToken(request, reply);
+    return sendHtml(
+      reply,
+      page({
+        title: 'Sign in',
+        section: 'signin',
+        csrf,
+        body: html`<form method="post" action="/signin/verify" class="stack">
+<input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="token" value="${token}">
+<p>Continue to sign in to Kinetic in this browser.</p>
+<button type="submit" autofocus>Sign in</button></form>`,
+      }),
+    );
+  });
+
+  app.post('/signin/verify', { preHandler: requireCsrf }, async (request, reply) => {
+    const form = VerifyForm.parse(request.body ?? {});
+    const at = now();
+    const link = form.token === undefined || form.token === '' ? undefined : await consumeLoginLink(db, sha256Hex(form.token), at);
+    if (link === undefined) {
+      return sendHtml(reply, signInPage(csrfToken(request, reply), { error: 'That sign-in link has expired or was already used. Ask for a new one.' }), 400);
+    }
+    const athleteId = await db.transaction().execute(async (trx) => {
+      const existing = await athleteIdByEmail(trx, link.email);
+      if (existing !== undefined) return existing;
+      const created = await createAthlete(trx, { name: link.email.split('@')[0]!, email: link.email, timezone: link.timezone ?? 'UTC' });
+      request.log.info({ athleteId: created.id }, 'athlete created by email sign-in');
+      return created.id;
+    });
+    const sessionToken = newSecret();
+    await insertWebSession(db, { athleteId, tokenHash: sha256Hex(sessionToken), now: at, expiresAt: sessionExpiry(at) });
+    request.log.info({ athleteId }, 'web session started');
+    return reply.setCookie(SESSION_COOKIE, sessionToken, cookieOptions(request, app.webKeys, SESSION_DAYS * 86_400)).redirect('/app', 303);
+  });
+
+  app.post('/signout', async (request, reply) => {
+    // Signing out needs the session's CSRF token; without a session there is nothing to end.
+    if (request.webSession !== null) {
+      if (!validCsrf(request, csrfOf(request))) return reply.redirect('/app', 303);
+      await deleteWebSession(db, request.webSession.id);
+    }
+    return reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/signin', 303);
+  });
+}
