@@ -78,9 +78,9 @@ export type QueueBackend = 'redis' | 'postgres';
 export const POSTGRES_QUEUE_SCHEMA = DEFAULT_SCHEMA;
 /**
  * Connections of the one pool all queues and workers of a process share with the PostgreSQL backend:
- * each worker holds one for LISTEN, the others serve the short job-state queries.
+ * a worker holds one for LISTEN (one per queue at most), eight more serve the short job-state queries.
  */
-const POSTGRES_QUEUE_POOL_SIZE = 12;
+const POSTGRES_QUEUE_POOL_SIZE = QUEUE_NAMES.length + 8;
 
 /** Redis did not answer: the queues cannot take jobs. */
 export class RedisUnavailableError extends Error {

@@ -39,10 +39,23 @@ function tickTemplate(athleteId: string): { name: string; data: { athleteId: str
   return { name: TICK_QUEUE, data, opts };
 }
 
-/** A scheduler's pattern and zone match the athlete's schedule (and it has a next run). */
-function upToDate(current: { pattern?: string | null; tz?: string | null; next?: number | null } | undefined, athlete: Athlete): boolean {
+/**
+ * A scheduler whose next run is this long overdue is stuck: no worker took the run, or BullMQ could not
+ * compute the run after it (cron-parser 5 finds none for some Sunday patterns in the week Lord Howe
+ * Island's clocks go back). Reconciling upserts it again, which schedules the next run from now.
+ */
+const STUCK_AFTER_MS = 3_600_000;
+
+/** A scheduler's pattern and zone match the athlete's schedule, and its next run is not stuck. */
+function upToDate(current: { pattern?: string | null; tz?: string | null; next?: number | null } | undefined, athlete: Athlete, now: Date): boolean {
   const { pattern, tz } = reportCron(athlete);
-  return current !== undefined && current.pattern === pattern && current.tz === tz && typeof current.next === 'number';
+  return (
+    current !== undefined &&
+    current.pattern === pattern &&
+    current.tz === tz &&
+    typeof current.next === 'number' &&
+    current.next >= now.getTime() - STUCK_AFTER_MS
+  );
 }
 
 async function upsert(queues: BullQueues, athlete: Athlete): Promise<void> {
@@ -56,10 +69,10 @@ async function upsert(queues: BullQueues, athlete: Athlete): Promise<void> {
  * zone). A scheduler that already matches is left alone: re-upserting replaces its next run, and
  * one that is due but not yet taken by a worker would be lost.
  */
-export async function syncReportSchedule(queues: BullQueues, athlete: Athlete): Promise<'added' | 'updated' | 'unchanged'> {
+export async function syncReportSchedule(queues: BullQueues, athlete: Athlete, now = new Date()): Promise<'added' | 'updated' | 'unchanged'> {
   const q = await queues.ready(TICK_QUEUE);
   const current = await q.getJobScheduler(reportSchedulerId(athlete.id));
-  if (upToDate(current, athlete)) return 'unchanged';
+  if (upToDate(current, athlete, now)) return 'unchanged';
   await upsert(queues, athlete);
   return current === undefined ? 'added' : 'updated';
 }
@@ -87,7 +100,7 @@ export class ReportScheduleSyncError extends RedisUnavailableError {
 export async function applyReportSchedule(deps: { db: Kysely<Database>; queue: JobQueue; log?: Logger }, athlete: Athlete, now: Date): Promise<void> {
   if (!(deps.queue instanceof BullQueues)) return;
   try {
-    await syncReportSchedule(deps.queue, athlete);
+    await syncReportSchedule(deps.queue, athlete, now);
     await queueDueReports(deps, [athlete], now);
   } catch (err) {
     if (!(err instanceof RedisUnavailableError)) throw err;
@@ -107,11 +120,12 @@ export interface ReconcileResult {
 
 /**
  * Makes the schedulers match the athletes table: adds missing ones, updates those whose pattern or
- * zone differ (a change made while Redis was unreachable), removes those of deleted athletes.
+ * zone differ (a change made while Redis was unreachable) or whose next run is stuck, removes those
+ * of deleted athletes.
  * Schedulers are read before athletes, so a scheduler is never taken for an orphan while its athlete
  * is being created. Safe to run from many workers at once: every step is idempotent.
  */
-export async function reconcileReportSchedules(queues: BullQueues, db: Kysely<Database>): Promise<ReconcileResult> {
+export async function reconcileReportSchedules(queues: BullQueues, db: Kysely<Database>, now: Date): Promise<ReconcileResult> {
   const q = await queues.ready(TICK_QUEUE);
   const existing = new Map((await q.getJobSchedulers()).map((s) => [s.key, s]));
   const athletes = await listAthletes(db);
@@ -121,7 +135,7 @@ export async function reconcileReportSchedules(queues: BullQueues, db: Kysely<Da
     const id = reportSchedulerId(athlete.id);
     wanted.add(id);
     const current = existing.get(id);
-    if (upToDate(current, athlete)) {
+    if (upToDate(current, athlete, now)) {
       result.unchanged++;
       continue;
     }
@@ -152,7 +166,7 @@ export async function startReportSchedule(
   deps: { db: Kysely<Database>; queue: BullQueues; log: Logger },
   now: Date,
 ): Promise<ReconcileResult & { athletes: number; requested: number }> {
-  const schedulers = await reconcileReportSchedules(deps.queue, deps.db);
+  const schedulers = await reconcileReportSchedules(deps.queue, deps.db, now);
   const caughtUp = await catchUpReports(deps, now);
   deps.log.info({ ...schedulers, ...caughtUp }, 'report schedule reconciled');
   return { ...schedulers, ...caughtUp };

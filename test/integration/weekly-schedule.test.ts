@@ -311,20 +311,18 @@ describe('weekly report schedule (BullMQ job schedulers, controlled clock)', () 
     // still ahead). The schedulers' next runs, computed before the downtime, are overdue.
     const restart = Date.parse('2026-03-25T12:00:00Z');
     vi.setSystemTime(restart);
-    const result = await startReportSchedule({ db: t.db, queue: q.queues, log: deps.log }, new Date());
-    expect(result).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: 3, athletes: 3 });
-    const caughtUp = (await reportJobs(q)).filter((j) => j.addedAt === restart).map((j) => `${j.athleteId === berlin.id ? 'berlin' : j.athleteId === newYork.id ? 'newYork' : 'sydney'} ${j.isoWeek}`);
-    expect(caughtUp.sort()).toEqual(
-      ['berlin 2026-W10', 'berlin 2026-W11', 'berlin 2026-W12', 'newYork 2026-W10', 'newYork 2026-W11', 'newYork 2026-W12', 'sydney 2026-W09', 'sydney 2026-W10', 'sydney 2026-W11', 'sydney 2026-W12'].sort(),
-    );
-
-    // The overdue runs fire now, once each (not once per missed week), and queue nothing new.
-    const before = (await reportJobs(q)).length;
+    const name = (j: ReportJob): string => `${j.athleteId === berlin.id ? 'berlin' : j.athleteId === newYork.id ? 'newYork' : 'sydney'} ${j.isoWeek}`;
+    // A worker is back: each overdue run fires now, once (not once per missed week), and its tick
+    // queues its athlete's missed weeks.
     const overdue = await tick.runDue();
     expect(overdue.map((r) => r.athleteId).sort()).toEqual([berlin.id, newYork.id, sydney.id].sort());
-    expect(await reportJobs(q)).toHaveLength(before);
     expect(await tick.runDue()).toEqual([]);
-    // …and BullMQ schedules the next runs from now: back on each athlete's local time.
+    const missed = ['berlin 2026-W10', 'berlin 2026-W11', 'berlin 2026-W12', 'newYork 2026-W10', 'newYork 2026-W11', 'newYork 2026-W12', 'sydney 2026-W09', 'sydney 2026-W10', 'sydney 2026-W11', 'sydney 2026-W12'];
+    expect((await reportJobs(q)).filter((j) => j.addedAt === restart).map(name).sort()).toEqual(missed);
+    // The worker's start pass finds the schedulers in line, and asking again for those weeks adds nothing.
+    expect(await startReportSchedule({ db: t.db, queue: q.queues, log: deps.log }, new Date())).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: 3, athletes: 3 });
+    expect((await reportJobs(q)).filter((j) => j.addedAt === restart).map(name).sort()).toEqual(missed);
+    // BullMQ scheduled the next runs from now: back on each athlete's local time.
     const next = Object.fromEntries((await q.queues.queue('report-tick').getJobSchedulers()).map((s) => [s.key, iso(s.next!)]));
     expect(next).toEqual({
       [reportSchedulerId(berlin.id)]: '2026-03-30T05:00:00.000Z', // first Monday in CEST
@@ -337,14 +335,56 @@ describe('weekly report schedule (BullMQ job schedulers, controlled clock)', () 
     expect(after.filter((j) => j.athleteId === sydney.id).map((j) => j.isoWeek)).toEqual(weeksFrom('2026-W09', '2026-W14'));
     expect(iso(after.find((j) => j.athleteId === sydney.id && j.isoWeek === '2026-W14')!.addedAt)).toBe('2026-04-05T21:00:00.000Z'); // first AEST Monday
 
-    // A downtime longer than the catch-up window: six weeks, and Redis lost the schedulers too.
-    for (const a of [berlin, newYork, sydney]) await removeReportSchedule(q.queues, a.id);
+    // A downtime longer than the catch-up window, six weeks: the start pass (before any run fires)
+    // replaces the stuck schedulers' runs and queues the last 4 due weeks only.
     const restart2 = Date.parse('2026-05-20T12:00:00Z');
     vi.setSystemTime(restart2);
-    expect(await startReportSchedule({ db: t.db, queue: q.queues, log: deps.log }, new Date())).toMatchObject({ added: 3, unchanged: 0 });
+    expect(await startReportSchedule({ db: t.db, queue: q.queues, log: deps.log }, new Date())).toMatchObject({ added: 0, updated: 3, unchanged: 0 });
     const late = (await reportJobs(q)).filter((j) => j.addedAt === restart2 && j.athleteId === berlin.id).map((j) => j.isoWeek);
     expect(late).toEqual(['2026-W17', '2026-W18', '2026-W19', '2026-W20']); // weeks 15 and 16 are left out: due more than 4 weeks ago
+    expect(await tick.runDue()).toEqual([]); // the overdue runs were replaced by the next ones
+    expect(new Set((await q.queues.queue('report-tick').getJobSchedulers()).map((s) => iso(s.next!)))).toEqual(
+      new Set(['2026-05-25T05:00:00.000Z', '2026-05-26T10:30:00.000Z', '2026-05-24T21:00:00.000Z']),
+    );
+
+    // Redis lost the schedulers too: the next start makes them again.
+    for (const a of [berlin, newYork, sydney]) await removeReportSchedule(q.queues, a.id);
+    expect(await startReportSchedule({ db: t.db, queue: q.queues, log: deps.log }, new Date())).toMatchObject({ added: 3, unchanged: 0 });
     expect(new Set((await reportJobs(q)).map((j) => j.jobId)).size).toBe((await reportJobs(q)).length);
+  });
+
+  it('a scheduler BullMQ cannot advance (Lord Howe Island, Sunday, the week its clocks go back) is made again by the hourly pass, in time', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = '2026-03-21T00:00:00Z';
+    vi.setSystemTime(new Date(start));
+    // Sunday 07:00 at Lord Howe: 20:00Z the day before in summer (+11), 20:30Z in winter (+10:30, from 5 April).
+    const lordHowe = await createAthlete(t.db, { name: 'Lord Howe', email: null, sex: null, max_hr: null, resting_hr: null, lthr: null, threshold_speed_mps: null, timezone: 'Australia/Lord_Howe', report_weekday: 7, report_time: '07:00', created_at: start });
+    await syncReportSchedule(q.queues, lordHowe);
+    tick = new TickWorkers(q, deps, 1);
+    const lordHoweNext = async (): Promise<string> => iso((await q.queues.queue('report-tick').getJobScheduler(reportSchedulerId(lordHowe.id)))!.next!);
+    // A worker's life, every half hour for three weeks: take the due runs, and run the reconcile pass
+    // at two of its hourly times — one while cron-parser still finds no run (each such pass costs it
+    // some 4 s, which is why the test does not run all of them), one after it recovers.
+    const passes: Record<string, string> = {};
+    for (let at = Date.parse(start); at <= Date.parse('2026-04-13T00:00:00Z'); at += 1_800_000) {
+      vi.setSystemTime(at);
+      await tick.runDue();
+      if (iso(at) === '2026-03-31T00:00:00.000Z' || iso(at) === '2026-04-04T18:00:00.000Z') {
+        const { updated } = await startReportSchedule({ db: t.db, queue: q.queues, log: deps.log }, new Date());
+        passes[iso(at)] = `updated ${updated}, next ${await lordHoweNext()}`;
+      }
+    }
+    expect(passes).toEqual({
+      '2026-03-31T00:00:00.000Z': 'updated 1, next 2026-03-28T20:00:00.000Z', // stuck: upserted again, still no next run
+      '2026-04-04T18:00:00.000Z': 'updated 1, next 2026-04-04T20:30:00.000Z', // back on time
+    });
+    const jobs = await reportJobs(q);
+    expect(jobs.map((j) => [j.isoWeek, iso(j.addedAt)])).toEqual([
+      ['2026-W11', '2026-03-21T20:00:00.000Z'],
+      ['2026-W12', '2026-03-28T20:00:00.000Z'],
+      ['2026-W13', '2026-04-04T20:30:00.000Z'], // on time although BullMQ found no run after 28 March
+      ['2026-W14', '2026-04-11T20:30:00.000Z'],
+    ]);
   });
 
   it('a report done (stored at or after its due time) is not queued again, even when Redis forgot its job', async () => {
