@@ -132,6 +132,29 @@ describe('athletes, plans, activities, weeks, export and delete', () => {
     });
   });
 
+  describe('kinetic token', () => {
+    it('creates, lists and revokes tokens from the command line (no admin token needed)', async () => {
+      const env = { DATABASE_URL: api.t.url! };
+      const before = (await api.app.inject({ method: 'GET', url: `/athletes/${me.id}/tokens`, headers: me.headers })).json<{ tokens: { id: string }[] }>().tokens.map((t) => t.id);
+      const created = await runCli(['token', 'create', '--athlete', me.id], env);
+      expect(created.code, created.stderr).toBe(0);
+      const token = created.stdout.trim();
+      expect(token).toMatch(/^kin_[\w-]{43}$/);
+      expect((await api.app.inject({ method: 'GET', url: `/athletes/${me.id}`, headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+      const listed = await runCli(['token', 'list', '--athlete', me.id, '--json'], env);
+      const tokens = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; lastUsedAt: string | null });
+      expect(listed.stdout).not.toContain(token);
+      const used = tokens.find((t) => !before.includes(t.id))!;
+      expect(used.lastUsedAt).not.toBeNull();
+      const revoked = await runCli(['token', 'revoke', used.id, '--athlete', me.id], env);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect((await api.app.inject({ method: 'GET', url: `/athletes/${me.id}`, headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+      const unknown = await runCli(['token', 'revoke', used.id, '--athlete', me.id], env);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toBe(`kinetic: Ana has no token ${used.id}\n`);
+    });
+  });
+
   describe('plans', () => {
     it('exports the active plan as JSON, YAML (which reads back to the same plan), CSV and iCalendar', async () => {
       const json = await api.app.inject({ method: 'GET', url: `/athletes/${me.id}/plan`, headers: me.headers });
