@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDateOf } from '../../src/domain/time.ts';
 import { addWeeks, isoWeekOf } from '../../src/plan/iso-week.ts';
@@ -15,8 +14,6 @@ import type { ReportJson } from '../../src/report/json.ts';
 import { DEMO_ATHLETE } from '../../src/synth/demo.ts';
 import { runCli, type CliResult } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/db.ts';
-
-const HTML_RENDERER = fileURLToPath(new URL('../../src/report/html.ts', import.meta.url));
 
 /** Last week in the demo athlete's time zone: the week the demo reports. */
 function lastWeek(): string {
@@ -82,15 +79,14 @@ describe('kinetic demo on a fresh embedded data folder', () => {
     expect(fs.readFileSync(out, 'utf8')).toMatch(new RegExp(`^Weekly report — Demo Runner\\nWeek ${addWeeks(lastWeek(), -3)}:`));
   });
 
-  it('kinetic report --format html uses the HTML renderer, or says it is not there yet', async () => {
-    const r = await runCli(['report', '--format', 'html'], env);
-    if (fs.existsSync(HTML_RENDERER)) {
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/<html/i);
-    } else {
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/--format html is not available yet/);
-    }
+  it('kinetic report --format html writes the web page of the report', async () => {
+    const out = path.join(dir, 'report.html');
+    const r = await runCli(['report', '--format', 'html', '--out', out], env);
+    expect(r.code, r.stderr).toBe(0);
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('Demo Runner');
+    expect(html).toContain('<svg');
   });
 
   it('rejects bad options with a message naming them', async () => {

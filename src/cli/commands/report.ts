@@ -5,11 +5,10 @@ import { getReport } from '../../db/repositories/reports.ts';
 import { localDateOf } from '../../domain/time.ts';
 import { addWeeks, isoWeekOf } from '../../plan/iso-week.ts';
 import { renderReportJson } from '../../report/json.ts';
-import type { ReportModel } from '../../report/model.ts';
+import { renderReportHtml } from '../../report/html.ts';
 import { generateWeeklyReport } from '../../report/store.ts';
 import { renderReportText } from '../../report/text.ts';
 import { withContext } from '../context.ts';
-import { UsageError } from '../errors.ts';
 import { isoWeekOption } from '../options.ts';
 
 export type ReportFormat = 'text' | 'json' | 'html';
@@ -28,15 +27,17 @@ export function reportCommand(): Command {
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (opts: { week?: string; athlete?: string; format?: ReportFormat; out?: string }) => {
       const format = opts.format ?? 'text';
-      // Fail before any work when the renderer is missing.
-      const html = format === 'html' ? await htmlRenderer() : null;
       await withContext(async (ctx) => {
         const athlete = await resolveAthlete(ctx.db, opts.athlete);
         const isoWeek = opts.week ?? addWeeks(isoWeekOf(localDateOf(ctx.now(), athlete.timezone)), -1);
         await generateWeeklyReport(ctx, athlete.id, isoWeek);
         const stored = (await getReport(ctx.db, athlete.id, isoWeek))!;
         const text =
-          format === 'json' ? renderReportJson(stored.document, stored.generatedAt) : format === 'html' ? await html!(stored.document) : renderReportText(stored.document);
+          format === 'json'
+            ? renderReportJson(stored.document, stored.generatedAt)
+            : format === 'html'
+              ? renderReportHtml(stored.document, { generatedAt: stored.generatedAt })
+              : renderReportText(stored.document);
         if (opts.out === undefined) process.stdout.write(text);
         else {
           await fs.writeFile(opts.out, text);
@@ -46,26 +47,3 @@ export function reportCommand(): Command {
     });
 }
 
-type HtmlRenderer = (model: ReportModel) => string | Promise<string>;
-
-/**
- * `renderReportHtml` of src/report/html.ts, loaded when asked for (the HTML renderer ships separately
- * from the text and JSON ones); a clear error while it is not there.
- */
-async function htmlRenderer(): Promise<HtmlRenderer> {
-  const url = new URL('../../report/html.ts', import.meta.url).href;
-  let mod: { renderReportHtml?: unknown };
-  try {
-    mod = (await import(url)) as { renderReportHtml?: unknown };
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new UsageError('--format html is not available yet (the HTML renderer, src/report/html.ts, is not part of this version): use --format text or json');
-    }
-    throw err;
-  }
-  if (typeof mod.renderReportHtml !== 'function') {
-    throw new UsageError('--format html is not available yet (src/report/html.ts has no renderReportHtml): use --format text or json');
-  }
-  return mod.renderReportHtml as HtmlRenderer;
-}
