@@ -69,9 +69,11 @@ describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
     const rows = page.locator('[data-uploads] li');
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(files.length);
     await expect.poll(() => page.locator('[data-uploads] li[data-pending]').count(), { timeout: 120_000 }).toBe(0);
-    const statuses = Object.fromEntries(
-      await rows.evaluateAll((lis) => lis.map((li) => [li.querySelector('.name')!.textContent, (li as HTMLElement).dataset.status])),
-    ) as Record<string, string>;
+    const statuses: Record<string, string | null> = {};
+    for (let i = 0; i < files.length; i++) {
+      const row = rows.nth(i);
+      statuses[(await row.locator('.name').textContent()) ?? ''] = await row.getAttribute('data-status');
+    }
     for (const f of files) expect(statuses[f], f).toBe(f.startsWith('corrupt-') ? 'failed' : 'imported');
     await shot('02-uploads');
   });
@@ -109,7 +111,7 @@ describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
     const charts = page.locator('svg');
     await expect.poll(() => charts.count()).toBeGreaterThanOrEqual(3);
     // Every chart has a text alternative.
-    const labelled = await charts.evaluateAll((svgs) => svgs.filter((s) => s.closest('figure')?.querySelector('figcaption') != null || s.getAttribute('aria-label') != null || s.querySelector('title') != null).length);
+    const labelled = await page.locator('figure:has(figcaption) svg, svg[aria-label], svg:has(title)').count();
     expect(labelled).toBeGreaterThanOrEqual(3);
     await shot('04-report');
     await page.goto(`${base}/app`);

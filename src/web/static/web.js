@@ -40,6 +40,7 @@
   function addRow(upload) {
     const li = document.createElement('li');
     li.dataset.uploadId = upload.id;
+    li.dataset.status = upload.status;
     li.dataset.pending = '';
     const name = document.createElement('span'); name.className = 'name'; name.textContent = upload.filename;
     const status = document.createElement('span'); status.dataset.statusText = ''; status.className = 'status ' + upload.status; status.textContent = upload.status;
