@@ -18,6 +18,7 @@ import type { ApiDeps } from './deps.ts';
 import { ApiError, sendError } from './errors.ts';
 import { activityRoutes } from './routes/activities.ts';
 import { athleteRoutes } from './routes/athletes.ts';
+import { emailRoutes } from './routes/email.ts';
 import { healthRoutes } from './routes/health.ts';
 import { planRoutes } from './routes/plans.ts';
 import { queueDashboardRoutes } from './routes/queue-dashboard.ts';
@@ -46,6 +47,7 @@ export const ROUTES: readonly RouteModule[] = [
   activityRoutes,
   weekRoutes,
   reportRoutes,
+  emailRoutes,
   queueDashboardRoutes,
   webAuthRoutes,
   webPageRoutes,

@@ -5,6 +5,7 @@
 import { loadConfig, type Config } from '../config.ts';
 import { connect, type DbHandle } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { mailerFromConfig, type Mailer } from '../email/smtp.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { JobRunner } from '../workers/queues.ts';
 import { createJobQueue } from '../workers/runner.ts';
@@ -20,6 +21,8 @@ export interface CliContext {
    * returns (before the command ends); with REDIS_URL they go to BullMQ and `kinetic worker` runs them.
    */
   jobs: JobRunner;
+  /** Sends email (SMTP_URL); undefined when email is not configured. */
+  mail: Mailer | undefined;
 }
 
 export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
@@ -36,15 +39,17 @@ export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: 
       if (applied.length > 0) log.info({ applied }, 'migrations applied');
     }
     const now = (): Date => new Date();
-    const jobs = createJobQueue(config, { db: handle.db, log, now });
+    const mail = mailerFromConfig(config);
+    const jobs = createJobQueue(config, { db: handle.db, log, now, mail });
     try {
-      const result = await fn({ config, db: handle.db, log, now, jobs });
+      const result = await fn({ config, db: handle.db, log, now, jobs, mail });
       const failed = await jobs.settle();
       for (const f of failed) process.stderr.write(`kinetic: ${f.queue} job ${f.jobId} failed: ${f.error}\n`);
       if (failed.length > 0) markFailed();
       return result;
     } finally {
       await jobs.close();
+      mail?.close();
     }
   } finally {
     await handle.close();

@@ -201,6 +201,32 @@ export interface WeeklyReportsTable {
   generated_at: Timestamp;
 }
 
+export type DeliveryStatus = 'queued' | 'sent' | 'failed' | 'bounced' | 'skipped';
+
+/** One email delivery per athlete-week (unique): docs/report.md, "Email". */
+export interface ReportDeliveriesTable {
+  id: Generated<string>;
+  report_id: string;
+  athlete_id: string;
+  iso_week: string;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  recipient: string | null;
+  message_id: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+  sent_at: Timestamp | null;
+}
+
+/** Whether the athlete gets report emails, and the token of their unsubscribe link. */
+export interface EmailPreferencesTable {
+  athlete_id: string;
+  unsubscribe_token: string;
+  reports_enabled: Generated<boolean>;
+  updated_at: DefaultTimestamp;
+}
+
 export interface ApiTokensTable {
   id: Generated<string>;
   athlete_id: string;
@@ -247,6 +273,8 @@ export interface Database {
   athlete_physiology: AthletePhysiologyTable;
   api_tokens: ApiTokensTable;
   weekly_reports: WeeklyReportsTable;
+  report_deliveries: ReportDeliveriesTable;
+  email_preferences: EmailPreferencesTable;
   web_sessions: WebSessionsTable;
   web_login_links: WebLoginLinksTable;
 }

@@ -135,6 +135,7 @@ ul.flags li.info{border-color:var(--info-b);background:none;color:inherit}
 .todo{margin:.25rem 0 0}
 details{margin:.5rem 0}
 summary{cursor:pointer;color:var(--link)}
+button{font:inherit;padding:.5rem 1rem;border-radius:.3rem;border:1px solid var(--text);background:var(--panel);cursor:pointer}
 footer{margin-top:2.5rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid var(--line);color:var(--muted);font-size:.875rem}
 @media (max-width:30rem){body{font-size:15px}h1{font-size:1.35rem}th,td{padding:.35rem .3rem}}
 @media print{.skip,nav{display:none}h2{break-after:avoid}figure,table{break-inside:avoid}}
@@ -498,3 +499,37 @@ export function renderSeasonHtml(s: SeasonModel, opts: { links?: { reports?: str
   });
 }
 
+
+// ---------------------------------------------------------------------------------------------------
+// Email preferences (the unsubscribe link of report emails)
+
+export interface EmailPreferencesPage {
+  athleteName: string;
+  enabled: boolean;
+  /** Where the form posts (the same token-bearing URL). */
+  action: string;
+  /** A line saying what just changed. */
+  notice?: string;
+  /** The signed-in settings page (report day and time, email address). */
+  settings?: string;
+}
+
+export function renderEmailPreferencesHtml(p: EmailPreferencesPage): string {
+  const state = p.enabled ? badge('green', '✓', 'On') : badge('neutral', '○', 'Off');
+  const button = p.enabled ? 'Stop weekly report emails' : 'Send me weekly report emails again';
+  const body = [
+    p.notice === undefined ? null : h`<p role="status"><strong>${p.notice}</strong></p>\n`,
+    h`<p>Weekly report emails for ${p.athleteName}: ${state}</p>\n`,
+    h`<form method="post" action="${p.action}"><input type="hidden" name="reports" value="${p.enabled ? 'off' : 'on'}"><button type="submit">${button}</button></form>\n`,
+    p.settings === undefined ? null : h`<p class="sub">Report day, time and email address: <a href="${p.settings}">settings</a> (sign-in needed).</p>\n`,
+  ];
+  return page({
+    title: 'Report emails — Kinetic',
+    eyebrow: 'Kinetic',
+    heading: 'Report emails',
+    sub: [],
+    nav: [],
+    main: section('prefs', 'Weekly report emails', body),
+    footer: h`<p>This page is reached through the link in your report emails; it changes nothing but whether they are sent.</p>\n`,
+  });
+}

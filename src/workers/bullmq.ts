@@ -117,6 +117,9 @@ export function jobOptions<Q extends QueueName>(queue: Q, payload: Payload<Q>, b
       return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: KEEP_COMPLETED_ANALYSIS };
     case 'weekly-report':
       return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: KEEP_COMPLETED_WEEKLY_REPORT };
+    case 'report-delivery':
+      // The delivery row records the outcome; a later add of the same report finds it sent and does nothing.
+      return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: true };
     default:
       throw new Error(`no job options for queue ${String(queue)}`);
   }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import type { Mailer } from '../email/smtp.ts';
 import type { Logger } from '../log.ts';
 import type { JobQueue } from './queues.ts';
 
@@ -9,4 +10,6 @@ export interface JobDeps {
   log: Logger;
   now: () => Date;
   queue: JobQueue;
+  /** Sends email (report-delivery); undefined when SMTP_URL is not set in this process. */
+  mail?: Mailer | undefined;
 }

@@ -2,6 +2,7 @@ import { analysisHandler } from './analysis.ts';
 import type { JobDeps } from './deps.ts';
 import { fitIngestHandler } from './fit-ingest.ts';
 import type { Payload, QueueName } from './queues.ts';
+import { reportDeliveryHandler } from './report-delivery.ts';
 import { reportTickHandler } from './report-tick.ts';
 import { weeklyReportHandler } from './weekly-report.ts';
 
@@ -14,4 +15,5 @@ export const HANDLERS: { [Q in QueueName]: Handler<Q> } = {
   analysis: analysisHandler,
   'report-tick': reportTickHandler,
   'weekly-report': weeklyReportHandler,
+  'report-delivery': reportDeliveryHandler,
 };

@@ -13,6 +13,8 @@ export const PAYLOADS = {
   /** Fired by the athlete's job scheduler when a weekly report falls due (docs/jobs.md, "Weekly schedule"). */
   'report-tick': z.object({ athleteId: uuid }),
   'weekly-report': z.object({ athleteId: uuid, isoWeek }),
+  /** Emails a stored weekly report, once per athlete-week (docs/report.md, "Email"). */
+  'report-delivery': z.object({ reportId: uuid }),
 } as const;
 
 export type QueueName = keyof typeof PAYLOADS;
@@ -38,6 +40,8 @@ export function jobIdFor<Q extends QueueName>(queue: Q, payload: Payload<Q>): st
       const p = payload as Payload<'weekly-report'>;
       return `weekly-report-${p.athleteId}-${p.isoWeek}`;
     }
+    case 'report-delivery':
+      return `report-delivery-${(payload as Payload<'report-delivery'>).reportId}`;
     default:
       throw new Error(`no job id rule for queue ${String(queue)}`);
   }
@@ -54,6 +58,8 @@ export const RETRY: Record<QueueName, RetryPolicy> = {
   analysis: { attempts: 5, backoffMs: 2000 },
   'report-tick': { attempts: 5, backoffMs: 2000 },
   'weekly-report': { attempts: 5, backoffMs: 5000 },
+  // SMTP refusals are often greylisting or a busy server: retry over about half an hour (1, 2, 4, 8, 16 min).
+  'report-delivery': { attempts: 6, backoffMs: 60_000 },
 };
 
 /** Anything that can take jobs: the in-process runner (embedded mode) or BullMQ queues (production). */

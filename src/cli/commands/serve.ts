@@ -34,10 +34,10 @@ export function serveCommand(): Command {
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', DEFAULT_HOST)
     .action(async (opts: { port?: number; host: string }) => {
       const config = loadConfig();
-      await withContext(async ({ db, now }) => {
+      await withContext(async ({ db, now, mail }) => {
         // A long-running process logs at the configured level (commands keep `info` quiet).
         const log = createLogger(config.logLevel);
-        const jobs = createJobQueue(config, { db, log, now });
+        const jobs = createJobQueue(config, { db, log, now, mail });
         try {
           const app = await buildServer({ db, log, jobs, config, now });
           const stopped = firstSignal();

@@ -36,7 +36,7 @@ export function workerCommand(): Command {
       const config = loadConfig();
       requireQueues(config, 'kinetic worker');
       if (config.databaseUrl === undefined) throw new UsageError('kinetic worker needs DATABASE_URL (workers share one Postgres)');
-      await withContext(async ({ db, jobs, now }) => {
+      await withContext(async ({ db, jobs, now, mail }) => {
         // The command's jobs runner is BullMQ here (Redis or Postgres): follow-up jobs go back to it.
         if (!(jobs instanceof BullQueues)) throw new Error('kinetic worker: expected BullMQ queues');
         // A long-running process logs at the configured level (commands keep `info` quiet).
@@ -46,7 +46,7 @@ export function workerCommand(): Command {
         // With the Postgres backend, creates BullMQ's tables before the workers check them.
         await jobs.prepare();
         const options = { queues: jobs, concurrency: perQueue, lockDurationMs: opts.lockDuration };
-        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs }, options));
+        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs, mail }, options));
         await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
         // Schedulers in line with the athletes table and the reports a downtime missed queued, now and
         // hourly (docs/jobs.md, "Weekly schedule"). A failed pass stops no queue: the next one retries.

@@ -1,0 +1,14 @@
+import { deliverReport, ReportGoneError, type DeliveryOutcome } from '../report/delivery.ts';
+import type { JobDeps } from './deps.ts';
+import { PermanentJobError, type Payload } from './queues.ts';
+
+/**
+ * Emails one stored weekly report (`src/report/delivery.ts`). Queued by the weekly-report job with
+ * the job id `report-delivery-<reportId>`; the delivery row makes it once per athlete-week whatever
+ * runs it. A refused send throws, so the job retries it; a report that is gone fails at once.
+ */
+export async function reportDeliveryHandler(payload: Payload<'report-delivery'>, deps: JobDeps): Promise<DeliveryOutcome> {
+  return deliverReport({ db: deps.db, log: deps.log, now: deps.now, mail: deps.mail }, payload.reportId).catch((err: unknown) => {
+    throw err instanceof ReportGoneError ? new PermanentJobError(err.message, { cause: err }) : err;
+  });
+}
