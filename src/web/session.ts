@@ -15,7 +15,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findWebSession, touchWebSession, type WebSession } from '../db/repositories/web-sessions.ts';
+import { findWebSession, insertWebSession, touchWebSession, type WebSession } from '../db/repositories/web-sessions.ts';
 
 export const SESSION_COOKIE = 'kinetic_session';
 export const ANON_CSRF_COOKIE = 'kinetic_csrf';
@@ -109,6 +109,19 @@ export function csrfOf(request: FastifyRequest): unknown {
   const body = request.body as { _csrf?: unknown } | undefined;
   const query = request.query as { _csrf?: unknown } | undefined;
   return (typeof body === 'object' && body !== null ? body._csrf : undefined) ?? request.headers['x-csrf-token'] ?? query?._csrf;
+}
+
+/**
+ * Signs this browser in as `athleteId`: a new server-side session and its cookie. Every sign-in flow
+ * ends here (email link; the Strava callback can call it too); the caller then redirects to `/app`.
+ */
+export async function startWebSession(request: FastifyRequest, reply: FastifyReply, athleteId: string): Promise<void> {
+  const { db, now } = request.server.deps;
+  const at = now();
+  const token = newSecret();
+  await insertWebSession(db, { athleteId, tokenHash: sha256Hex(token), now: at, expiresAt: sessionExpiry(at) });
+  reply.setCookie(SESSION_COOKIE, token, cookieOptions(request, request.server.webKeys, SESSION_DAYS * 86_400));
+  request.log.info({ athleteId }, 'web session started');
 }
 
 /**

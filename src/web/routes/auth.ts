@@ -10,13 +10,13 @@
 import { z } from 'zod';
 import formbody from '@fastify/formbody';
 import { createAthlete } from '../../db/repositories/athletes.ts';
-import { athleteIdByEmail, consumeLoginLink, deleteWebSession, insertLoginLink, insertWebSession } from '../../db/repositories/web-sessions.ts';
+import { athleteIdByEmail, consumeLoginLink, deleteWebSession, insertLoginLink } from '../../db/repositories/web-sessions.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import type { ApiApp } from '../../api/server.ts';
 import { html } from '../html.ts';
 import { page, sendHtml } from '../layout.ts';
 import { MailNotConfiguredError, sendSignInMail } from '../mailer.ts';
-import { cookieOptions, csrfOf, csrfToken, newSecret, SESSION_COOKIE, SESSION_DAYS, sessionExpiry, sha256Hex, validCsrf } from '../session.ts';
+import { csrfOf, csrfToken, newSecret, SESSION_COOKIE, sha256Hex, startWebSession, validCsrf } from '../session.ts';
 import { registerWebErrors, requireCsrf } from '../guard.ts';
 
 const LINK_MINUTES = 15;
@@ -113,10 +113,8 @@ export async function webAuthRoutes(app: ApiApp): Promise<void> {
       request.log.info({ athleteId: created.id }, 'athlete created by email sign-in');
       return created.id;
     });
-    const sessionToken = newSecret();
-    await insertWebSession(db, { athleteId, tokenHash: sha256Hex(sessionToken), now: at, expiresAt: sessionExpiry(at) });
-    request.log.info({ athleteId }, 'web session started');
-    return reply.setCookie(SESSION_COOKIE, sessionToken, cookieOptions(request, app.webKeys, SESSION_DAYS * 86_400)).redirect('/app', 303);
+    await startWebSession(request, reply, athleteId);
+    return reply.redirect('/app', 303);
   });
 
   app.post('/signout', async (request, reply) => {
