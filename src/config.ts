@@ -13,6 +13,12 @@ const optionalUrl = z
   .pipe(z.url().optional())
   .optional();
 
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
 const EnvSchema = z.object({
   DATABASE_URL: optionalUrl,
   KINETIC_DATA_DIR: z.string().trim().min(1).optional(),
@@ -32,6 +38,12 @@ const EnvSchema = z.object({
     .pipe(z.string().min(16, 'at least 16 characters (use a long random value)').optional())
     .optional(),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // Strava (docs/strava.md).
+  STRAVA_API_URL: z.url().default('https://www.strava.com/api/v3'),
+  STRAVA_OAUTH_URL: z.url().default('https://www.strava.com/oauth'),
+  STRAVA_CLIENT_ID: optionalText.pipe(z.string().regex(/^\d+$/, 'the numeric Client ID of the Strava API application').optional()).optional(),
+  STRAVA_CLIENT_SECRET: optionalText,
+  STRAVA_VERIFY_TOKEN: optionalText,
   KINETIC_SECRET: z
     .string()
     .trim()
@@ -63,6 +75,15 @@ export interface Config {
   adminToken: string | undefined;
   /** Port of `kinetic serve` when `--port` is not given; undefined → 3000. */
   port: number | undefined;
+  /** The Strava API application and endpoints (docs/strava.md); Strava needs `secret` too (token encryption). */
+  strava: {
+    apiUrl: string;
+    oauthUrl: string;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    /** The verify token of the webhook subscription (`kinetic strava subscribe`). */
+    verifyToken: string | undefined;
+  };
   /** Signs the web session cookies (docs/web.md); undefined → a random key per process (sessions end at restart). */
   secret: string | undefined;
   /** SMTP server for email (sign-in links, reports), e.g. smtp://user:pass@host:587; undefined → no email. */
@@ -105,6 +126,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.KINETIC_MAX_UPLOAD_BYTES,
     adminToken: e.KINETIC_ADMIN_TOKEN,
     port: e.PORT,
+    strava: {
+      apiUrl: e.STRAVA_API_URL,
+      oauthUrl: e.STRAVA_OAUTH_URL,
+      clientId: e.STRAVA_CLIENT_ID,
+      clientSecret: e.STRAVA_CLIENT_SECRET,
+      verifyToken: e.STRAVA_VERIFY_TOKEN,
+    },
     secret: e.KINETIC_SECRET,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.KINETIC_MAIL_FROM,

@@ -26,6 +26,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { weekRoutes } from './routes/weeks.ts';
+import { stravaRoutes } from './routes/strava.ts';
 import { webAuthRoutes } from '../web/routes/auth.ts';
 import { webPageRoutes } from '../web/routes/pages.ts';
 import { webUploadRoutes } from '../web/routes/uploads.ts';
@@ -46,6 +47,7 @@ export const ROUTES: readonly RouteModule[] = [
   planRoutes,
   activityRoutes,
   weekRoutes,
+  stravaRoutes,
   reportRoutes,
   emailRoutes,
   queueDashboardRoutes,

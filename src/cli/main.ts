@@ -16,6 +16,7 @@ import { queuesCommand } from './commands/queues.ts';
 import { workerCommand } from './commands/worker.ts';
 import { serveCommand } from './commands/serve.ts';
 import { tokenCommand } from './commands/token.ts';
+import { stravaCommand } from './commands/strava.ts';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { GeneratePlanError } from '../plan/generate.ts';
 import { ThresholdsError } from '../recommend/types.ts';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
     queuesCommand(),
     serveCommand(),
     tokenCommand(),
+    stravaCommand(),
   ]) program.addCommand(cmd);
   return program;
 }

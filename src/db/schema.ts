@@ -257,7 +257,65 @@ export interface WebLoginLinksTable {
   expires_at: Timestamp;
 }
 
+/** An athlete's Strava connection (docs/strava.md); tokens are AES-256-GCM ciphertexts, never plain. */
+export interface StravaConnectionsTable {
+  athlete_id: string;
+  /** bigint: read as a decimal string. */
+  strava_athlete_id: ColumnType<string, string, string>;
+  scopes: string;
+  access_token: string | null;
+  refresh_token: string | null;
+  expires_at: Timestamp | null;
+  token_version: Generated<number>;
+  status: Generated<'active' | 'needs_reauth'>;
+  status_reason: string | null;
+  status_at: Timestamp | null;
+  backfill_before: Timestamp | null;
+  backfill_next_page: number | null;
+  backfill_done_at: Timestamp | null;
+  last_sync_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** A Strava activity id and the Kinetic activity holding it (Strava-sourced, or a FIT twin). */
+export interface StravaActivitiesTable {
+  athlete_id: string;
+  strava_id: ColumnType<string, string, string>;
+  activity_id: string | null;
+  start_time: Timestamp;
+  details_pending: Generated<boolean>;
+  deleted_at: Timestamp | null;
+  updated_at: DefaultTimestamp;
+}
+
+/** A Strava webhook event as received (stored before it is applied). */
+export interface StravaEventsTable {
+  id: Generated<string>;
+  dedupe_key: string;
+  subscription_id: ColumnType<string, string, string>;
+  owner_id: ColumnType<string, string, string>;
+  object_type: string;
+  object_id: ColumnType<string, string, string>;
+  aspect_type: string;
+  updates: ColumnType<Record<string, string>, string, string>;
+  event_time: Timestamp;
+  received_at: DefaultTimestamp;
+  processed_at: Timestamp | null;
+  outcome: string | null;
+}
+
+export interface StravaSubscriptionsTable {
+  id: ColumnType<string, string, string>;
+  callback_url: string;
+  created_at: DefaultTimestamp;
+}
+
 export interface Database {
+  strava_connections: StravaConnectionsTable;
+  strava_activities: StravaActivitiesTable;
+  strava_events: StravaEventsTable;
+  strava_subscriptions: StravaSubscriptionsTable;
   athletes: AthletesTable;
   uploads: UploadsTable;
   activities: ActivitiesTable;

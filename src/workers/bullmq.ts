@@ -24,6 +24,7 @@ import { HANDLERS, type Handler } from './handlers.ts';
 import {
   isPermanentJobError,
   jobIdFor,
+  RetryLaterError,
   PAYLOADS,
   QUEUE_NAMES,
   RETRY,
@@ -120,6 +121,15 @@ export function jobOptions<Q extends QueueName>(queue: Q, payload: Payload<Q>, b
     case 'report-delivery':
       // The delivery row records the outcome; a later add of the same report finds it sent and does nothing.
       return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: true };
+    case 'strava-sync':
+    case 'strava-event':
+      // A sync already waiting or running covers a second request; an event is applied once.
+      return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: queue === 'strava-event' ? KEEP_COMPLETED_ANALYSIS : true };
+    case 'strava-activity': {
+      // Priority: recent activities before old backfill (webhook events, on their own queue, have none).
+      const priority = (payload as Payload<'strava-activity'>).priority;
+      return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: true, ...(priority !== undefined && { priority }) };
+    }
     default:
       throw new Error(`no job options for queue ${String(queue)}`);
   }
@@ -391,6 +401,13 @@ export function registerWorker<Q extends QueueName>(queue: Q, deps: JobDeps, opt
     try {
       return await handler(payload, { ...deps, log: jobLog });
     } catch (err) {
+      if (err instanceof RetryLaterError) {
+        // Not a failure (Strava's rate budget is spent): pause the queue for every worker until then;
+        // the job goes back to waiting with its attempts untouched.
+        jobLog.info({ delayMs: Math.round(err.delayMs) }, 'rate limited: queue paused');
+        await (await opts.queues.ready(queue)).rateLimit(Math.max(1, Math.round(err.delayMs)));
+        throw Worker.RateLimitError();
+      }
       if (isPermanentJobError(err)) {
         const e = err as Error;
         throw new UnrecoverableError(`${e.name}: ${e.message}`);

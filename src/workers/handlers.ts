@@ -4,6 +4,7 @@ import { fitIngestHandler } from './fit-ingest.ts';
 import type { Payload, QueueName } from './queues.ts';
 import { reportDeliveryHandler } from './report-delivery.ts';
 import { reportTickHandler } from './report-tick.ts';
+import { stravaActivityHandler, stravaEventHandler, stravaSyncHandler } from './strava.ts';
 import { weeklyReportHandler } from './weekly-report.ts';
 
 /** A job handler: a plain async function of (payload, deps); it retries by throwing. */
@@ -15,5 +16,8 @@ export const HANDLERS: { [Q in QueueName]: Handler<Q> } = {
   analysis: analysisHandler,
   'report-tick': reportTickHandler,
   'weekly-report': weeklyReportHandler,
+  'strava-sync': stravaSyncHandler,
+  'strava-activity': stravaActivityHandler,
+  'strava-event': stravaEventHandler,
   'report-delivery': reportDeliveryHandler,
 };

@@ -10,6 +10,7 @@ import type { JobDeps } from './deps.ts';
 import {
   isPermanentJobError,
   jobIdFor,
+  RetryLaterError,
   PAYLOADS,
   RETRY,
   type FailedJob,
@@ -80,6 +81,13 @@ export class InlineRunner implements JobRunner {
         return;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
+        if (err instanceof RetryLaterError) {
+          // Not a failure: wait, then run again without counting an attempt.
+          log.info({ delayMs: Math.round(err.delayMs) }, 'rate limited: waiting');
+          await (this.opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(err.delayMs);
+          attempt--;
+          continue;
+        }
         if (isPermanentJobError(err) || attempt >= policy.attempts) {
           log.error({ err: message, attempt, payload: job.payload }, 'job failed');
           this.failed.push({ queue: job.queue, jobId: job.jobId, payload: job.payload, error: message, attempts: attempt });

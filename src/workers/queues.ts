@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 const uuid = z.uuid();
 const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'ISO week like 2026-W48');
+const stravaId = z.string().regex(/^\d{1,19}$/, 'a Strava id (decimal digits)');
 
 export const PAYLOADS = {
   'fit-ingest': z.object({ uploadId: uuid }),
@@ -13,6 +14,12 @@ export const PAYLOADS = {
   /** Fired by the athlete's job scheduler when a weekly report falls due (docs/jobs.md, "Weekly schedule"). */
   'report-tick': z.object({ athleteId: uuid }),
   'weekly-report': z.object({ athleteId: uuid, isoWeek }),
+  /** Lists an athlete's Strava activities (docs/strava.md); no athlete with `reconcile` = every connected athlete. */
+  'strava-sync': z.object({ athleteId: uuid.optional(), mode: z.enum(['backfill', 'incremental', 'reconcile']), since: z.iso.datetime().optional() }),
+  /** Fetches one Strava activity's details (laps, streams); BullMQ priority: recent before old. */
+  'strava-activity': z.object({ athleteId: uuid, stravaId, priority: z.number().int().min(1).max(2_097_151).optional() }),
+  /** Applies a stored Strava webhook event. */
+  'strava-event': z.object({ eventId: uuid }),
   /** Emails a stored weekly report, once per athlete-week (docs/report.md, "Email"). */
   'report-delivery': z.object({ reportId: uuid }),
 } as const;
@@ -42,6 +49,16 @@ export function jobIdFor<Q extends QueueName>(queue: Q, payload: Payload<Q>): st
     }
     case 'report-delivery':
       return `report-delivery-${(payload as Payload<'report-delivery'>).reportId}`;
+    case 'strava-sync': {
+      const p = payload as Payload<'strava-sync'>;
+      return `strava-sync-${p.athleteId ?? 'all'}-${p.mode}`;
+    }
+    case 'strava-activity': {
+      const p = payload as Payload<'strava-activity'>;
+      return `strava-activity-${p.athleteId}-${p.stravaId}`;
+    }
+    case 'strava-event':
+      return `strava-event-${(payload as Payload<'strava-event'>).eventId}`;
     default:
       throw new Error(`no job id rule for queue ${String(queue)}`);
   }
@@ -58,6 +75,11 @@ export const RETRY: Record<QueueName, RetryPolicy> = {
   analysis: { attempts: 5, backoffMs: 2000 },
   'report-tick': { attempts: 5, backoffMs: 2000 },
   'weekly-report': { attempts: 5, backoffMs: 5000 },
+  // Strava 5xx, timeouts, streams not processed yet: 10 s, 20 s, … about 20 minutes in all. A spent
+  // rate budget is not an attempt (RetryLaterError).
+  'strava-sync': { attempts: 8, backoffMs: 5000 },
+  'strava-activity': { attempts: 8, backoffMs: 10_000 },
+  'strava-event': { attempts: 8, backoffMs: 10_000 },
   // SMTP refusals are often greylisting or a busy server: retry over about half an hour (1, 2, 4, 8, 16 min).
   'report-delivery': { attempts: 6, backoffMs: 60_000 },
 };
@@ -89,6 +111,21 @@ export interface JobRunner extends JobQueue {
 /** A permanent failure: retrying cannot help (bad input), so the job fails at once. */
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
+}
+
+/**
+ * The job cannot run before `delayMs` from now (Strava's rate budget is spent): not a failure. BullMQ
+ * workers pause the queue that long and put the job back, without counting an attempt; the inline
+ * runner waits.
+ */
+export class RetryLaterError extends Error {
+  override name = 'RetryLaterError';
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
 }
 
 /** Failures no retry can fix: a `PermanentJobError` or a payload that does not match its schema. */

@@ -2,6 +2,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Lap, NormalizedActivity, SampleStreams, StrengthSet } from '../../domain/activity.ts';
 import { decodeStreams, encodeStreams, STREAMS_CODEC } from '../../domain/streams-codec.ts';
 import type { ActivityRow, Database, LapsTable } from '../schema.ts';
+import { absorbStravaTwin } from './activity-twins.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -56,6 +57,8 @@ export async function insertActivity(
     return { id: existing.id, created: false };
   }
   await insertChildren(trx, row.id, a);
+  // A Strava copy of this workout stored earlier gives way to the FIT file (activity-twins.ts).
+  if (a.source === 'fit') await absorbStravaTwin(trx, input.athleteId, row.id, a.startTime, a.distanceM);
   return { id: row.id, created: true };
 }
 
