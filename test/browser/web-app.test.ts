@@ -59,6 +59,17 @@ describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This week');
     expect(await page.getByTestId('iso-week').textContent()).toBe('2026-W48');
     await shot('01-dashboard');
+    // Keyboard: the first Tab reaches the skip link, which moves focus to the main content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    // Phone width: the navigation wraps, nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    expect(await page.getByRole('link', { name: 'Settings' }).isVisible()).toBe(true);
+    await shot('01-dashboard-phone');
+    await page.setViewportSize({ width: 1024, height: 800 });
   });
 
   it('uploads the fixture FIT files and shows each final status', async () => {
