@@ -70,6 +70,9 @@ const CASES: Case[] = [
   { method: 'DELETE', route: '/athletes/{id}/tokens/{tokenId}', url: (i) => `/athletes/${i.athlete}/tokens/${i.token}` },
   // A's own athlete path with B's token id.
   { method: 'DELETE', route: '/athletes/{id}/tokens/{tokenId}', url: (i) => `/athletes/${i.self}/tokens/${i.token}` },
+  { method: 'GET', route: '/athletes/{id}/strava', url: (i) => `/athletes/${i.athlete}/strava` },
+  { method: 'POST', route: '/athletes/{id}/strava/sync', url: (i) => `/athletes/${i.athlete}/strava/sync` },
+  { method: 'DELETE', route: '/athletes/{id}/strava', url: (i) => `/athletes/${i.athlete}/strava` },
 ];
 
 describe('athlete isolation', () => {
