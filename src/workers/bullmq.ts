@@ -285,6 +285,9 @@ export class BullQueues implements JobRunner {
     if (this.pool === undefined) {
       // BullMQ's SQL names its tables unqualified: every connection searches its schema.
       this.pool = new pg.Pool({ connectionString: this.opts.postgresUrl, max: POSTGRES_QUEUE_POOL_SIZE, options: `-c search_path=${POSTGRES_QUEUE_SCHEMA}` });
+      // Every BullMQ queue and worker on the pool listens for its errors: one queue and one worker per
+      // queue name, more in tests; Node's default limit (10) warns of a leak with five queues.
+      this.pool.setMaxListeners(4 * QUEUE_NAMES.length);
       let last: string | undefined;
       this.pool.on('error', (err) => {
         if (err.message !== last) this.opts.log.error({ err }, 'queue connection error');

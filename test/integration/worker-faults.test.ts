@@ -17,7 +17,7 @@ import { BullQueues } from '../../src/workers/bullmq.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { captureLogger, createTestQueues, QUEUE_BACKENDS, testPrefix, waitFor, type LogLine } from '../support/queues.ts';
 import { startRedisServer } from '../support/redis-server.ts';
-import { startWorker, unfinishedJobs, type WorkerProcess } from '../support/workers.ts';
+import { startWorker, type WorkerProcess } from '../support/workers.ts';
 
 /**
  * Short locks so a killed worker's jobs are handed on within 5–10 s (production: 30 s). Not shorter: a
@@ -175,14 +175,14 @@ describe('worker faults', () => {
       let pool = [spawnWorker(env), spawnWorker(env)];
       await waitFor('both workers to start', () => pool.every((w) => w.lines.some((l) => l.msg === 'worker started')), 150_000);
 
-      const kills: { pid: number; interrupted: string[] }[] = [];
-
+      /** Each SIGKILL: the worker, and the ingest job it had just started (so was surely running). */
+      const kills: { pid: number; jobId: string }[] = [];
       const batches = 4;
       const perBatch = Math.ceil(specs.length / batches);
       for (let b = 0; b < batches; b++) {
         // SIGKILL the first worker that starts an ingest job of this batch, in the middle of it (when
         // both were killed, that is a replacement: they take up to a minute to start on a loaded machine).
-        const victim = new Promise<WorkerProcess>((resolve, reject) => {
+        const victim = new Promise<{ worker: WorkerProcess; jobId: string }>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`no worker started an ingest job in batch ${b}`)), 150_000);
           const unsubscribe = pool.map((w) =>
             w.onLine((l) => {
@@ -190,7 +190,7 @@ describe('worker faults', () => {
               w.child.kill('SIGKILL');
               clearTimeout(timer);
               for (const u of unsubscribe) u();
-              resolve(w);
+              resolve({ worker: w, jobId: String(l.jobId) });
             }),
           );
         });
@@ -198,25 +198,21 @@ describe('worker faults', () => {
           const { upload } = await storeFitUpload(t.db, { athleteId, filename: spec.filename, bytes: spec.bytes });
           await q.queues.enqueue('fit-ingest', { uploadId: upload.id });
         }
-        const killed = await victim;
+        const { worker: killed, jobId } = await victim;
         expect(await killed.exit).toEqual({ code: null, signal: 'SIGKILL' });
-        kills.push({ pid: killed.pid, interrupted: [...unfinishedJobs(killed, 'fit-ingest')] });
+        kills.push({ pid: killed.pid, jobId });
         pool = [...pool.filter((w) => w !== killed), spawnWorker(env)];
       }
 
       await waitFor('every upload parsed and the queues idle', () => allSettled(t, q.queues, athleteId, specs.length), 180_000);
       await expectParsedExactlyOnce(t, q.queues, athleteId, specs);
 
-      // The kills really hit running jobs, and each interrupted job was finished by another worker.
+      // Each job a kill interrupted was handed on by another worker's stalled-job check (and its upload
+      // parsed, above). Which worker finished it is not asserted from the logs: a worker killed right
+      // after BullMQ recorded a completion has not written its `job completed` line yet.
       expect(kills).toHaveLength(batches);
-      const interrupted = kills.flatMap((k) => k.interrupted);
-      expect(interrupted.length).toBeGreaterThanOrEqual(batches);
-      const completedBy = new Map<string, number[]>();
-      for (const w of started) {
-        for (const l of w.lines) if (l.msg === 'job completed' && l.queue === 'fit-ingest') completedBy.set(String(l.jobId), [...(completedBy.get(String(l.jobId)) ?? []), w.pid]);
-      }
-      for (const k of kills) for (const jobId of k.interrupted) expect(completedBy.get(jobId)?.filter((pid) => pid !== k.pid)).toHaveLength(1);
-      expect(started.flatMap((w) => w.lines).some((l) => l.msg.startsWith('job stalled'))).toBe(true);
+      const stalled = new Set(started.flatMap((w) => w.lines.filter((l) => l.msg.startsWith('job stalled')).map((l) => String(l.jobId))));
+      for (const k of kills) expect(stalled).toContain(k.jobId);
 
       // The survivors logged no errors and close gracefully.
       const alive = started.filter((w) => w.alive());

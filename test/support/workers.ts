@@ -68,14 +68,3 @@ export function startWorker(env: Record<string, string>, args: string[] = []): W
     alive: () => !exited,
   };
 }
-
-/** The job ids of `queue` a worker logged as started (`LOG_LEVEL=debug`) but not as completed or failed. */
-export function unfinishedJobs(w: WorkerProcess, queue: string): Set<string> {
-  const open = new Set<string>();
-  for (const l of w.lines) {
-    if (l.queue !== queue || typeof l.jobId !== 'string') continue;
-    if (l.msg === 'job started') open.add(l.jobId);
-    else if (l.msg === 'job completed' || l.msg === 'job failed' || l.msg === 'job failed, retrying') open.delete(l.jobId);
-  }
-  return open;
-}
