@@ -11,10 +11,12 @@ import type { FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fasti
 import { uploadActivityIds, uploadsPage } from '../../db/repositories/athlete-data.ts';
 import { getActivePlan, toTrainingPlan } from '../../db/repositories/plans.ts';
 import { reportIndex } from '../../db/repositories/report-index.ts';
+import { findConnection } from '../../db/repositories/strava.ts';
 import { deleteLoginLinksOf } from '../../db/repositories/web-sessions.ts';
 import type { Athlete } from '../../db/schema.ts';
 import { localDateOf } from '../../domain/time.ts';
 import { PlanFormatError } from '../../ingest/plan/errors.ts';
+import { missingStravaConfig } from '../../ingest/strava/services.ts';
 import { checkPlan } from '../../plan/check.ts';
 import { GeneratePlanError, generatePlan, parseGenerateArgs } from '../../plan/generate.ts';
 import { isoWeekOf, WEEKDAYS } from '../../plan/iso-week.ts';
@@ -72,7 +74,7 @@ function shell(request: FastifyRequest, reply: FastifyReply, section: Section, t
 }
 
 export async function webPageRoutes(app: ApiApp): Promise<void> {
-  const { db, jobs, now } = app.deps;
+  const { db, jobs, now, config } = app.deps;
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: 5 * 1024 * 1024, files: 1 } });
   registerWebErrors(app);
@@ -218,7 +220,24 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
   });
 
   // ---- Settings --------------------------------------------------------------------------------
-  function settingsBody(request: FastifyRequest, reply: FastifyReply, a: Athlete): HtmlValue {
+  /** The Strava part of the settings: status, connect / reconnect (GET /auth/strava links the signed-in athlete), disconnect. */
+  async function stravaSection(a: Athlete, csrf: string): Promise<HtmlValue> {
+    const missing = missingStravaConfig(config);
+    const c = await findConnection(db, a.id);
+    const connect = (label: string): HtmlValue => (missing.length > 0 ? null : html`<p><a class="button" href="/auth/strava">${label}</a></p>`);
+    let status: HtmlValue;
+    if (c === undefined) status = html`<p data-testid="strava-status">Not connected.${missing.length > 0 ? ' Strava is not set up on this server.' : ''}</p>${connect('Connect with Strava')}`;
+    else if (c.status === 'needs_reauth') status = html`<p data-testid="strava-status">Strava stopped accepting Kinetic's access${c.status_reason === null ? '' : ` (${c.status_reason})`}: connect again to keep importing.</p>${connect('Reconnect Strava')}`;
+    else
+      status = html`<p data-testid="strava-status">Connected (Strava athlete ${c.strava_athlete_id})${c.last_sync_at === null ? '' : `, last synced ${c.last_sync_at.toISOString().slice(0, 16).replace('T', ' ')} UTC`}.</p>`;
+    const disconnect =
+      c === undefined
+        ? null
+        : html`<form method="post" action="/app/settings/strava/disconnect" class="stack"><input type="hidden" name="_csrf" value="${csrf}"><p>Disconnecting revokes Kinetic's access on Strava and removes the activities that came from Strava (your FIT uploads stay).</p><button type="submit">Disconnect Strava</button></form>`;
+    return html`<section aria-labelledby="st-h"><h2 id="st-h">Strava</h2>${status}${disconnect}</section>`;
+  }
+
+  async function settingsBody(request: FastifyRequest, reply: FastifyReply, a: Athlete): Promise<HtmlValue> {
     const csrf = csrfToken(request, reply);
     const zones = Intl.supportedValuesOf('timeZone');
     if (!zones.includes(a.timezone)) zones.unshift(a.timezone);
@@ -236,7 +255,7 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
 <label for="s-day">Weekly report day</label><select id="s-day" name="reportDay">${WEEKDAYS.map((d, i) => html`<option value="${d}"${i + 1 === a.report_weekday ? html` selected` : null}>${d}</option>`)}</select>
 <label for="s-time">Weekly report time</label><input id="s-time" name="reportTime" type="time" value="${a.report_time}">
 <button type="submit">Save settings</button></form>
-<section aria-labelledby="st-h"><h2 id="st-h">Strava</h2><p data-testid="strava-status">Not connected. Connecting Strava is not available on this server yet.</p></section>
+${await stravaSection(a, csrf)}
 <section aria-labelledby="ex-h"><h2 id="ex-h">Your data</h2><p><a href="/athletes/${a.id}/export?include=files">Export all my data (JSON, with the uploaded files)</a></p>
 <form method="post" action="/app/settings/delete" class="stack danger"><input type="hidden" name="_csrf" value="${csrf}">
 <p>Deleting removes your account and every upload, activity, plan and report. It cannot be undone.</p>
@@ -245,8 +264,9 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
   }
 
   app.get('/app/settings', { onRequest: requireSignedIn }, async (request, reply) => {
-    const saved = (request.query as { saved?: unknown }).saved === '1';
-    return shell(request, reply, 'settings', 'Settings', settingsBody(request, reply, athleteOf(request)), saved ? { notice: 'Settings saved.' } : {});
+    const q = request.query as { saved?: unknown; strava?: unknown };
+    const notice = q.saved === '1' ? 'Settings saved.' : q.strava === 'disconnected' ? 'Strava disconnected.' : undefined;
+    return shell(request, reply, 'settings', 'Settings', await settingsBody(request, reply, athleteOf(request)), notice === undefined ? {} : { notice });
   });
 
   app.post('/app/settings', { onRequest: requireSignedIn, preHandler: requireCsrf }, async (request, reply) => {
@@ -266,16 +286,23 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
       ...(f.reportTime !== undefined && f.reportTime !== '' && { reportTime: f.reportTime.slice(0, 5) }),
     };
     const res = await forward(request, { method: 'PATCH', url: `/athletes/${athlete.id}`, payload: JSON.stringify(patch), headers: { 'content-type': 'application/json' } });
-    if (res.statusCode !== 200) return shell(request, reply, 'settings', 'Settings', settingsBody(request, reply, athlete), { error: `Not saved: ${apiMessage(res)}`, status: res.statusCode >= 500 ? 502 : 400 });
+    if (res.statusCode !== 200) return shell(request, reply, 'settings', 'Settings', await settingsBody(request, reply, athlete), { error: `Not saved: ${apiMessage(res)}`, status: res.statusCode >= 500 ? 502 : 400 });
     return reply.redirect('/app/settings?saved=1', 303);
+  });
+
+  app.post('/app/settings/strava/disconnect', { onRequest: requireSignedIn, preHandler: requireCsrf }, async (request, reply) => {
+    const athlete = athleteOf(request);
+    const res = await forward(request, { method: 'DELETE', url: `/athletes/${athlete.id}/strava` });
+    if (res.statusCode !== 204) return shell(request, reply, 'settings', 'Settings', await settingsBody(request, reply, athlete), { error: `Strava was not disconnected: ${apiMessage(res)}`, status: 502 });
+    return reply.redirect('/app/settings?strava=disconnected', 303);
   });
 
   app.post('/app/settings/delete', { onRequest: requireSignedIn, preHandler: requireCsrf }, async (request, reply) => {
     const athlete = athleteOf(request);
     const f = request.body as Record<string, string | undefined>;
-    if (f.confirm !== 'DELETE') return shell(request, reply, 'settings', 'Settings', settingsBody(request, reply, athlete), { error: 'Type DELETE to confirm: nothing was deleted.', status: 400 });
+    if (f.confirm !== 'DELETE') return shell(request, reply, 'settings', 'Settings', await settingsBody(request, reply, athlete), { error: 'Type DELETE to confirm: nothing was deleted.', status: 400 });
     const res = await forward(request, { method: 'DELETE', url: `/athletes/${athlete.id}` });
-    if (res.statusCode !== 204) return shell(request, reply, 'settings', 'Settings', settingsBody(request, reply, athlete), { error: `Not deleted: ${apiMessage(res)}`, status: 502 });
+    if (res.statusCode !== 204) return shell(request, reply, 'settings', 'Settings', await settingsBody(request, reply, athlete), { error: `Not deleted: ${apiMessage(res)}`, status: 502 });
     if (athlete.email !== null) await deleteLoginLinksOf(db, athlete.email.toLowerCase());
     request.log.info({ athleteId: athlete.id }, 'athlete deleted from the web app');
     return reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/signin?deleted=1', 303);
