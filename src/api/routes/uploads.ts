@@ -72,9 +72,9 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
   /** Stores one file and queues its parse; the same bytes again → the existing upload, `duplicate`. */
   async function intake(athleteId: string, filename: string, bytes: Uint8Array): Promise<Accepted> {
     const { upload, created } = await storeFitUpload(db, { athleteId, filename, bytes });
-    // A stored upload still `queued` is queued again (idempotent: one job per upload id), so a file
-    // whose job was lost (Redis down after the store) gets one by being sent again.
-    if (created || upload.status === 'queued') await jobs.enqueue('fit-ingest', { uploadId: upload.id });
+    // A stored upload not parsed yet (`queued`, or `processing` when a worker died) is queued again
+    // (idempotent: one job per upload id), so a file whose job was lost gets one by being sent again.
+    if (created || upload.status === 'queued' || upload.status === 'processing') await jobs.enqueue('fit-ingest', { uploadId: upload.id });
     if (created) return { id: upload.id, filename, status: upload.status };
     return { id: upload.id, filename, status: 'duplicate', note: `same bytes as upload ${upload.id} (${upload.filename}, ${upload.status})` };
   }

@@ -89,6 +89,11 @@ export async function linkUploadActivities(db: Db, uploadId: string, activityIds
     .execute();
 }
 
+/** `queued` → `processing`, for status readers while a worker parses the upload (no-op in any other state). */
+export async function markProcessing(db: Db, id: string): Promise<void> {
+  await db.updateTable('uploads').set({ status: 'processing' }).where('id', '=', id).where('status', '=', 'queued').execute();
+}
+
 /** Locks the upload row until the transaction ends; returns its current status. */
 export async function lockUpload(trx: Transaction<Database>, id: string): Promise<UploadStatus | undefined> {
   const row = await trx.selectFrom('uploads').select('status').where('id', '=', id).forUpdate().executeTakeFirst();

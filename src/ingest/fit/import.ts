@@ -13,6 +13,7 @@ import {
   getUploadWithBytes,
   linkUploadActivities,
   lockUpload,
+  markProcessing,
   setUploadStatus,
   storeUpload,
   type StoredUpload,
@@ -67,6 +68,9 @@ export class UploadNotFoundError extends Error {
 export async function processFitUpload(db: Kysely<Database>, uploadId: string, now: () => Date): Promise<ProcessOutcome> {
   const upload = await getUploadWithBytes(db, uploadId);
   if (upload === undefined) throw new UploadNotFoundError(`upload ${uploadId} not found`);
+  // Seen by `GET /uploads/:id` while this runs; a crash leaves it `processing` and the retried job
+  // (or the stalled-job check's new worker) parses it again.
+  await markProcessing(db, uploadId);
   return processStored(db, upload, now);
 }
 
