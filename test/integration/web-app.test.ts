@@ -82,6 +82,20 @@ describe('email sign-in', () => {
     expect(await w.t.db.selectFrom('athletes').select('id').where('email', '=', 'late@example.com').execute()).toHaveLength(0);
   });
 
+  it('sends at most five live links to one address, answering the same', async () => {
+    const b = browser(w.app);
+    await b.get('/signin');
+    const before = w.smtp.mails.length;
+    for (let i = 0; i < 7; i++) {
+      const res = await b.post('/signin', { _csrf: b.csrf, email: 'flood@example.com' });
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('sign-in link is on its way');
+    }
+    await w.smtp.linkFor('flood@example.com');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(w.smtp.mails.length - before).toBe(5);
+  });
+
   it('finds the existing athlete by email (any case), ignores tampered cookies, and signs out', async () => {
     const first = await signInByEmail(w.app, w.smtp, 'same@example.com');
     const second = await signInByEmail(w.app, w.smtp, 'SAME@example.com');

@@ -47,6 +47,17 @@ export async function insertLoginLink(db: Db, link: { email: string; tokenHash: 
     .execute();
 }
 
+/** Unexpired sign-in links of an address (a cap on them stops mail floods to one inbox). */
+export async function liveLoginLinks(db: Db, email: string, now: Date): Promise<number> {
+  const row = await db
+    .selectFrom('web_login_links')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('email', '=', email)
+    .where('expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
  * Uses a sign-in link: deletes it and returns its email and time zone when it existed and had not
  * expired. One statement, so two concurrent uses cannot both succeed. Expired links go too.

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import formbody from '@fastify/formbody';
 import { createAthlete } from '../../db/repositories/athletes.ts';
-import { athleteIdByEmail, consumeLoginLink, deleteWebSession, insertLoginLink } from '../../db/repositories/web-sessions.ts';
+import { athleteIdByEmail, consumeLoginLink, deleteWebSession, insertLoginLink, liveLoginLinks } from '../../db/repositories/web-sessions.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import type { ApiApp } from '../../api/server.ts';
 import { html } from '../html.ts';
@@ -20,6 +20,8 @@ import { csrfOf, csrfToken, newSecret, SESSION_COOKIE, sha256Hex, startWebSessio
 import { registerWebErrors, requireCsrf } from '../guard.ts';
 
 const LINK_MINUTES = 15;
+/** At most this many unused, unexpired links per address: more requests are answered the same, but send nothing. */
+const MAX_LIVE_LINKS = 5;
 
 const SignInForm = z.object({ _csrf: z.string().optional(), email: z.string().trim().max(320).optional(), timezone: z.string().max(100).optional() });
 const VerifyForm = z.object({ _csrf: z.string().optional(), token: z.string().max(200).optional() });
@@ -68,6 +70,11 @@ export async function webAuthRoutes(app: ApiApp): Promise<void> {
     const token = newSecret();
     const at = now();
     const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
+    const sentPage = page({ title: 'Check your email', section: 'signin', csrf, body: html`<p role="status">If <strong>${email}</strong> is right, a sign-in link is on its way. It works once, for ${LINK_MINUTES} minutes.</p><p><a href="/signin">Use another address</a></p>` });
+    if ((await liveLoginLinks(db, email, at)) >= MAX_LIVE_LINKS) {
+      request.log.warn('sign-in link not sent: too many unused links for this address');
+      return sendHtml(reply, sentPage);
+    }
     try {
       if (config.smtpUrl === undefined) throw new MailNotConfiguredError();
       const timezone = form.timezone !== undefined && isValidTimeZone(form.timezone) ? form.timezone : null;
@@ -79,7 +86,7 @@ export async function webAuthRoutes(app: ApiApp): Promise<void> {
       return sendHtml(reply, signInPage(csrf, { error: 'The sign-in email could not be sent. Try again in a minute.', email }), 502);
     }
     request.log.info('sign-in link sent');
-    return sendHtml(reply, page({ title: 'Check your email', section: 'signin', csrf, body: html`<p role="status">If <strong>${email}</strong> is right, a sign-in link is on its way. It works once, for ${LINK_MINUTES} minutes.</p><p><a href="/signin">Use another address</a></p>` }));
+    return sendHtml(reply, sentPage);
   });
 
   app.get('/signin/verify', async (request, reply) => {
