@@ -94,6 +94,8 @@ interface ApiRequest<T> {
   priority: Priority;
   /** Counts against the rate budget (every API request; OAuth token requests do not report limits). */
   metered: boolean;
+  /** Its slot was taken beforehand (`reserve`). */
+  prepaid?: boolean;
 }
 
 export class StravaClient {
@@ -157,16 +159,26 @@ export class StravaClient {
     });
   }
 
-  getActivity(token: string, id: string, priority: Priority): Promise<DetailedActivity> {
-    return this.request({ method: 'GET', base: 'api', path: `/activities/${id}`, token, schema: DetailedActivity, priority, metered: true });
+  /**
+   * Takes `count` read slots at once, for requests that belong together (an activity and its streams):
+   * a job is never stopped by the budget between them and made to repeat the first. Pass
+   * `{ prepaid: true }` to those requests.
+   */
+  async reserve(count: number, priority: Priority): Promise<void> {
+    await this.takeSlot('read', priority, `${count} requests`, count);
+  }
+
+  getActivity(token: string, id: string, priority: Priority, opts: { prepaid?: boolean } = {}): Promise<DetailedActivity> {
+    return this.request({ method: 'GET', base: 'api', path: `/activities/${id}`, token, schema: DetailedActivity, priority, metered: true, prepaid: opts.prepaid === true });
   }
 
   getLaps(token: string, id: string, priority: Priority): Promise<z.infer<typeof LapList>> {
     return this.request({ method: 'GET', base: 'api', path: `/activities/${id}/laps`, token, schema: LapList, priority, metered: true });
   }
 
-  getStreams(token: string, id: string, keys: StreamKey[], priority: Priority): Promise<StreamSet> {
+  getStreams(token: string, id: string, keys: StreamKey[], priority: Priority, opts: { prepaid?: boolean } = {}): Promise<StreamSet> {
     return this.request({
+      prepaid: opts.prepaid === true,
       method: 'GET',
       base: 'api',
       path: `/activities/${id}/streams`,
@@ -218,8 +230,11 @@ export class StravaClient {
 
   private async request<T>(req: ApiRequest<T>): Promise<T> {
     const kind: RequestKind = req.method === 'GET' ? 'read' : 'write';
+    let prepaid = req.prepaid === true;
     for (;;) {
-      if (req.metered) await this.takeSlot(kind, req.priority, req.path);
+      if (req.metered && !prepaid) await this.takeSlot(kind, req.priority, req.path);
+      // A retry after a 429 takes a slot again.
+      prepaid = false;
       const res = await this.send(req);
       if (res.status === 429) {
         // The budget did not know (another application key, a clock off by more than the margin):
@@ -237,10 +252,10 @@ export class StravaClient {
   }
 
   /** Takes a slot from the budget, waiting (up to `maxWaitMs`) or throwing `StravaRateLimitedError`. */
-  private async takeSlot(kind: RequestKind, priority: Priority, path: string): Promise<void> {
+  private async takeSlot(kind: RequestKind, priority: Priority, path: string, count = 1): Promise<void> {
     for (;;) {
       const at = this.stravaNow();
-      const until = await this.opts.budget.acquire(kind, priority, at);
+      const until = await this.opts.budget.acquire(kind, priority, at, count);
       if (until === null) return;
       const delayMs = until.getTime() - at.getTime();
       if (delayMs > this.opts.maxWaitMs) {

@@ -110,10 +110,11 @@ export interface BudgetSnapshot {
 
 export interface RateBudget {
   /**
-   * Counts one request at `at` (Strava's time) if every window it counts in has room for this
-   * priority, and returns null; otherwise counts nothing and returns when the fullest window ends.
+   * Counts `count` requests (default 1) at `at` (Strava's time) if every window they count in has
+   * room for them at this priority, and returns null; otherwise counts nothing and returns when the
+   * fullest window ends.
    */
-  acquire(kind: RequestKind, priority: Priority, at: Date): Promise<Date | null>;
+  acquire(kind: RequestKind, priority: Priority, at: Date, count?: number): Promise<Date | null>;
   /** Raises the counts to what a reply at `at` reported (and records the limits it reported). */
   observe(headers: RateLimitHeaders, at: Date): Promise<void>;
   /** After a 429: no request before `until`. */
@@ -153,18 +154,18 @@ export class MemoryRateBudget implements RateBudget {
     return `${counter}:${windowIdOf(counter, at)}`;
   }
 
-  acquire(kind: RequestKind, priority: Priority, at: Date): Promise<Date | null> {
+  acquire(kind: RequestKind, priority: Priority, at: Date, count = 1): Promise<Date | null> {
     if (this.blockedUntil > at.getTime()) return Promise.resolve(new Date(this.blockedUntil));
     const counters = countersOf(kind);
     let wait: Date | null = null;
     for (const c of counters) {
-      if ((this.counts.get(this.key(c, at)) ?? 0) >= effectiveLimit(this.limits[c], priority)) {
+      if ((this.counts.get(this.key(c, at)) ?? 0) + count > effectiveLimit(this.limits[c], priority)) {
         const end = windowEnd(at, c);
         if (wait === null || end > wait) wait = end;
       }
     }
     if (wait !== null) return Promise.resolve(wait);
-    for (const c of counters) this.counts.set(this.key(c, at), (this.counts.get(this.key(c, at)) ?? 0) + 1);
+    for (const c of counters) this.counts.set(this.key(c, at), (this.counts.get(this.key(c, at)) ?? 0) + count);
     this.prune(at);
     return Promise.resolve(null);
   }
@@ -207,18 +208,19 @@ local now = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local low = ARGV[3] == 'low'
 local reserve = tonumber(ARGV[4])
+local count = tonumber(ARGV[5])
 local blocked = tonumber(redis.call('GET', KEYS[1]) or '0')
 if blocked > now then return {'blocked', tostring(blocked)} end
 local n = #KEYS - 2
 for i = 1, n do
-  local field = ARGV[4 + i]
-  local limit = tonumber(redis.call('HGET', KEYS[2], field) or ARGV[4 + n + i])
+  local field = ARGV[5 + i]
+  local limit = tonumber(redis.call('HGET', KEYS[2], field) or ARGV[5 + n + i])
   if low then limit = limit - math.max(1, math.floor(limit * reserve)) end
   local used = tonumber(redis.call('GET', KEYS[2 + i]) or '0')
-  if used >= limit then return {'full', field} end
+  if used + count > limit then return {'full', field} end
 end
 for i = 1, n do
-  redis.call('INCR', KEYS[2 + i])
+  redis.call('INCRBY', KEYS[2 + i], count)
   redis.call('PEXPIRE', KEYS[2 + i], ttl)
 end
 return {'ok'}
@@ -263,10 +265,10 @@ export class RedisRateBudget implements RateBudget {
     return `${this.base}:${counter}:${windowIdOf(counter, at)}`;
   }
 
-  async acquire(kind: RequestKind, priority: Priority, at: Date): Promise<Date | null> {
+  async acquire(kind: RequestKind, priority: Priority, at: Date, count = 1): Promise<Date | null> {
     const counters = countersOf(kind);
     const keys = [`${this.base}:blocked`, `${this.base}:limits`, ...counters.map((c) => this.counterKey(c, at))];
-    const args = [at.getTime(), COUNTER_TTL_MS, priority, HIGH_PRIORITY_RESERVE, ...counters, ...counters.map((c) => DEFAULT_LIMITS[c])];
+    const args = [at.getTime(), COUNTER_TTL_MS, priority, HIGH_PRIORITY_RESERVE, count, ...counters, ...counters.map((c) => DEFAULT_LIMITS[c])];
     const reply = (await this.evalScript(ACQUIRE_LUA, keys, args)) as string[];
     if (reply[0] === 'ok') return null;
     if (reply[0] === 'blocked') return new Date(Number(reply[1]));

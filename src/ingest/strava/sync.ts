@@ -208,10 +208,15 @@ export async function syncActivity(
   const athlete = await athleteRef(db, athleteId);
   let detail: DetailedActivity;
   let streams: StreamSet | null = null;
+  // A pending activity is a run: its detail and streams take their two slots together.
+  const prepaid = link?.details_pending === true;
   try {
-    detail = await withToken(db, s, athleteId, (token) => s.client.getActivity(token, stravaId, opts.priority));
+    detail = await withToken(db, s, athleteId, async (token) => {
+      if (prepaid) await s.client.reserve(2, opts.priority);
+      return s.client.getActivity(token, stravaId, opts.priority, { prepaid });
+    });
     if (wantsDetails(detail)) {
-      streams = await withToken(db, s, athleteId, (token) => s.client.getStreams(token, stravaId, RUN_STREAM_KEYS, opts.priority)).catch((err: unknown) => {
+      streams = await withToken(db, s, athleteId, (token) => s.client.getStreams(token, stravaId, RUN_STREAM_KEYS, opts.priority, { prepaid })).catch((err: unknown) => {
         if (err instanceof StravaNotFoundError) return null;
         throw err;
       });
