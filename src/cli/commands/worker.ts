@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../log.ts';
 import { BullQueues, DEFAULT_LOCK_DURATION_MS, registerWorker } from '../../workers/bullmq.ts';
+import { unparsedUploadIds } from '../../db/repositories/uploads.ts';
 import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
 import { keepReportScheduleInSync } from '../../workers/schedule.ts';
 import { withContext } from '../context.ts';
@@ -51,6 +52,13 @@ export function workerCommand(): Command {
         // Schedulers in line with the athletes table and the reports a downtime missed queued, now and
         // hourly (docs/jobs.md, "Weekly schedule"). A failed pass stops no queue: the next one retries.
         const schedule = names.includes('report-tick') ? await keepReportScheduleInSync({ db, queue: jobs, log, now }) : undefined;
+        // Uploads whose job was lost (Redis lost data, or the enqueue failed after the bytes were
+        // stored) are queued again; an upload with a job already waiting, running or failed keeps it.
+        if (names.includes('fit-ingest')) {
+          const unparsed = await unparsedUploadIds(db);
+          for (const uploadId of unparsed) await jobs.enqueue('fit-ingest', { uploadId });
+          if (unparsed.length > 0) log.info({ uploads: unparsed.length }, 'unparsed uploads queued (again)');
+        }
         log.info({ queues: names, concurrency: perQueue, backend: jobs.backend, prefix: jobs.prefix, pid: process.pid }, 'worker started');
         await Promise.all(workers.map((w) => w.closed));
         await schedule?.stop();

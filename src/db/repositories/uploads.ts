@@ -89,6 +89,12 @@ export async function linkUploadActivities(db: Db, uploadId: string, activityIds
     .execute();
 }
 
+/** Ids of uploads not parsed yet (`queued`, or `processing` when their worker died), oldest first. */
+export async function unparsedUploadIds(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('uploads').select('id').where('status', 'in', ['queued', 'processing']).orderBy('created_at').orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
 /** `queued` → `processing`, for status readers while a worker parses the upload (no-op in any other state). */
 export async function markProcessing(db: Db, id: string): Promise<void> {
   await db.updateTable('uploads').set({ status: 'processing' }).where('id', '=', id).where('status', '=', 'queued').execute();
