@@ -48,6 +48,13 @@ export function athleteOf(request: FastifyRequest): Athlete {
   return request.webAthlete;
 }
 
+/** Keeps the pages out of the API's OpenAPI document (/docs): they are for browsers, not API clients. */
+export function hideFromOpenApi(app: ApiApp): void {
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
+}
+
 /** Errors of the web routes as pages, not JSON. Decorates `webAthlete` once (the first module to call it). */
 export function registerWebErrors(app: ApiApp): void {
   if (!app.hasRequestDecorator('webAthlete')) app.decorateRequest('webAthlete', null);

@@ -192,6 +192,14 @@ describe('pages', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('leaves the pages out of the API document', async () => {
+    const doc = (await w.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, unknown> }>();
+    expect(Object.keys(doc.paths)).toContain('/uploads/{id}');
+    expect(Object.keys(doc.paths).filter((p) => p === '/' || p.startsWith('/app') || p.startsWith('/signin') || p.startsWith('/signout') || p.startsWith('/static'))).toEqual([]);
+  });
+});
+
 describe('isolation', () => {
   it("a signed-in athlete gets 404 for every one of another athlete's pages and files", async () => {
     const a = await signInByEmail(w.app, w.smtp, 'alice@example.com');

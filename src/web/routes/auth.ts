@@ -17,7 +17,7 @@ import { html } from '../html.ts';
 import { page, sendHtml } from '../layout.ts';
 import { MailNotConfiguredError, sendSignInMail } from '../mailer.ts';
 import { csrfOf, csrfToken, newSecret, SESSION_COOKIE, sha256Hex, startWebSession, validCsrf } from '../session.ts';
-import { registerWebErrors, requireCsrf } from '../guard.ts';
+import { hideFromOpenApi, registerWebErrors, requireCsrf } from '../guard.ts';
 
 const LINK_MINUTES = 15;
 /** At most this many unused, unexpired links per address: more requests are answered the same, but send nothing. */
@@ -28,6 +28,7 @@ const VerifyForm = z.object({ _csrf: z.string().optional(), token: z.string().ma
 
 export async function webAuthRoutes(app: ApiApp): Promise<void> {
   const { db, config, now } = app.deps;
+  hideFromOpenApi(app);
   await app.register(formbody);
   registerWebErrors(app);
 

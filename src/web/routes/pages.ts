@@ -23,7 +23,7 @@ import { isoWeekOf, WEEKDAYS } from '../../plan/iso-week.ts';
 import { importPlan, parsePlanFile } from '../../services/plans.ts';
 import { weekDocument } from '../../services/weeks.ts';
 import type { ApiApp } from '../../api/server.ts';
-import { athleteOf, registerWebErrors, requireCsrf, requireSignedIn } from '../guard.ts';
+import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn } from '../guard.ts';
 import { html, type HtmlValue } from '../html.ts';
 import { page, sendHtml, type Section } from '../layout.ts';
 import { csrfOf, csrfToken, SESSION_COOKIE } from '../session.ts';
@@ -75,6 +75,7 @@ function shell(request: FastifyRequest, reply: FastifyReply, section: Section, t
 
 export async function webPageRoutes(app: ApiApp): Promise<void> {
   const { db, jobs, now, config } = app.deps;
+  hideFromOpenApi(app);
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: 5 * 1024 * 1024, files: 1 } });
   registerWebErrors(app);

@@ -6,10 +6,11 @@
  * otherwise the uploads page is shown with what happened.
  */
 import type { ApiApp } from '../../api/server.ts';
-import { registerWebErrors, requireCsrf, requireSignedIn, athleteOf } from '../guard.ts';
+import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn } from '../guard.ts';
 import { csrfOf } from '../session.ts';
 
 export function webUploadRoutes(app: ApiApp): void {
+  hideFromOpenApi(app);
   registerWebErrors(app);
   // Leave the body unread: the API route reads it.
   app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null, undefined));
