@@ -208,7 +208,11 @@ export class FakeStrava {
   streamsDelayS = 0;
   /** Who answers the authorize page, and what they grant. */
   authorizeAs: { athleteId: string; scope?: string; deny?: boolean } | undefined;
+  /** Added to every reply (ms): makes a job last long enough to be interrupted. */
+  latencyMs = 0;
   readonly requests: RequestRecord[] = [];
+  /** Every access and refresh token ever issued (rotated ones too), for the leak test. */
+  readonly tokenHistory = new Set<string>();
   readonly webhookDeliveries: { event: WebhookEventBody; status: number }[] = [];
 
   private server: http.Server | undefined;
@@ -402,6 +406,7 @@ export class FakeStrava {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const url = new URL(req.url ?? '/', this.base);
     const body = await readBody(req);
     const form = new URLSearchParams(req.headers['content-type']?.includes('application/x-www-form-urlencoded') === true ? body : '');
@@ -784,6 +789,10 @@ export class FakeStrava {
   }
 
   private send(res: http.ServerResponse, status: number, body: unknown): number {
+    for (const t of this.tokens) {
+      this.tokenHistory.add(t.access);
+      this.tokenHistory.add(t.refresh);
+    }
     res.setHeader('Date', this.clock.now().toUTCString());
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
     res.end(typeof body === 'string' ? body : stravaJson(body));
