@@ -28,9 +28,9 @@ import { ensurePostgres } from '../test/support/services.ts';
 const FROM = '2026-01-05';
 const WEEKS = 52;
 
-/** One athlete-year of activities, as the FIT import would store them. */
-function yearOfActivities(seed: number): NormalizedActivity[] {
-  return generateTraining({ from: FROM, weeks: WEEKS, seed }).map((g, i) => {
+/** One athlete-year of activities (or `weeks` weeks from `from`), as the FIT import would store them. */
+export function yearOfActivities(seed: number, from = FROM, weeks = WEEKS): NormalizedActivity[] {
+  return generateTraining({ from, weeks, seed }).map((g, i) => {
     const s = expectedMulti([g.session]).sessions[0]!;
     return {
       source: 'fit',
@@ -58,7 +58,7 @@ function yearOfActivities(seed: number): NormalizedActivity[] {
 /** Distinct generated athlete-years; the other athletes are copies of these (see `cloneAthlete`). */
 const TEMPLATES = 4;
 
-async function seedAthlete(db: Kysely<Database>, n: number, activities: NormalizedActivity[]): Promise<string> {
+export async function seedAthlete(db: Kysely<Database>, n: number, activities: NormalizedActivity[]): Promise<string> {
   const athlete = await createAthlete(db, { name: `Athlete ${n}`, email: null, sex: n % 2 === 0 ? 'f' : 'm', max_hr: null, resting_hr: null, lthr: null, threshold_speed_mps: null });
   const plan = generatePlan({ raceDate: '2026-12-27', weeks: 16 });
   await db.transaction().execute(async (trx) => {
@@ -75,7 +75,7 @@ async function seedAthlete(db: Kysely<Database>, n: number, activities: Normaliz
  * with fresh ids. Inserting 364 activities through the repository costs ~1 s per athlete (27 min
  * for 1,000); the copy gives the analysis the same rows in a fraction of that.
  */
-async function cloneAthlete(db: Kysely<Database>, source: string, n: number): Promise<string> {
+export async function cloneAthlete(db: Kysely<Database>, source: string, n: number): Promise<string> {
   return db.transaction().execute(async (trx) => {
     const id = (
       await sql<{ id: string }>`INSERT INTO athletes (name, sex, units, timezone)
@@ -99,11 +99,16 @@ async function cloneAthlete(db: Kysely<Database>, source: string, n: number): Pr
 
 /**
  * The bench database: `BENCH_DB=name` keeps it (and reuses it on the next run, analysis results
- * cleared, when it holds that many athletes); otherwise a throwaway one.
+ * cleared, when it holds that many athletes); otherwise a throwaway one. `training` picks the seeded
+ * weeks (default the year from FROM) and `name` the throwaway database's name (other benchmarks).
  */
-async function benchDatabase(serverUrl: string, athletes: number): Promise<{ db: Kysely<Database>; url: string; ids: string[]; seedS: number | null; close: () => Promise<void> }> {
+export async function benchDatabase(
+  serverUrl: string,
+  athletes: number,
+  opts: { name?: string; training?: { from: string; weeks: number } } = {},
+): Promise<{ db: Kysely<Database>; url: string; ids: string[]; seedS: number | null; close: () => Promise<void> }> {
   const keep = process.env.BENCH_DB;
-  const dbName = keep ?? `kinetic_bench_analysis_${process.pid}`;
+  const dbName = keep ?? `kinetic_bench_${opts.name ?? 'analysis'}_${process.pid}`;
   const exists = keep !== undefined && (await adminQuery(serverUrl, `SELECT 1 FROM pg_database WHERE datname = '${keep}'`)).length > 0;
   if (!exists) await adminQuery(serverUrl, `CREATE DATABASE ${dbName}`);
   const url = databaseUrl(serverUrl, dbName);
@@ -121,7 +126,7 @@ async function benchDatabase(serverUrl: string, athletes: number): Promise<{ db:
     if (ids.length > 0) throw new Error(`BENCH_DB ${dbName} holds ${ids.length} athletes, not ${athletes}: drop it or pick another name`);
     const t0 = Date.now();
     const templates: string[] = [];
-    for (let n = 0; n < Math.min(TEMPLATES, athletes); n++) templates.push(await seedAthlete(db, n, yearOfActivities(11 + n)));
+    for (let n = 0; n < Math.min(TEMPLATES, athletes); n++) templates.push(await seedAthlete(db, n, yearOfActivities(11 + n, opts.training?.from, opts.training?.weeks)));
     const clones = Array.from({ length: athletes - templates.length }, (_, i) => () => cloneAthlete(db, templates[i % templates.length]!, templates.length + i));
     ids = [...templates];
     await runOrdered(clones, 2, (id) => ids.push(id));
@@ -142,7 +147,7 @@ const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 2);
  * athletes in flight each. Returns the wall time from the first task handed out to the last process
  * done (start-up excluded) and the largest peak RSS of one process.
  */
-async function analyseAll(url: string, ids: string[], weeks: string[], now: Date): Promise<{ seconds: number; peakRss: number }> {
+export async function analyseAll(url: string, ids: string[], weeks: string[], now: Date): Promise<{ seconds: number; peakRss: number }> {
   const children = Array.from({ length: PROCESSES }, () =>
     fork(fileURLToPath(new URL('./analysis-worker.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }),
   );

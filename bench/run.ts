@@ -7,12 +7,14 @@ import { benchAnalysis } from './analysis.ts';
 import { benchFitIngest } from './fit-ingest.ts';
 import { benchQueues } from './queues.ts';
 import { benchApi } from './api.ts';
+import { benchReports } from './reports.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'fit-ingest': benchFitIngest,
   queues: benchQueues,
   analysis: () => benchAnalysis(),
   api: benchApi,
+  reports: () => benchReports(),
 };
 
 const wanted = process.argv.slice(2);
