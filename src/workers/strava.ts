@@ -12,15 +12,16 @@
  * A connection that needs re-authorisation ends its athlete's jobs as skipped (others go on).
  */
 import { createHash } from 'node:crypto';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { StravaConnectionInactiveError } from '../ingest/strava/connection.ts';
 import { StravaApiError, StravaRateLimitedError } from '../ingest/strava/errors.ts';
 import { MemoryRateBudget, RedisRateBudget, type EvalFn, type Priority, type RateBudget } from '../ingest/strava/rate-limit.ts';
-import { createStravaServices, StravaNotConfiguredError, type StravaServices } from '../ingest/strava/services.ts';
+import { createStravaServices, missingStravaConfig, StravaNotConfiguredError, type StravaServices } from '../ingest/strava/services.ts';
 import { applyEvent, runBackfill, runIncremental, runReconcile, syncActivity, type PageResult, type SyncResult } from '../ingest/strava/sync.ts';
 import { listConnections } from '../db/repositories/strava.ts';
 import { isoWeekOf } from '../plan/iso-week.ts';
-import { BullQueues } from './bullmq.ts';
+import type { Logger } from '../log.ts';
+import { BullQueues, jobOptions } from './bullmq.ts';
 import type { JobDeps } from './deps.ts';
 import { PermanentJobError, RetryLaterError, type JobQueue, type Payload } from './queues.ts';
 
@@ -156,4 +157,25 @@ export async function stravaEventHandler(payload: Payload<'strava-event'>, deps:
     if (r.athleteId !== null) await queueAnalysis(deps.queue, r.athleteId, r.localDates);
     return { outcome: r.outcome };
   });
+}
+
+/** The job scheduler of the daily reconcile (every connected athlete's last 30 days). */
+export const STRAVA_RECONCILE_SCHEDULER = 'strava-reconcile';
+/** 03:00 UTC: one list request per connected athlete a day, at low priority. */
+export const STRAVA_RECONCILE_PATTERN = '0 3 * * *';
+
+/**
+ * What a worker on the `strava-sync` queue does at start: make sure the daily reconcile is scheduled
+ * (a BullMQ job scheduler with a fixed id, so any number of workers and restarts keep exactly one).
+ * Nothing when Strava is not configured.
+ */
+export async function startStravaSchedule(queues: BullQueues, config: Pick<Config, 'strava' | 'secret'>, log: Logger): Promise<boolean> {
+  if (missingStravaConfig(config).length > 0) return false;
+  const q = await queues.ready('strava-sync');
+  const data: Payload<'strava-sync'> = { mode: 'reconcile' };
+  // The scheduler names its jobs `repeat:<id>:<time>`: a fixed job id has no place in the template.
+  const { jobId: _jobId, ...opts } = jobOptions('strava-sync', data);
+  await q.upsertJobScheduler(STRAVA_RECONCILE_SCHEDULER, { pattern: STRAVA_RECONCILE_PATTERN, tz: 'UTC' }, { name: 'strava-sync', data, opts });
+  log.info({ pattern: STRAVA_RECONCILE_PATTERN }, 'Strava reconcile scheduled');
+  return true;
 }

@@ -34,7 +34,7 @@ async function redisText(redisUrl: string, prefix: string): Promise<string> {
         else if (type === 'hash') out.push(JSON.stringify(await redis.hgetall(key)));
         else if (type === 'list') out.push((await redis.lrange(key, 0, -1)).join(' '));
         else if (type === 'set') out.push((await redis.smembers(key)).join(' '));
-        else if (type === 'zset') out.push((await redis.zrange(key, 0, -1)).join(' '));
+        else if (type === 'zset') out.push((await redis.zrange(key, '0', '-1')).join(' '));
         else if (type === 'stream') out.push(JSON.stringify(await redis.xrange(key, '-', '+')));
       }
     } while (cursor !== '0');
@@ -147,15 +147,16 @@ describe('Strava backfill survives killed workers and failing Strava; no token l
       const rows = await sql<{ t: string | null }>`select string_agg(row_to_json(x)::text, E'\n') as t from ${sql.table(table_name)} x`.execute(t.db);
       dbText.push(rows.rows[0]?.t ?? '');
     }
+    const database = dbText.join('\n');
     const haystacks: Record<string, string> = {
-      database: dbText.join('\n'),
+      database,
       'worker logs': started.flatMap((w) => w.lines).map((l) => JSON.stringify(l)).join('\n'),
       'CLI output': cli.stdout + cli.stderr + status.stdout + status.stderr,
       redis: await redisText(q.redisUrl, q.prefix),
     };
     const secrets = [...fake.tokenHistory, fake.clientSecret];
     expect(fake.tokenHistory.size).toBeGreaterThanOrEqual(2);
-    expect(haystacks.database.length).toBeGreaterThan(10_000);
+    expect(database.length).toBeGreaterThan(10_000);
     expect(haystacks['worker logs']).toContain('strava-activity');
     for (const [where, text] of Object.entries(haystacks)) {
       for (const secret of secrets) {

@@ -5,6 +5,7 @@ import { BullQueues, DEFAULT_LOCK_DURATION_MS, registerWorker } from '../../work
 import { unparsedUploadIds } from '../../db/repositories/uploads.ts';
 import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
 import { keepReportScheduleInSync } from '../../workers/schedule.ts';
+import { startStravaSchedule } from '../../workers/strava.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { queueNameList, requireQueues } from './queues.ts';
@@ -59,6 +60,8 @@ export function workerCommand(): Command {
           for (const uploadId of unparsed) await jobs.enqueue('fit-ingest', { uploadId });
           if (unparsed.length > 0) log.info({ uploads: unparsed.length }, 'unparsed uploads queued (again)');
         }
+        // The daily Strava reconcile (docs/strava.md); nothing when Strava is not configured.
+        if (names.includes('strava-sync')) await startStravaSchedule(jobs, config, log).catch((err: unknown) => log.error({ err }, 'Strava schedule failed'));
         log.info({ queues: names, concurrency: perQueue, backend: jobs.backend, prefix: jobs.prefix, pid: process.pid }, 'worker started');
         await Promise.all(workers.map((w) => w.closed));
         await schedule?.stop();
