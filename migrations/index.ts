@@ -11,6 +11,7 @@ import * as apiTokens from './20261126160000_api_tokens.ts';
 import * as reportSchedule from './20261126161000_report_schedule.ts';
 import * as weeklyReports from './20261126162000_weekly_reports.ts';
 import * as reportDeliveries from './20261126163000_report_deliveries.ts';
+import * as jsonDocuments from './20261126165000_json_documents.ts';
 import * as strava from './20261126170000_strava.ts';
 import * as webSessions from './20261126180000_web_sessions.ts';
 
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '20261126161000_report_schedule': reportSchedule,
   '20261126162000_weekly_reports': weeklyReports,
   '20261126163000_report_deliveries': reportDeliveries,
+  '20261126165000_json_documents': jsonDocuments,
   '20261126170000_strava': strava,
   '20261126180000_web_sessions': webSessions,
 };

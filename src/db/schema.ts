@@ -140,7 +140,7 @@ export interface PlannedSessionsTable {
   notes: string | null;
 }
 
-/** A jsonb column holding a typed document, written as its JSON text. */
+/** A json or jsonb column holding a typed document, written as its JSON text. */
 type Json<T> = ColumnType<T, string, string>;
 
 export interface ActivityMetricsTable {
