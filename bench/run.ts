@@ -5,12 +5,14 @@
 import os from 'node:os';
 import { benchAnalysis } from './analysis.ts';
 import { benchFitIngest } from './fit-ingest.ts';
+import { benchStrava } from './strava.ts';
 import { benchQueues } from './queues.ts';
 import { benchApi } from './api.ts';
 import { benchReports } from './reports.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'fit-ingest': benchFitIngest,
+  strava: benchStrava,
   queues: benchQueues,
   analysis: () => benchAnalysis(),
   api: benchApi,

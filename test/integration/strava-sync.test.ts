@@ -4,7 +4,7 @@
  * of a spent budget (BullMQ rate limit, no attempt used).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findLink } from '../../src/db/repositories/strava.ts';
+import { findConnection, findLink } from '../../src/db/repositories/strava.ts';
 import { connectWithCode } from '../../src/ingest/strava/connection.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { registerWorker } from '../../src/workers/bullmq.ts';
@@ -76,6 +76,40 @@ describe('Strava incremental sync and reconcile', () => {
     // Reconcile forgets (no tombstone): if Strava lists it again, it comes back.
     expect(await findLink(t.db, athleteId, recent[0]!)).toBeUndefined();
     expect((await sourceIds(otherId)).length).toBe(3);
+  });
+});
+
+describe('Strava in embedded mode: waits longer than a token lives', () => {
+  let t: TestDb;
+  let fake: FakeStrava;
+
+  beforeAll(async () => {
+    t = await createTestDb('postgres');
+    fake = await new FakeStrava({ clock: new FakeClock(NOW, 'auto') }).start();
+  });
+  afterAll(async () => {
+    await fake?.stop();
+    await t?.drop();
+  });
+
+  it('a backfill spread over days by the daily limit refreshes its token instead of giving up', async () => {
+    const { log } = captureLogger();
+    const strava = testStravaServices(fake);
+    const jobs = new InlineRunner({ db: t.db, log, now: () => fake.clock.now(), strava }, { backoffScale: 0.001 });
+    fake.limits = { overall: [200, 2000], read: [100, 20] };
+    const who = fake.addAthlete();
+    const ids = fake.addHistory(who.id, { count: 30, end: NOW, runShare: 0.8, seed: 11 });
+    const athleteId = (await connectWithCode(t.db, strava, { code: fake.issueCode(who.id), scopes: 'read,activity:read_all', now: NOW })).athlete.id;
+    await jobs.enqueue('strava-sync', { athleteId, mode: 'backfill' });
+    await jobs.drain();
+    expect(jobs.failed).toEqual([]);
+    expect(fake.clock.now().getTime() - NOW.getTime()).toBeGreaterThan(24 * 3600_000);
+    expect(fake.count('token')).toBeGreaterThan(2);
+    expect((await findConnection(t.db, athleteId))?.status).toBe('active');
+    const runs = await t.db.selectFrom('activities').select('id').where('athlete_id', '=', athleteId).where('category', '=', 'run').execute();
+    expect((await t.db.selectFrom('activity_streams').select('activity_id').execute()).length).toBe(runs.length);
+    expect((await t.db.selectFrom('activities').select('id').where('athlete_id', '=', athleteId).execute()).length).toBe(ids.length);
+    expect(fake.requests.filter((r) => r.status === 429)).toEqual([]);
   });
 });
 

@@ -32,7 +32,7 @@ import {
   type StravaConnection,
 } from '../../db/repositories/strava.ts';
 import type { Database } from '../../db/schema.ts';
-import { accessTokenFor, connectionRefused, StravaConnectionInactiveError } from './connection.ts';
+import { accessTokenFor, connectionRefused, REFRESH_MARGIN_MS, StravaConnectionInactiveError } from './connection.ts';
 import { StravaError, StravaNotFoundError, StravaUnauthorizedError } from './errors.ts';
 import { toSampleStreams, wantsDetails } from './map.ts';
 import type { Priority } from './rate-limit.ts';
@@ -90,15 +90,24 @@ function activeConnection(conn: StravaConnection | undefined, athleteId: string)
   return conn;
 }
 
-/** Runs `fn` with a fresh token; a 401 marks the connection `needs_reauth` and becomes `StravaConnectionInactiveError`. */
+/**
+ * Runs `fn` with a fresh token. A 401 with a token that has expired meanwhile (a long wait for the
+ * rate budget in this process) is retried once with a refreshed one; any other 401 marks the
+ * connection `needs_reauth` and becomes `StravaConnectionInactiveError`.
+ */
 async function withToken<T>(db: Kysely<Database>, s: StravaServices, athleteId: string, fn: (token: string) => Promise<T>): Promise<T> {
-  const token = await accessTokenFor(db, s, athleteId);
-  try {
-    return await fn(token);
-  } catch (err) {
-    if (!(err instanceof StravaUnauthorizedError)) throw err;
-    await connectionRefused(db, athleteId, err.message, s.clock.now());
-    throw new StravaConnectionInactiveError(`Strava refused the token of athlete ${athleteId} (${err.message}): the connection needs re-authorisation`);
+  for (let attempt = 1; ; attempt++) {
+    const token = await accessTokenFor(db, s, athleteId);
+    try {
+      return await fn(token);
+    } catch (err) {
+      if (!(err instanceof StravaUnauthorizedError)) throw err;
+      const conn = await findConnection(db, athleteId);
+      const expired = conn?.expires_at !== null && conn?.expires_at !== undefined && conn.expires_at.getTime() - s.clock.now().getTime() <= REFRESH_MARGIN_MS;
+      if (attempt === 1 && expired) continue;
+      await connectionRefused(db, athleteId, err.message, s.clock.now());
+      throw new StravaConnectionInactiveError(`Strava refused the token of athlete ${athleteId} (${err.message}): the connection needs re-authorisation`);
+    }
   }
 }
 
@@ -211,10 +220,9 @@ export async function syncActivity(
   // A pending activity is a run: its detail and streams take their two slots together.
   const prepaid = link?.details_pending === true;
   try {
-    detail = await withToken(db, s, athleteId, async (token) => {
-      if (prepaid) await s.client.reserve(2, opts.priority);
-      return s.client.getActivity(token, stravaId, opts.priority, { prepaid });
-    });
+    // The slots first, then the token: a wait for the budget never leaves a token to expire in hand.
+    if (prepaid) await s.client.reserve(2, opts.priority);
+    detail = await withToken(db, s, athleteId, (token) => s.client.getActivity(token, stravaId, opts.priority, { prepaid }));
     if (wantsDetails(detail)) {
       streams = await withToken(db, s, athleteId, (token) => s.client.getStreams(token, stravaId, RUN_STREAM_KEYS, opts.priority, { prepaid })).catch((err: unknown) => {
         if (err instanceof StravaNotFoundError) return null;
