@@ -18,7 +18,7 @@ import { StravaApiError, StravaRateLimitedError } from '../ingest/strava/errors.
 import { MemoryRateBudget, RedisRateBudget, type EvalFn, type Priority, type RateBudget } from '../ingest/strava/rate-limit.ts';
 import { createStravaServices, missingStravaConfig, StravaNotConfiguredError, type StravaServices } from '../ingest/strava/services.ts';
 import { applyEvent, runBackfill, runIncremental, runReconcile, syncActivity, type PageResult, type SyncResult } from '../ingest/strava/sync.ts';
-import { listConnections } from '../db/repositories/strava.ts';
+import { listConnections, listPendingDetails } from '../db/repositories/strava.ts';
 import { isoWeekOf } from '../plan/iso-week.ts';
 import type { Logger } from '../log.ts';
 import { BullQueues, jobOptions } from './bullmq.ts';
@@ -128,14 +128,21 @@ export async function stravaSyncHandler(payload: Payload<'strava-sync'>, deps: J
   const athleteId = payload.athleteId;
   const hooks = pageHooks(deps, s, athleteId);
   return asJob(s, async (): Promise<SyncResult> => {
+    let result: SyncResult;
     switch (payload.mode) {
       case 'backfill':
         return runBackfill(deps.db, s, athleteId, hooks);
       case 'incremental':
-        return runIncremental(deps.db, s, athleteId, hooks, payload.since === undefined ? undefined : new Date(payload.since));
+        result = await runIncremental(deps.db, s, athleteId, hooks, payload.since === undefined ? undefined : new Date(payload.since));
+        break;
       case 'reconcile':
-        return runReconcile(deps.db, s, athleteId, hooks);
+        result = await runReconcile(deps.db, s, athleteId, hooks);
+        break;
     }
+    // Details whose jobs ended without them (skipped while the connection needed re-authorisation,
+    // or lost) are queued again; a job already waiting is not doubled (deterministic ids).
+    await hooks.onPage({ listed: 0, pending: await listPendingDetails(deps.db, athleteId), localDates: [] });
+    return result;
   });
 }
 

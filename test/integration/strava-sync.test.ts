@@ -79,6 +79,49 @@ describe('Strava incremental sync and reconcile', () => {
   });
 });
 
+describe('Strava after re-authorisation', () => {
+  let t: TestDb;
+  let fake: FakeStrava;
+
+  beforeAll(async () => {
+    t = await createTestDb('postgres');
+    fake = await new FakeStrava({ clock: new FakeClock(NOW, 'auto') }).start();
+  });
+  afterAll(async () => {
+    await fake?.stop();
+    await t?.drop();
+  });
+
+  it('the sync fetches the laps and streams that were skipped while the connection needed it', async () => {
+    const { log } = captureLogger();
+    const strava = testStravaServices(fake);
+    const jobs = new InlineRunner({ db: t.db, log, now: () => fake.clock.now(), strava }, { backoffScale: 0.001 });
+    const who = fake.addAthlete();
+    const run = fake.addActivity(who.id, { sportType: 'Run', start: new Date(NOW.getTime() - 86_400_000) });
+    const athleteId = (await connectWithCode(t.db, strava, { code: fake.issueCode(who.id), scopes: 'read,activity:read_all', now: NOW })).athlete.id;
+    // Revoked before the run's details were fetched: the detail job ends skipped, the run stays pending.
+    await jobs.enqueue('strava-sync', { athleteId, mode: 'backfill' });
+    fake.revoke(who.id);
+    await jobs.drain();
+    expect(jobs.failed).toEqual([]);
+    expect((await findConnection(t.db, athleteId))?.status).toBe('needs_reauth');
+    expect(await findLink(t.db, athleteId, run)).toBeUndefined();
+    // Connect again: the incremental sync lists the run and fetches its details.
+    await connectWithCode(t.db, strava, { code: fake.issueCode(who.id), scopes: 'read,activity:read_all', athleteId, now: fake.clock.now() });
+    await jobs.enqueue('strava-sync', { athleteId, mode: 'incremental' });
+    await jobs.drain();
+    expect((await findLink(t.db, athleteId, run))?.details_pending).toBe(false);
+
+    // A run left pending by a lost job is picked up by the next sync too.
+    await t.db.updateTable('strava_activities').set({ details_pending: true }).where('strava_id', '=', run).execute();
+    await t.db.deleteFrom('activity_streams').execute();
+    await jobs.enqueue('strava-sync', { athleteId, mode: 'incremental' });
+    await jobs.drain();
+    expect((await findLink(t.db, athleteId, run))?.details_pending).toBe(false);
+    expect((await t.db.selectFrom('activity_streams').select('activity_id').execute()).length).toBe(1);
+  });
+});
+
 describe('Strava in embedded mode: waits longer than a token lives', () => {
   let t: TestDb;
   let fake: FakeStrava;
@@ -162,8 +205,8 @@ describe('Strava on BullMQ: the daily reconcile scheduler, and a spent budget pa
       fake.clock.set(new Date('2026-11-25T12:15:00Z'));
       await waitFor('the activity to be fetched after the reset', async () => (await findLink(t.db, athleteId, id))?.details_pending === false, 30_000);
       expect(fake.requests.filter((r) => r.status === 429)).toEqual([]);
-      const done = lines.find((l) => l.msg === 'job completed' && l.queue === 'strava-activity');
-      expect(done?.attempts).toBe(1);
+      await waitFor('the job to complete', () => lines.some((l) => l.msg === 'job completed' && l.queue === 'strava-activity'));
+      expect(lines.find((l) => l.msg === 'job completed' && l.queue === 'strava-activity')?.attempts).toBe(1);
     } finally {
       await worker.close();
       await q.cleanup();
