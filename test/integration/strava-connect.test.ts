@@ -175,6 +175,14 @@ describe('connecting Strava', () => {
     await api.app.background.idle();
   });
 
+  it('no token, code or verify token in the API logs', () => {
+    const logs = api.lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(logs).toContain('Strava connected');
+    for (const token of fake.tokenHistory) expect(logs).not.toContain(token);
+    expect(logs).not.toMatch(/code=[0-9a-f]{40}/);
+    expect(logs).not.toContain(fake.clientSecret);
+  });
+
   it('no token in plain text anywhere in the database', async () => {
     const dump = await sql<{ t: string }>`select string_agg(row_to_json(c)::text, ' ') as t from strava_connections c`.execute(t.db);
     const text = dump.rows[0]!.t;

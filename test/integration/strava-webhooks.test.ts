@@ -67,6 +67,8 @@ describe('Strava webhooks, dedupe across sources, deauthorization', () => {
     expect(await ok.json()).toEqual({ 'hub.challenge': 'abc123' });
     const wrong = await fetch(`${base}/webhooks/strava?hub.mode=subscribe&hub.challenge=abc123&hub.verify_token=guess`);
     expect(wrong.status).toBe(403);
+    // The verify token travels in the URL: the server's access log must not write it down.
+    expect(api.lines.map((l) => JSON.stringify(l)).join('\n')).not.toContain(VERIFY_TOKEN);
   });
 
   it('kinetic strava subscribe creates the subscription through the handshake, once', async () => {

@@ -130,6 +130,8 @@ export function stravaRoutes(app: ApiApp): void {
   app.get(
     '/auth/strava/callback',
     {
+      // The request line carries the authorization code: no access log line for it.
+      logLevel: 'warn',
       schema: {
         tags: ['strava'],
         summary: 'where Strava sends the athlete back: checks state and scopes, stores the connection, queues the backfill',
@@ -253,6 +255,8 @@ export function stravaRoutes(app: ApiApp): void {
   app.get(
     '/webhooks/strava',
     {
+      // The request line carries the verify token: no access log line for it.
+      logLevel: 'warn',
       schema: {
         tags: ['strava'],
         summary: "Strava's subscription check: echoes hub.challenge when hub.verify_token matches STRAVA_VERIFY_TOKEN",
