@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { activePlanSessions, loadStatesBetween } from '../db/repositories/analysis.ts';
 import { findAthlete } from '../db/repositories/athletes.ts';
+import { findConnection, type StravaConnection } from '../db/repositories/strava.ts';
 import { activePlanInfo, failedUploadsBetween, runDistanceByDate, upsertReport } from '../db/repositories/reports.ts';
 import type { Athlete, Database } from '../db/schema.ts';
 import { isRunKind } from '../domain/plan.ts';
@@ -94,16 +95,14 @@ async function reportInput(db: Kysely<Database>, athlete: Athlete, week: ReportI
     failedUploads: uploads
       .map((u) => ({ id: u.id, filename: u.filename, error: u.error, date: localDateOf(u.createdAt, athlete.timezone) }))
       .filter((u) => u.date >= from && u.date <= to),
-    strava: stravaConnection(athlete),
+    strava: stravaConnectionNote(await findConnection(db, athlete.id)),
     asOf: localDateOf(now, athlete.timezone),
     thresholds: { minWeeklyStrengthMinutes: thresholds.minWeeklyStrengthMinutes, maxAcwr: thresholds.maxAcwr },
   };
 }
 
-/**
- * The athlete's Strava connection problem, when there is one. Strava is not connected yet in this
- * version: the Strava integration fills this in (the model has the slot, `dataQuality.strava`).
- */
-function stravaConnection(_athlete: Athlete): StravaConnectionNote | null {
-  return null;
+/** The athlete's Strava connection problem, when there is one: Strava refused its tokens (docs/strava.md). */
+function stravaConnectionNote(connection: StravaConnection | undefined): StravaConnectionNote | null {
+  if (connection?.status !== 'needs_reauth') return null;
+  return { status: 'needs_reauthorisation', since: connection.status_at?.toISOString() ?? null };
 }

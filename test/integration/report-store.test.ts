@@ -131,6 +131,20 @@ describe.each(BACKENDS)('weekly reports on %s', (kind) => {
     expect((await getReport(db.db, athleteId, '2027-W02'))!.document.dataQuality.failedUploads).toEqual([]);
   });
 
+  it('says when Strava needs the athlete to connect again, and not before', async () => {
+    await generateWeeklyReport(deps(), athleteId, WEEK);
+    expect((await getReport(db.db, athleteId, WEEK))!.document.dataQuality.strava).toBeNull();
+    await db.db
+      .insertInto('strava_connections')
+      .values({ athlete_id: athleteId, strava_athlete_id: '9007199254740993', scopes: 'read,activity:read_all', access_token: null, refresh_token: null, expires_at: null, status: 'needs_reauth', status_reason: 'refresh token revoked', status_at: '2027-01-20T08:00:00Z' })
+      .execute();
+    await generateWeeklyReport(deps(), athleteId, WEEK);
+    const q = (await getReport(db.db, athleteId, WEEK))!.document.dataQuality;
+    expect(q.strava).toEqual({ status: 'needs_reauthorisation', since: '2027-01-20T08:00:00.000Z' });
+    expect(q.notes.some((n) => n.includes('connect Strava again'))).toBe(true);
+    await db.db.deleteFrom('strava_connections').where('athlete_id', '=', athleteId).execute();
+  });
+
   it('rejects an unknown athlete and a malformed week', async () => {
     await expect(generateWeeklyReport(deps(), '6f1c1d7e-0000-4000-8000-000000000000', WEEK)).rejects.toBeInstanceOf(AthleteGoneError);
     await expect(generateWeeklyReport(deps(), athleteId, '2027-W54')).rejects.toBeInstanceOf(ReportWeekError);
