@@ -53,4 +53,27 @@ describe('Strava in the settings page', () => {
     expect(await findConnection(w.t.db, id)).toBeUndefined();
     expect((await b.get('/app/settings?strava=disconnected')).body).toContain('Strava disconnected.');
   });
+
+  it('signs a browser in with Strava: the callback starts a session for the athlete it connected', async () => {
+    const signIn = await w.app.inject({ method: 'GET', url: '/signin' });
+    expect(signIn.body).toContain('href="/auth/strava">Sign in with Strava</a>');
+    const kip = fake.addAthlete({ firstname: 'Kip', lastname: 'Keino', sex: 'M' });
+    fake.authorizeAs = { athleteId: kip.id };
+    const start = await w.app.inject({ method: 'GET', url: '/auth/strava' });
+    expect(start.statusCode, start.body).toBe(302);
+    let jar = mergeCookies({}, start.headers['set-cookie']);
+    const atStrava = await fetch(start.headers.location as string, { redirect: 'manual' });
+    const back = new URL(atStrava.headers.get('location')!);
+    const callback = await w.app.inject({ method: 'GET', url: `${back.pathname}${back.search}`, headers: { cookie: cookieHeader(jar) } });
+    expect(callback.statusCode, callback.body).toBe(200);
+    expect(callback.body).toContain('new Kinetic athlete');
+    expect(callback.body).toContain('href="/app"');
+    jar = mergeCookies(jar, callback.headers['set-cookie']);
+    await w.app.background.idle();
+    const home = await w.app.inject({ method: 'GET', url: '/app', headers: { cookie: cookieHeader(jar) } });
+    expect(home.statusCode, home.body).toBe(200);
+    const connection = await w.t.db.selectFrom('strava_connections').select('athlete_id').where('strava_athlete_id', '=', kip.id).executeTakeFirstOrThrow();
+    const name = (await w.t.db.selectFrom('athletes').select('name').where('id', '=', connection.athlete_id).executeTakeFirstOrThrow()).name;
+    expect(home.body).toContain(name);
+  });
 });

@@ -31,6 +31,7 @@ import { athleteScope } from '../auth.ts';
 import { IdParams, isoOrNull } from '../dto.ts';
 import { ApiError, ErrorBody, errorResponses } from '../errors.ts';
 import type { ApiApp } from '../server.ts';
+import { startWebSession } from '../../web/session.ts';
 
 const STATE_COOKIE = 'kinetic_strava_oauth';
 const STATE_TTL_S = 15 * 60;
@@ -182,6 +183,9 @@ export function stravaRoutes(app: ApiApp): void {
         `Kinetic athlete id: <code>${escapeHtml(result.athlete.id)}</code>. Your ${mode === 'backfill' ? 'Strava history is' : 'latest activities are'} being imported now; new activities arrive within seconds of Strava receiving them.`,
       ];
       if (access === 'public') lines.push('Private activities will not be imported: you did not grant “View data about your private activities”. Connect again with it ticked to include them.');
+      // "Sign in with Strava": a browser not signed in yet is now signed in as this athlete.
+      if (request.webSession === null) await startWebSession(request, reply, result.athlete.id);
+      lines.push('<a href="/app">Open Kinetic</a>');
       return sendPage(reply, 200, 'Strava connected', lines);
     },
   );

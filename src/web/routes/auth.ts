@@ -32,6 +32,14 @@ export async function webAuthRoutes(app: ApiApp): Promise<void> {
   await app.register(formbody);
   registerWebErrors(app);
 
+  // Shown when this server has a Strava application: its callback signs the browser in.
+  const stravaSignIn =
+    app.deps.config.strava.clientId === undefined
+      ? html``
+      : html`<section aria-labelledby="strava-signin"><h2 id="strava-signin">Sign in with Strava</h2>
+<p><a class="button" href="/auth/strava">Sign in with Strava</a></p>
+<p class="hint">Your Strava activities are imported; a Strava account new to Kinetic starts a new account.</p></section>`;
+
   function signInPage(csrf: string, o: { notice?: string; error?: string; email?: string } = {}) {
     return page({
       title: 'Sign in',
@@ -48,7 +56,8 @@ export async function webAuthRoutes(app: ApiApp): Promise<void> {
 <input id="email" name="email" type="email" autocomplete="email" required value="${o.email ?? ''}">
 <button type="submit">Email me a sign-in link</button>
 </form>
-<p class="hint">We send a link that signs you in once, within ${LINK_MINUTES} minutes. A new address starts a new account.</p></section>`,
+<p class="hint">We send a link that signs you in once, within ${LINK_MINUTES} minutes. A new address starts a new account.</p></section>
+${stravaSignIn}`,
     });
   }
 
