@@ -63,25 +63,7 @@ export async function insertActivity(
 }
 
 async function insertChildren(trx: Transaction<Database>, activityId: string, a: NormalizedActivity): Promise<void> {
-  if (a.laps.length > 0) {
-    await trx
-      .insertInto('laps')
-      .values(
-        a.laps.map((l) => ({
-          activity_id: activityId,
-          lap_index: l.index,
-          start_time: l.startTime,
-          elapsed_s: l.elapsedS,
-          moving_s: l.movingS,
-          distance_m: l.distanceM,
-          avg_hr: l.avgHr === null ? null : Math.round(l.avgHr),
-          max_hr: l.maxHr === null ? null : Math.round(l.maxHr),
-          avg_speed_mps: l.avgSpeedMps,
-          intensity: l.intensity,
-        })),
-      )
-      .execute();
-  }
+  await insertLaps(trx, activityId, a.laps);
   if (a.sets.length > 0) {
     await trx
       .insertInto('strength_sets')
@@ -100,17 +82,39 @@ async function insertChildren(trx: Transaction<Database>, activityId: string, a:
       )
       .execute();
   }
-  if (a.streams !== null && a.streams.t.length > 0) {
+  await insertStreams(trx, activityId, a.streams);
+}
+
+/** Writes an activity's laps (the activity has none stored yet). */
+export async function insertLaps(trx: Transaction<Database>, activityId: string, laps: NormalizedActivity['laps']): Promise<void> {
+  if (laps.length > 0) {
     await trx
-      .insertInto('activity_streams')
-      .values({
-        activity_id: activityId,
-        codec: STREAMS_CODEC,
-        sample_count: a.streams.t.length,
-        data: encodeStreams(a.streams),
-      })
+      .insertInto('laps')
+      .values(
+        laps.map((l) => ({
+          activity_id: activityId,
+          lap_index: l.index,
+          start_time: l.startTime,
+          elapsed_s: l.elapsedS,
+          moving_s: l.movingS,
+          distance_m: l.distanceM,
+          avg_hr: l.avgHr === null ? null : Math.round(l.avgHr),
+          max_hr: l.maxHr === null ? null : Math.round(l.maxHr),
+          avg_speed_mps: l.avgSpeedMps,
+          intensity: l.intensity,
+        })),
+      )
       .execute();
   }
+}
+
+/** Writes an activity's samples as one packed blob, when it has any (docs/storage.md). */
+export async function insertStreams(trx: Transaction<Database>, activityId: string, streams: NormalizedActivity['streams']): Promise<void> {
+  if (streams === null || streams.t.length === 0) return;
+  await trx
+    .insertInto('activity_streams')
+    .values({ activity_id: activityId, codec: STREAMS_CODEC, sample_count: streams.t.length, data: encodeStreams(streams) })
+    .execute();
 }
 
 export interface ActivityListOptions {

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { NormalizedActivity } from '../../domain/activity.ts';
-import { encodeStreams, STREAMS_CODEC } from '../../domain/streams-codec.ts';
+import { insertLaps, insertStreams } from './activities.ts';
 import type { Database, StravaActivitiesTable, StravaConnectionsTable, StravaEventsTable } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -231,31 +231,11 @@ export async function upsertStravaActivity(
   }
   if (input.replaceLaps) {
     await trx.deleteFrom('laps').where('activity_id', '=', id).execute();
-    if (a.laps.length > 0) {
-      await trx
-        .insertInto('laps')
-        .values(
-          a.laps.map((l) => ({
-            activity_id: id,
-            lap_index: l.index,
-            start_time: l.startTime,
-            elapsed_s: l.elapsedS,
-            moving_s: l.movingS,
-            distance_m: l.distanceM,
-            avg_hr: l.avgHr === null ? null : Math.round(l.avgHr),
-            max_hr: l.maxHr === null ? null : Math.round(l.maxHr),
-            avg_speed_mps: l.avgSpeedMps,
-            intensity: l.intensity,
-          })),
-        )
-        .execute();
-    }
+    await insertLaps(trx, id, a.laps);
   }
   if (input.replaceStreams) {
     await trx.deleteFrom('activity_streams').where('activity_id', '=', id).execute();
-    if (a.streams !== null && a.streams.t.length > 0) {
-      await trx.insertInto('activity_streams').values({ activity_id: id, codec: STREAMS_CODEC, sample_count: a.streams.t.length, data: encodeStreams(a.streams) }).execute();
-    }
+    await insertStreams(trx, id, a.streams);
   }
   return { id, created: before === undefined, previousLocalDate: before !== undefined && before.local_date !== input.localDate ? before.local_date : null };
 }
