@@ -27,19 +27,7 @@ export async function insertActivity(
       athlete_id: input.athleteId,
       source: a.source,
       source_id: a.sourceId,
-      sport: a.sport,
-      sub_sport: a.subSport,
-      category: a.category,
-      name: a.name,
-      start_time: a.startTime,
-      local_date: input.localDate,
-      timezone: input.timezone,
-      elapsed_s: a.elapsedS,
-      moving_s: a.movingS,
-      distance_m: a.distanceM,
-      ascent_m: a.ascentM,
-      avg_hr: a.avgHr === null ? null : Math.round(a.avgHr),
-      max_hr: a.maxHr === null ? null : Math.round(a.maxHr),
+      ...summaryColumns(a, input.localDate, input.timezone),
       calories: a.calories === null ? null : Math.round(a.calories),
       device: a.device,
     })
@@ -60,6 +48,25 @@ export async function insertActivity(
   // A Strava copy of this workout stored earlier gives way to the FIT file (activity-twins.ts).
   if (a.source === 'fit') await absorbStravaTwin(trx, input.athleteId, row.id, a.startTime, a.distanceM);
   return { id: row.id, created: true };
+}
+
+/** The columns of an activity's summary, as FIT and Strava ingest write them (HR rounded to whole beats). */
+export function summaryColumns(a: NormalizedActivity, localDate: string, timezone: string) {
+  return {
+    sport: a.sport,
+    sub_sport: a.subSport,
+    category: a.category,
+    name: a.name,
+    start_time: a.startTime,
+    local_date: localDate,
+    timezone,
+    elapsed_s: a.elapsedS,
+    moving_s: a.movingS,
+    distance_m: a.distanceM,
+    ascent_m: a.ascentM,
+    avg_hr: a.avgHr === null ? null : Math.round(a.avgHr),
+    max_hr: a.maxHr === null ? null : Math.round(a.maxHr),
+  };
 }
 
 async function insertChildren(trx: Transaction<Database>, activityId: string, a: NormalizedActivity): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { NormalizedActivity } from '../../domain/activity.ts';
-import { insertLaps, insertStreams } from './activities.ts';
+import { insertLaps, insertStreams, summaryColumns } from './activities.ts';
 import type { Database, StravaActivitiesTable, StravaConnectionsTable, StravaEventsTable } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -201,19 +201,7 @@ export async function upsertStravaActivity(
     .where('source_id', '=', a.sourceId)
     .executeTakeFirst();
   const values = {
-    sport: a.sport,
-    sub_sport: a.subSport,
-    category: a.category,
-    name: a.name,
-    start_time: a.startTime,
-    local_date: input.localDate,
-    timezone: input.timezone,
-    elapsed_s: a.elapsedS,
-    moving_s: a.movingS,
-    distance_m: a.distanceM,
-    ascent_m: a.ascentM,
-    avg_hr: a.avgHr === null ? null : Math.round(a.avgHr),
-    max_hr: a.maxHr === null ? null : Math.round(a.maxHr),
+    ...summaryColumns(a, input.localDate, input.timezone),
     ...(a.calories !== null ? { calories: Math.round(a.calories) } : {}),
     ...(a.device !== null ? { device: a.device } : {}),
   };
