@@ -14,6 +14,7 @@ import * as reportDeliveries from './20261126163000_report_deliveries.ts';
 import * as jsonDocuments from './20261126165000_json_documents.ts';
 import * as strava from './20261126170000_strava.ts';
 import * as webSessions from './20261126180000_web_sessions.ts';
+import * as calendarFeeds from './20261126190000_calendar_feeds.ts';
 
 export const migrations: Record<string, Migration> = {
   '20261126120000_foundation': foundation,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '20261126165000_json_documents': jsonDocuments,
   '20261126170000_strava': strava,
   '20261126180000_web_sessions': webSessions,
+  '20261126190000_calendar_feeds': calendarFeeds,
 };

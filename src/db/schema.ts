@@ -257,6 +257,13 @@ export interface WebLoginLinksTable {
   expires_at: Timestamp;
 }
 
+/** An athlete's secret calendar feed address (docs/web.md): calendar apps fetch the plan with it, without cookies. */
+export interface CalendarFeedsTable {
+  athlete_id: string;
+  token: string;
+  created_at: DefaultTimestamp;
+}
+
 /** An athlete's Strava connection (docs/strava.md); tokens are AES-256-GCM ciphertexts, never plain. */
 export interface StravaConnectionsTable {
   athlete_id: string;
@@ -335,6 +342,7 @@ export interface Database {
   email_preferences: EmailPreferencesTable;
   web_sessions: WebSessionsTable;
   web_login_links: WebLoginLinksTable;
+  calendar_feeds: CalendarFeedsTable;
 }
 
 export type Athlete = Selectable<AthletesTable>;

@@ -14,7 +14,7 @@ declare module 'fastify' {
   }
 }
 
-class WebPageError extends Error {
+export class WebPageError extends Error {
   constructor(
     readonly status: number,
     message: string,

@@ -111,6 +111,23 @@ export function csrfOf(request: FastifyRequest): unknown {
   return (typeof body === 'object' && body !== null ? body._csrf : undefined) ?? request.headers['x-csrf-token'] ?? query?._csrf;
 }
 
+const FLASH_COOKIE = 'kinetic_flash';
+
+/**
+ * A message for the next page this browser opens (after a redirect): a signed cookie that lives a
+ * minute, so the message is never taken from the URL (a link cannot put words in Kinetic's mouth).
+ */
+export function setFlash(request: FastifyRequest, reply: FastifyReply, message: string): void {
+  reply.setCookie(FLASH_COOKIE, message.slice(0, 1000), cookieOptions(request, request.server.webKeys, 60));
+}
+
+/** The flash message set by the previous response, if any; it is cleared as it is read. */
+export function takeFlash(request: FastifyRequest, reply: FastifyReply): string | undefined {
+  const message = signedCookie(request, FLASH_COOKIE);
+  if (request.cookies[FLASH_COOKIE] !== undefined) reply.clearCookie(FLASH_COOKIE, { path: '/' });
+  return message;
+}
+
 /**
  * Signs this browser in as `athleteId`: a new server-side session and its cookie. Every sign-in flow
  * ends here (email link; the Strava callback can call it too); the caller then redirects to `/app`.

@@ -1,6 +1,6 @@
 /**
- * The web app in headless Chromium (Debian `chromium`, driven by playwright-core): sign in with an
- * emailed link, upload the fixture FIT files and see each one's final status, import a plan, open the
+ * The web app in headless Chromium (Debian `chromium`, driven by playwright-core): sign in through
+ * the fake Strava (a new athlete in the browser's time zone), upload the fixture FIT files and see each one's final status, import a plan, open the
  * report and see its charts, change the time zone and see the week move, delete the account and be
  * signed out with the data gone. Screenshots go to test-artifacts/web/.
  *
@@ -12,17 +12,22 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock, FakeStrava, type FakeAthlete } from '../support/fake-strava.ts';
 import { FIXTURE_DIR } from '../support/fixtures.ts';
 import { createWebTestApp, type WebTestApp } from '../support/web.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const ARTIFACTS = path.resolve('test-artifacts/web');
-const EMAIL = 'browser.runner@example.com';
+// Sunday 20:00 UTC: still week 48 in London, already Monday of week 49 in Auckland.
+const NOW = new Date('2026-11-29T20:00:00Z');
 
 if (CHROMIUM === undefined) console.warn('browser tests skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does this)');
 
 describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
   let w: WebTestApp;
+  let fake: FakeStrava;
+  let runner: FakeAthlete;
+  let athleteId: string;
   let browser: Browser;
   let page: Page;
   let base: string;
@@ -33,8 +38,9 @@ describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    // Sunday 20:00 UTC: still week 48 in London, already Monday of week 49 in Auckland.
-    w = await createWebTestApp({ at: new Date('2026-11-29T20:00:00Z') });
+    fake = await new FakeStrava({ clock: new FakeClock(NOW) }).start();
+    runner = fake.addAthlete({ firstname: 'Browser', lastname: 'Runner', sex: 'F' });
+    w = await createWebTestApp({ at: NOW, env: fake.env() });
     await w.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(w.app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
@@ -45,17 +51,23 @@ describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await w?.close();
+    await fake?.stop();
   });
 
-  it('signs in with the emailed link', async () => {
+  it('signs in through Strava: a new athlete, in the browser time zone', async () => {
+    fake.authorizeAs = { athleteId: runner.id };
     await page.goto(`${base}/`);
-    await page.getByLabel('Email address').fill(EMAIL);
-    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('sign-in link is on its way');
-    const link = await w.smtp.linkFor(EMAIL);
-    await page.goto(link);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Sign in with Strava' }).click();
+    // Kinetic → Strava's authorize page (the fake answers at once as `runner`) → the callback.
+    await page.waitForURL(/\/auth\/strava\/callback\?/);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Strava connected');
+    expect(await page.locator('body').textContent()).toContain('Browser Runner');
+    await page.getByRole('link', { name: 'Open Kinetic' }).click();
     await page.waitForURL(`${base}/app`);
+    const connection = await w.t.db.selectFrom('strava_connections').select('athlete_id').where('strava_athlete_id', '=', runner.id).executeTakeFirstOrThrow();
+    athleteId = connection.athlete_id;
+    const athlete = await w.t.db.selectFrom('athletes').select(['name', 'timezone']).where('id', '=', athleteId).executeTakeFirstOrThrow();
+    expect(athlete).toEqual({ name: 'Browser Runner', timezone: 'Europe/London' });
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This week');
     expect(await page.getByTestId('iso-week').textContent()).toBe('2026-W48');
     await shot('01-dashboard');
@@ -139,19 +151,19 @@ describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
     await shot('05-week-moved');
   });
 
-  it('deletes the account: signed out, data gone', async () => {
-    const athlete = await w.t.db.selectFrom('athletes').select('id').where('email', '=', EMAIL).executeTakeFirstOrThrow();
+  it('deletes the account: signed out, data gone, Strava access revoked', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Type DELETE to confirm').fill('DELETE');
     await page.getByRole('button', { name: 'Delete my account and data' }).click();
     await page.waitForURL(`${base}/signin?deleted=1`);
     expect(await page.getByRole('status').textContent()).toContain('deleted');
     await shot('06-deleted');
-    for (const table of ['athletes', 'uploads', 'activities', 'plans', 'web_sessions'] as const) {
+    for (const table of ['athletes', 'uploads', 'activities', 'plans', 'web_sessions', 'strava_connections', 'calendar_feeds'] as const) {
       const column = table === 'athletes' ? 'id' : 'athlete_id';
-      const rows = await w.t.db.selectFrom(table).select(column).where(column, '=', athlete.id).execute();
+      const rows = await w.t.db.selectFrom(table).select(column).where(column, '=', athleteId).execute();
       expect(rows, table).toHaveLength(0);
     }
+    expect(fake.count('deauthorize', 200)).toBe(1);
     await page.goto(`${base}/app`);
     expect(new URL(page.url()).pathname).toBe('/signin');
   });

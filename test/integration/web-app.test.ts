@@ -3,11 +3,12 @@
  * sign out, pages, uploads through the page, settings, delete — and that a signed-in athlete can
  * never reach another athlete's pages or files.
  */
+import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postUploads } from '../support/api.ts';
 import { fixture } from '../support/fixtures.ts';
 import { multipart } from '../support/api.ts';
-import { browser, cookieHeader, createWebTestApp, signInByEmail, type Browser, type WebTestApp } from '../support/web.ts';
+import { browser, cookieHeader, createWebTestApp, mergeCookies, signInByEmail, type Browser, type WebTestApp } from '../support/web.ts';
 
 let w: WebTestApp;
 
@@ -136,6 +137,24 @@ describe('pages', () => {
     expect(list).toMatch(/run\.fit<\/span> <span class="status imported"/);
     expect(list).toMatch(/broken\.fit<\/span> <span class="status failed"/);
 
+    // A form without files: the API's message on the next page (from a one-minute signed cookie,
+    // never from the URL), shown once.
+    const empty = multipart([], { note: 'no file' });
+    const refused = await w.app.inject({ method: 'POST', url: `/app/uploads?_csrf=${encodeURIComponent(b.csrf)}`, headers: { ...empty.headers, cookie: cookieHeader(b.jar) }, payload: empty.payload });
+    expect(refused.statusCode).toBe(303);
+    expect(refused.headers.location).toBe('/app/uploads');
+    b.jar = mergeCookies(b.jar, refused.headers['set-cookie']);
+    const shown = await b.get('/app/uploads');
+    expect(shown.body).toMatch(/role="alert"[^>]*>Upload problem: the request has no file parts/);
+    expect((await b.get('/app/uploads')).body).not.toContain('Upload problem');
+    expect((await b.get('/app/uploads?problem=Kinetic+was+hacked&received=%3Cb%3E')).body).not.toMatch(/hacked|&lt;b&gt;/);
+
+    // An address under /app that is no page: a page saying so, not JSON.
+    const missing = await b.get('/app/no-such-page');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-type']).toMatch(/^text\/html/);
+    expect(missing.body).toContain('There is no such page');
+
     // Without the CSRF token nothing is stored.
     const before = await w.t.db.selectFrom('uploads').select('id').execute();
     const forged = await w.app.inject({ method: 'POST', url: '/app/uploads', headers: { ...form.headers, cookie: cookieHeader(b.jar) }, payload: form.payload });
@@ -176,6 +195,49 @@ describe('pages', () => {
     const refused = await w.app.inject({ method: 'POST', url: `/app/plan/import?_csrf=${encodeURIComponent(b.csrf)}`, headers: { ...bad.headers, cookie: cookieHeader(b.jar) }, payload: bad.payload });
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toContain('The plan was not imported');
+  });
+
+  it('gives a secret calendar address that works without a cookie, follows the plan, and can be reset', async () => {
+    const b = await signInByEmail(w.app, w.smtp, 'calendar@example.com');
+    const page = await b.get('/app/plan');
+    const address = /data-testid="calendar-url" value="([^"]+)"|value="([^"]+)" data-testid="calendar-url"/.exec(page.body);
+    const raw = (address?.[1] ?? address?.[2])!;
+    const url = new URL(raw);
+    expect(url.pathname).toMatch(/^\/calendar\/[\w-]{43}\.ics$/);
+    expect(page.body).toContain(`href="${raw.replace(/^http:/, 'webcal:')}"`);
+    // The same address on every visit.
+    expect((await b.get('/app/plan')).body).toContain(url.pathname);
+
+    // No plan yet: an empty calendar, so a subscription made early keeps working.
+    const empty = await w.app.inject({ method: 'GET', url: url.pathname });
+    expect(empty.statusCode).toBe(200);
+    expect(empty.headers['content-type']).toBe('text/calendar; charset=utf-8');
+    expect(new ICAL.Component(ICAL.parse(empty.body) as unknown[]).getAllSubcomponents('vevent')).toHaveLength(0);
+
+    const yaml = 'name: Feed plan\nstart: 2026-11-23\nsessions:\n  - { week: 1, day: tue, kind: easy, distance: 8 km }\n  - { week: 1, day: wed, kind: strength, duration: 40 min }\n';
+    const form = multipart([{ filename: 'plan.yaml', bytes: Buffer.from(yaml), field: 'plan' }]);
+    const imported = await w.app.inject({ method: 'POST', url: `/app/plan/import?_csrf=${encodeURIComponent(b.csrf)}`, headers: { ...form.headers, cookie: cookieHeader(b.jar) }, payload: form.payload });
+    expect(imported.statusCode, imported.body).toBe(200);
+    const feed = await w.app.inject({ method: 'GET', url: url.pathname });
+    const events = new ICAL.Component(ICAL.parse(feed.body) as unknown[]).getAllSubcomponents('vevent');
+    expect(events.map((e) => e.getFirstPropertyValue('summary'))).toEqual(['Easy run 8 km', 'Strength 40 min']);
+
+    // Wrong addresses: 404, nothing about any athlete.
+    for (const wrong of [url.pathname.replace(/.{6}\.ics$/, 'AAAAAA.ics'), url.pathname.replace(/\.ics$/, ''), '/calendar/.ics']) {
+      const res = await w.app.inject({ method: 'GET', url: wrong });
+      expect(res.statusCode, wrong).toBe(404);
+      expect(res.body).not.toContain('Feed plan');
+    }
+
+    // Reset needs the CSRF token; afterwards the old address is gone and the new one works.
+    expect((await b.post('/app/plan/calendar/reset', { _csrf: 'forged' })).status).toBe(403);
+    const reset = await b.post('/app/plan/calendar/reset', { _csrf: b.csrf });
+    expect(reset.status, reset.body).toBe(200);
+    expect(reset.body).toContain('New calendar address');
+    expect(reset.body).not.toContain(url.pathname);
+    expect((await w.app.inject({ method: 'GET', url: url.pathname })).statusCode).toBe(404);
+    const fresh = /\/calendar\/[\w-]{43}\.ics/.exec(reset.body)![0];
+    expect((await w.app.inject({ method: 'GET', url: fresh })).body).toContain('Feed plan');
   });
 
   it('deletes the account after confirmation and signs out', async () => {

@@ -56,10 +56,11 @@ describe('Strava in the settings page', () => {
 
   it('signs a browser in with Strava: the callback starts a session for the athlete it connected', async () => {
     const signIn = await w.app.inject({ method: 'GET', url: '/signin' });
-    expect(signIn.body).toContain('href="/auth/strava">Sign in with Strava</a>');
+    expect(signIn.body).toContain('href="/auth/strava" data-browser-timezone-link>Sign in with Strava</a>');
     const kip = fake.addAthlete({ firstname: 'Kip', lastname: 'Keino', sex: 'M' });
     fake.authorizeAs = { athleteId: kip.id };
-    const start = await w.app.inject({ method: 'GET', url: '/auth/strava' });
+    // The page's script adds the browser's time zone to the link; a bad one is ignored (UTC).
+    const start = await w.app.inject({ method: 'GET', url: '/auth/strava?timezone=America%2FDenver' });
     expect(start.statusCode, start.body).toBe(302);
     let jar = mergeCookies({}, start.headers['set-cookie']);
     const atStrava = await fetch(start.headers.location as string, { redirect: 'manual' });
@@ -73,7 +74,24 @@ describe('Strava in the settings page', () => {
     const home = await w.app.inject({ method: 'GET', url: '/app', headers: { cookie: cookieHeader(jar) } });
     expect(home.statusCode, home.body).toBe(200);
     const connection = await w.t.db.selectFrom('strava_connections').select('athlete_id').where('strava_athlete_id', '=', kip.id).executeTakeFirstOrThrow();
-    const name = (await w.t.db.selectFrom('athletes').select('name').where('id', '=', connection.athlete_id).executeTakeFirstOrThrow()).name;
-    expect(home.body).toContain(name);
+    const athlete = await w.t.db.selectFrom('athletes').select(['name', 'timezone', 'sex']).where('id', '=', connection.athlete_id).executeTakeFirstOrThrow();
+    expect(athlete).toEqual({ name: 'Kip Keino', timezone: 'America/Denver', sex: 'm' });
+    expect(home.body).toContain(athlete.name);
+
+    // A forged time zone is not stored: the new athlete starts in UTC.
+    const ron = fake.addAthlete({ firstname: 'Ron', lastname: 'Hill', sex: 'M' });
+    fake.authorizeAs = { athleteId: ron.id };
+    const start2 = await w.app.inject({ method: 'GET', url: '/auth/strava?timezone=Mars%2FOlympus' });
+    const atStrava2 = await fetch(start2.headers.location as string, { redirect: 'manual' });
+    const back2 = new URL(atStrava2.headers.get('location')!);
+    const jar2 = mergeCookies({}, start2.headers['set-cookie']);
+    expect((await w.app.inject({ method: 'GET', url: `${back2.pathname}${back2.search}`, headers: { cookie: cookieHeader(jar2) } })).statusCode).toBe(200);
+    const ronRow = await w.t.db
+      .selectFrom('strava_connections')
+      .innerJoin('athletes', 'athletes.id', 'strava_connections.athlete_id')
+      .select('athletes.timezone')
+      .where('strava_athlete_id', '=', ron.id)
+      .executeTakeFirstOrThrow();
+    expect(ronRow.timezone).toBe('UTC');
   });
 });

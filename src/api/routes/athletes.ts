@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { createAthlete } from '../../db/repositories/athletes.ts';
 import { insertApiToken } from '../../db/repositories/api-tokens.ts';
 import { deleteAthleteData } from '../../db/repositories/athlete-data.ts';
+import { revokeStravaAccess } from './strava.ts';
 import type { Athlete, AthleteUpdate } from '../../db/schema.ts';
 import { isoWeekdayNumber, parseReportTime } from '../../domain/report-schedule.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
@@ -233,13 +234,15 @@ export function athleteRoutes(app: ApiApp): void {
       onRequest: requireAuth,
       schema: {
         tags: ['athletes'],
-        summary: 'delete the athlete and every row of theirs (uploads with their bytes, activities, plans, metrics, weeks, tokens) in one transaction',
+        summary: 'delete the athlete and every row of theirs (uploads with their bytes, activities, plans, metrics, weeks, tokens, Strava connection: access is revoked on Strava first) in one transaction',
         params: IdParams,
         response: { 204: z.null().meta({ description: 'deleted' }), ...errorResponses(401, 404) },
       },
     },
     async (request, reply) => {
       const athlete = await athleteScope(request, request.params.id);
+      // Strava is told first, while the tokens still exist; the connection row goes with the athlete.
+      await revokeStravaAccess(app, athlete.id);
       const deleted = await db.transaction().execute((trx) => deleteAthleteData(trx, athlete.id));
       if (!deleted) throw notFound('athlete');
       request.log.info({ athleteId: athlete.id }, 'athlete deleted');

@@ -5,6 +5,8 @@
  * changes; a malformed plan is a 422 listing every problem with its line (or row) and field.
  */
 import { z } from 'zod';
+import { findAthlete } from '../../db/repositories/athletes.ts';
+import { athleteIdByFeedToken } from '../../db/repositories/calendar-feeds.ts';
 import { getActivePlan, toTrainingPlan, type StoredPlan } from '../../db/repositories/plans.ts';
 import { localDateOf } from '../../domain/time.ts';
 import { planToCsv } from '../../ingest/plan/csv.ts';
@@ -147,6 +149,30 @@ export function planRoutes(app: ApiApp): void {
             ? ['application/yaml; charset=utf-8', planToYaml(plan)]
             : ['text/csv; charset=utf-8', planToCsv(plan)];
       return sendFile(reply, type, `plan.${format}`, text);
+    },
+  );
+
+  app.get(
+    '/calendar/:feed',
+    {
+      // The address is the credential: no access log line for it.
+      logLevel: 'warn',
+      schema: {
+        tags: ['plans'],
+        summary: "the athlete's plan as an iCalendar feed at its secret address (no token: calendar apps send none); the web app's plan page shows the address",
+        params: z.object({ feed: z.string().max(100).meta({ description: '<feed token>.ics' }) }),
+        response: { 200: z.string().meta({ description: 'text/calendar' }), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const token = request.params.feed.endsWith('.ics') ? request.params.feed.slice(0, -4) : '';
+      const athleteId = token === '' ? undefined : await athleteIdByFeedToken(db, token);
+      const athlete = athleteId === undefined ? undefined : await findAthlete(db, athleteId);
+      if (athlete === undefined) throw notFound('calendar (the address is wrong or was reset)');
+      const stored = await getActivePlan(db, athlete.id);
+      // An athlete without a plan (yet) has an empty calendar: a subscription made early keeps working.
+      const ics = planToIcs(stored === undefined ? null : toTrainingPlan(stored), { uidSeed: athlete.id, athleteName: athlete.name, generatedAt: now() });
+      return reply.type('text/calendar; charset=utf-8').header('cache-control', 'private, max-age=900').send(ics);
     },
   );
 }

@@ -28,6 +28,7 @@ import { createStravaServices, missingStravaConfig, type StravaServices } from '
 import { storeEvent } from '../../ingest/strava/sync.ts';
 import { queueAnalysis } from '../../workers/strava.ts';
 import { athleteScope } from '../auth.ts';
+import { isValidTimeZone } from '../../domain/time.ts';
 import { IdParams, isoOrNull } from '../dto.ts';
 import { ApiError, ErrorBody, errorResponses } from '../errors.ts';
 import type { ApiApp } from '../server.ts';
@@ -44,7 +45,7 @@ const PAGE_HEADERS = {
 };
 const page = z.string().meta({ description: 'HTML page' });
 
-const StateSchema = z.object({ n: z.string(), a: z.string().nullable(), e: z.number() });
+const StateSchema = z.object({ n: z.string(), a: z.string().nullable(), e: z.number(), z: z.string().optional() });
 
 const Connection = z.object({
   connected: z.boolean(),
@@ -78,16 +79,41 @@ function baseUrl(request: FastifyRequest, publicUrl: string | undefined): string
   return (publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 }
 
+const servicesOfApp = new WeakMap<ApiApp, StravaServices>();
+
+/**
+ * The app's Strava services (created on first use). The API makes OAuth calls only (not
+ * rate-limited); its budget just records what replies report. 503 when Strava is not configured.
+ */
+export function stravaServicesOf(app: ApiApp): StravaServices {
+  const missing = missingStravaConfig(app.deps.config);
+  if (missing.length > 0) throw new ApiError(503, 'strava_not_configured', `Strava is not configured on this server: set ${missing.join(', ')}`);
+  let s = servicesOfApp.get(app);
+  if (s === undefined) {
+    s = createStravaServices(app.deps.config, { budget: new MemoryRateBudget() });
+    servicesOfApp.set(app, s);
+  }
+  return s;
+}
+
+/**
+ * Revokes Kinetic's access on Strava for the athlete's connection, if there is one with tokens.
+ * Best effort: a failure is logged and the caller deletes the data either way.
+ */
+export async function revokeStravaAccess(app: ApiApp, athleteId: string): Promise<void> {
+  const c = await findConnection(app.deps.db, athleteId);
+  if (c === undefined || c.access_token === null || missingStravaConfig(app.deps.config).length > 0) return;
+  const s = stravaServicesOf(app);
+  try {
+    await s.client.deauthorize(s.box.open(c.access_token, `${athleteId}:access`));
+  } catch (err) {
+    app.deps.log.warn({ athleteId, err: err instanceof Error ? err.message : String(err) }, 'Strava deauthorize failed');
+  }
+}
+
 export function stravaRoutes(app: ApiApp): void {
   const { db, config, jobs, now, log } = app.deps;
-  let services: StravaServices | undefined;
-  /** The API makes OAuth calls only (not rate-limited); its budget just records what replies report. */
-  function strava(): StravaServices {
-    const missing = missingStravaConfig(config);
-    if (missing.length > 0) throw new ApiError(503, 'strava_not_configured', `Strava is not configured on this server: set ${missing.join(', ')}`);
-    services ??= createStravaServices(config, { budget: new MemoryRateBudget() });
-    return services;
-  }
+  const strava = (): StravaServices => stravaServicesOf(app);
   const secure = config.publicUrl?.startsWith('https:') === true;
 
   // Strava's ids are 64-bit: read the webhook body without rounding them (the schema checks it).
@@ -105,7 +131,10 @@ export function stravaRoutes(app: ApiApp): void {
       schema: {
         tags: ['strava'],
         summary: "redirect to Strava's authorize page (scopes read,activity:read_all); with a token, connects that athlete",
-        querystring: z.object({ athlete: z.uuid().optional().meta({ description: 'athlete to connect (admin token); default: the caller, or a new athlete' }) }),
+        querystring: z.object({
+          athlete: z.uuid().optional().meta({ description: 'athlete to connect (admin token); default: the caller, or a new athlete' }),
+          timezone: z.string().max(100).optional().meta({ description: "IANA time zone for an athlete created by this sign-in (the sign-in page sends the browser's); invalid or absent: UTC" }),
+        }),
         response: { 302: z.null().meta({ description: 'to Strava' }), ...errorResponses(401, 404, 503) },
       },
     },
@@ -115,7 +144,8 @@ export function stravaRoutes(app: ApiApp): void {
       if (request.query.athlete !== undefined) athleteId = (await athleteScope(request, request.query.athlete)).id;
       else if (request.principal?.kind === 'athlete') athleteId = request.principal.athleteId;
       const nonce = randomBytes(16).toString('base64url');
-      const state = s.box.sign({ n: nonce, a: athleteId, e: Math.floor(now().getTime() / 1000) + STATE_TTL_S });
+      const tz = request.query.timezone !== undefined && isValidTimeZone(request.query.timezone) ? request.query.timezone : undefined;
+      const state = s.box.sign({ n: nonce, a: athleteId, e: Math.floor(now().getTime() / 1000) + STATE_TTL_S, ...(tz !== undefined && { z: tz }) });
       const target = new URL(`${config.strava.oauthUrl.replace(/\/+$/, '')}/authorize`);
       target.searchParams.set('client_id', config.strava.clientId!);
       target.searchParams.set('redirect_uri', `${baseUrl(request, config.publicUrl)}/auth/strava/callback`);
@@ -165,7 +195,13 @@ export function stravaRoutes(app: ApiApp): void {
       }
       let result;
       try {
-        result = await connectWithCode(db, s, { code: q.code, scopes, ...(payload.data.a !== null && { athleteId: payload.data.a }), now: now() });
+        result = await connectWithCode(db, s, {
+          code: q.code,
+          scopes,
+          ...(payload.data.a !== null && { athleteId: payload.data.a }),
+          ...(payload.data.z !== undefined && { timezone: payload.data.z }),
+          now: now(),
+        });
       } catch (err) {
         if (err instanceof StravaAccountInUseError) return sendPage(reply, 409, 'Already connected elsewhere', [`${escapeHtml(err.message)}. Nothing was changed.`]);
         if (err instanceof StravaOAuthError) return sendPage(reply, 400, 'Strava was not connected', ['Strava did not accept the authorization (it may have been used already or expired). Nothing was connected.', again]);
@@ -245,11 +281,7 @@ export function stravaRoutes(app: ApiApp): void {
       const athlete = await athleteScope(request, request.params.id);
       const c = await findConnection(db, athlete.id);
       if (c === undefined) throw new ApiError(404, 'not_found', 'the athlete has no Strava connection');
-      if (c.access_token !== null) {
-        // Best effort: the data goes either way.
-        const s = strava();
-        await s.client.deauthorize(s.box.open(c.access_token, `${athlete.id}:access`)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'Strava deauthorize failed'));
-      }
+      await revokeStravaAccess(app, athlete.id);
       const dates = await db.transaction().execute((trx) => deleteStravaData(trx, athlete.id, c.strava_athlete_id));
       await queueAnalysis(jobs, athlete.id, dates);
       return reply.status(204).send(null);

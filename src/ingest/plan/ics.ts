@@ -78,10 +78,13 @@ function escapeText(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,');
 }
 
-/** Writes the plan as an iCalendar file (RFC 5545) with one all-day VEVENT per session. */
-export function planToIcs(plan: TrainingPlan, options: PlanToIcsOptions): string {
-  const stamp = options.generatedAt?.getTime() ?? Date.parse(`${plan.startDate}T00:00:00Z`);
-  const events = plan.sessions.map((s): EventAttributes & { timestamp: number } => ({
+/**
+ * Writes the plan as an iCalendar file (RFC 5545) with one all-day VEVENT per session. `null` (an
+ * athlete without a plan yet) is a calendar without events, so a subscription made early keeps working.
+ */
+export function planToIcs(plan: TrainingPlan | null, options: PlanToIcsOptions): string {
+  const stamp = options.generatedAt?.getTime() ?? (plan === null ? 0 : Date.parse(`${plan.startDate}T00:00:00Z`));
+  const events = plan === null ? [] : plan.sessions.map((s): EventAttributes & { timestamp: number } => ({
     uid: sessionUid(options.uidSeed, s),
     // The ics typings omit DTSTAMP's `timestamp`; without it the library would read the clock.
     timestamp: stamp,
@@ -92,7 +95,8 @@ export function planToIcs(plan: TrainingPlan, options: PlanToIcsOptions): string
     transp: 'TRANSPARENT',
     categories: ['Training', KIND_LABELS[s.kind]],
   }));
-  const calName = options.athleteName ? `${options.athleteName} — ${plan.name}` : plan.name;
+  const planName = plan?.name ?? 'Training plan';
+  const calName = options.athleteName ? `${options.athleteName} — ${planName}` : planName;
   const { error, value } = createEvents(events, {
     productId: '-//Kinetic//Training plan//EN',
     method: 'PUBLISH',

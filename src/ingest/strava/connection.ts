@@ -67,6 +67,8 @@ export interface ConnectInput {
   athleteId?: string;
   /** Without `athleteId` and without an existing link: link to this athlete instead of creating one. */
   fallbackAthleteId?: string;
+  /** IANA time zone of an athlete created here (the browser's, from the sign-in page); default UTC. */
+  timezone?: string;
   now: Date;
 }
 
@@ -103,7 +105,7 @@ export async function connectWithCode(db: Kysely<Database>, s: StravaServices, i
     }
     if (athlete === undefined) {
       const sex = profile.sex === 'M' ? 'm' : profile.sex === 'F' ? 'f' : null;
-      athlete = await createAthlete(trx, { name: stravaName, sex });
+      athlete = await createAthlete(trx, { name: stravaName, sex, ...(input.timezone !== undefined && { timezone: input.timezone }) });
       created = true;
     }
     const connection = await saveConnection(trx, {

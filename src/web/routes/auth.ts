@@ -37,7 +37,7 @@ export async function webAuthRoutes(app: ApiApp): Promise<void> {
     app.deps.config.strava.clientId === undefined
       ? html``
       : html`<section aria-labelledby="strava-signin"><h2 id="strava-signin">Sign in with Strava</h2>
-<p><a class="button" href="/auth/strava">Sign in with Strava</a></p>
+<p><a class="button" href="/auth/strava" data-browser-timezone-link>Sign in with Strava</a></p>
 <p class="hint">Your Strava activities are imported; a Strava account new to Kinetic starts a new account.</p></section>`;
 
   function signInPage(csrf: string, o: { notice?: string; error?: string; email?: string } = {}) {

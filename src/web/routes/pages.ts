@@ -9,6 +9,7 @@ import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify';
 import { uploadActivityIds, uploadsPage } from '../../db/repositories/athlete-data.ts';
+import { calendarFeedToken, resetCalendarFeedToken } from '../../db/repositories/calendar-feeds.ts';
 import { getActivePlan, toTrainingPlan } from '../../db/repositories/plans.ts';
 import { reportIndex } from '../../db/repositories/report-index.ts';
 import { findConnection } from '../../db/repositories/strava.ts';
@@ -23,10 +24,10 @@ import { isoWeekOf, WEEKDAYS } from '../../plan/iso-week.ts';
 import { importPlan, parsePlanFile } from '../../services/plans.ts';
 import { weekDocument } from '../../services/weeks.ts';
 import type { ApiApp } from '../../api/server.ts';
-import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn } from '../guard.ts';
+import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn, WebPageError } from '../guard.ts';
 import { html, type HtmlValue } from '../html.ts';
 import { page, sendHtml, type Section } from '../layout.ts';
-import { csrfOf, csrfToken, SESSION_COOKIE } from '../session.ts';
+import { csrfOf, csrfToken, SESSION_COOKIE, takeFlash } from '../session.ts';
 
 const STATIC = {
   'web.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('../static/web.css', import.meta.url)) },
@@ -126,10 +127,12 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
   }
 
   app.get('/app/uploads', { onRequest: requireSignedIn }, async (request, reply) => {
-    const q = request.query as { received?: unknown; problem?: unknown };
+    const q = request.query as { received?: unknown };
+    const received = typeof q.received === 'string' && /^\d{1,6}$/.test(q.received) ? Number(q.received) : undefined;
+    const problem = takeFlash(request, reply);
     const o = {
-      ...(typeof q.received === 'string' && { notice: `${q.received} file(s) received: they are processed in the background.` }),
-      ...(typeof q.problem === 'string' && { error: `Upload problem: ${q.problem}` }),
+      ...(received !== undefined && { notice: `${received} file(s) received: they are processed in the background.` }),
+      ...(problem !== undefined && { error: `Upload problem: ${problem}` }),
     };
     return shell(request, reply, 'uploads', 'Uploads', await uploadsBody(request, reply, athleteOf(request)), o);
   });
@@ -153,7 +156,8 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
 <label for="g-long">Long run day</label><select id="g-long" name="longRunDay">${WEEKDAYS.map((d) => html`<option value="${d}"${d === 'sun' ? html` selected` : null}>${d}</option>`)}</select>
 <label for="g-strength">Strength sessions per week</label><input id="g-strength" name="strengthSessions" type="number" min="0" max="3" value="2">
 <button type="submit">Generate plan</button></form></section></div>`;
-    if (stored === undefined) return html`<p>No plan yet: import yours or generate one.</p>${forms}`;
+    const calendar = await calendarSection(request, athlete, csrf);
+    if (stored === undefined) return html`<p>No plan yet: import yours or generate one.</p>${forms}${calendar}`;
     const plan = toTrainingPlan(stored);
     const findings = checkPlan(plan);
     const byWeek = new Map<string, typeof stored.sessions>();
@@ -166,8 +170,29 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
       ([week, sessions]) => html`<details${week === thisWeek ? html` open` : null}><summary>${week}${week === thisWeek ? ' (this week)' : ''}</summary><table><caption class="sr-only">Sessions of ${week}</caption><thead><tr><th scope="col">Date</th><th scope="col">Session</th><th scope="col">Distance</th><th scope="col">Duration</th><th scope="col">Notes</th></tr></thead><tbody>${sessions.map(
         (s) => html`<tr><td>${s.date}</td><td>${s.kind}</td><td>${s.distanceM === null ? '' : km(s.distanceM, athlete.units)}</td><td>${s.durationS === null ? '' : `${Math.round(s.durationS / 60)} min`}</td><td>${s.notes ?? ''}</td></tr>`,
       )}</tbody></table></details>`,
-    )}</section>${forms}`;
+    )}</section>${forms}${calendar}`;
   }
+
+  /** The secret feed address calendar apps subscribe to (they send no cookie), and its reset. */
+  async function calendarSection(request: FastifyRequest, athlete: Athlete, csrf: string): Promise<HtmlValue> {
+    const token = await calendarFeedToken(db, athlete.id, now());
+    const url = `${config.publicUrl ?? `${request.protocol}://${request.host}`}/calendar/${token}.ics`;
+    return html`<section aria-labelledby="cal-h"><h2 id="cal-h">Calendar subscription</h2>
+<p>Add your plan to Google Calendar (“From URL”), Apple Calendar (“New Calendar Subscription”) or Outlook (“Subscribe from web”) with this address; the calendar follows every change to your plan.</p>
+<div class="stack wide"><label for="cal-url">Calendar address</label>
+<input id="cal-url" type="url" readonly value="${url}" data-testid="calendar-url"></div>
+<p><a href="${url.replace(/^https?:/, 'webcal:')}">Open in my calendar app</a></p>
+<form method="post" action="/app/plan/calendar/reset" class="stack"><input type="hidden" name="_csrf" value="${csrf}">
+<p class="hint">Anyone with the address can read your plan. If it leaked, reset it: the old address stops working and calendars subscribed to it must subscribe again.</p>
+<button type="submit">Reset the calendar address</button></form></section>`;
+  }
+
+  app.post('/app/plan/calendar/reset', { onRequest: requireSignedIn, preHandler: requireCsrf }, async (request, reply) => {
+    const athlete = athleteOf(request);
+    await resetCalendarFeedToken(db, athlete.id, now());
+    request.log.info({ athleteId: athlete.id }, 'calendar address reset');
+    return shell(request, reply, 'plan', 'Plan', await planBody(request, reply, athlete), { notice: 'New calendar address: the old one no longer works.' });
+  });
 
   app.get('/app/plan', { onRequest: requireSignedIn }, async (request, reply) => shell(request, reply, 'plan', 'Plan', await planBody(request, reply, athleteOf(request))));
 
@@ -296,6 +321,11 @@ ${await stravaSection(a, csrf)}
     const res = await forward(request, { method: 'DELETE', url: `/athletes/${athlete.id}/strava` });
     if (res.statusCode !== 204) return shell(request, reply, 'settings', 'Settings', await settingsBody(request, reply, athlete), { error: `Strava was not disconnected: ${apiMessage(res)}`, status: 502 });
     return reply.redirect('/app/settings?strava=disconnected', 303);
+  });
+
+  // Any other /app address: a page saying so (not the API's JSON 404), with the way back.
+  app.get('/app/*', { onRequest: requireSignedIn }, () => {
+    throw new WebPageError(404, 'There is no such page in Kinetic. It may have moved: start again from the menu.');
   });
 
   app.post('/app/settings/delete', { onRequest: requireSignedIn, preHandler: requireCsrf }, async (request, reply) => {

@@ -7,7 +7,7 @@
  */
 import type { ApiApp } from '../../api/server.ts';
 import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn } from '../guard.ts';
-import { csrfOf } from '../session.ts';
+import { csrfOf, setFlash } from '../session.ts';
 
 export function webUploadRoutes(app: ApiApp): void {
   hideFromOpenApi(app);
@@ -37,6 +37,7 @@ export function webUploadRoutes(app: ApiApp): void {
       return reply.redirect(`/app/uploads?received=${n}`, 303);
     }
     const message = res.json<{ error?: { message?: string } }>().error?.message ?? `HTTP ${res.statusCode}`;
-    return reply.redirect(`/app/uploads?problem=${encodeURIComponent(message.slice(0, 500))}`, 303);
+    setFlash(request, reply, message);
+    return reply.redirect('/app/uploads', 303);
   });
 }

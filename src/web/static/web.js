@@ -5,8 +5,11 @@
   const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 
   // Sign-in: a new athlete starts in the browser's time zone.
-  for (const input of document.querySelectorAll('[data-browser-timezone]')) {
-    try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { /* keep empty: UTC */ }
+  let browserZone = '';
+  try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? ''; } catch { /* keep empty: UTC */ }
+  for (const input of document.querySelectorAll('[data-browser-timezone]')) input.value = browserZone;
+  for (const link of document.querySelectorAll('[data-browser-timezone-link]')) {
+    if (browserZone) { const u = new URL(link.href); u.searchParams.set('timezone', browserZone); link.href = u.toString(); }
   }
 
   const FINAL = new Set(['imported', 'duplicate', 'failed']);
