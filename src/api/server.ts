@@ -10,7 +10,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { BullQueues } from '../workers/bullmq.ts';
 import { registerAuth } from './auth.ts';
 import { BackgroundJobs } from './background.ts';
@@ -93,8 +93,31 @@ export function sendFile(reply: FastifyReply, contentType: string, filename: str
     .send(body);
 }
 
+/** Query parameters that carry credentials (sign-in link, CSRF token, OAuth code and state): never logged. */
+const SECRET_PARAMS = ['token', '_csrf', 'code', 'state', 'access_token'];
+
+/** A URL for the log: its credential-carrying query parameters replaced by `[redacted]`. */
+export function urlForLog(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  let changed = false;
+  for (const k of SECRET_PARAMS) {
+    if (params.has(k)) {
+      params.set(k, '[redacted]');
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, q)}?${params.toString().replaceAll('%5Bredacted%5D', '[redacted]')}` : url;
+}
+
+/** Fastify's request log fields, with `urlForLog`. */
+function serializeRequest(request: FastifyRequest): Record<string, unknown> {
+  return { method: request.method, url: urlForLog(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
+}
+
 export async function buildServer(deps: ApiDeps): Promise<ApiApp> {
-  const log = deps.log.child({ component: 'api' }, { redact: { paths: REDACT, censor: '[redacted]' } });
+  const log = deps.log.child({ component: 'api' }, { redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req: serializeRequest } });
   const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({ loggerInstance: log, bodyLimit: BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
   app.setValidatorCompiler(validatorCompiler);

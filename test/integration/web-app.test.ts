@@ -68,6 +68,11 @@ describe('email sign-in', () => {
     const again = await b.post('/signin/verify', { _csrf: b.csrf, token: link.searchParams.get('token')! });
     expect(again.status).toBe(400);
     expect(again.body).toContain('expired or was already used');
+
+    // The request log shows the link's address, never its token.
+    const logged = JSON.stringify(w.logs);
+    expect(logged).toContain('/signin/verify?token=[redacted]');
+    expect(logged).not.toContain(link.searchParams.get('token')!);
   });
 
   it('refuses an expired link, and a form without its CSRF token', async () => {

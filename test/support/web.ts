@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { ADMIN_TOKEN } from './api.ts';
 import { createTestDb, type TestDb } from './db.ts';
-import { captureLogger } from './queues.ts';
+import { captureLogger, type LogLine } from './queues.ts';
 
 export interface CapturedMail {
   to: string[];
@@ -158,6 +158,8 @@ export function testClock(at: Date): TestClock {
 export interface WebTestApp {
   app: ApiApp;
   t: TestDb;
+  /** Every log line the app wrote, as JSON. */
+  logs: LogLine[];
   smtp: TestSmtp;
   clock: TestClock;
   close(): Promise<void>;
@@ -167,7 +169,7 @@ export interface WebTestApp {
 export async function createWebTestApp(opts: { at?: Date; env?: Record<string, string> } = {}): Promise<WebTestApp> {
   const t = await createTestDb('postgres');
   const smtp = await startTestSmtp();
-  const { log } = captureLogger();
+  const { log, lines } = captureLogger();
   const clock = testClock(opts.at ?? new Date());
   const config = loadConfig({ DATABASE_URL: t.url!, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN, SMTP_URL: smtp.url, KINETIC_SECRET: 'test-secret-'.padEnd(40, 'x'), ...opts.env });
   const jobs = new InlineRunner({ db: t.db, log, now: clock.now }, { backoffScale: 0.001 });
@@ -176,6 +178,7 @@ export async function createWebTestApp(opts: { at?: Date; env?: Record<string, s
   return {
     app,
     t,
+    logs: lines,
     smtp,
     clock,
     close: async () => {
