@@ -175,6 +175,19 @@ describe('connecting Strava', () => {
     await api.app.background.idle();
   });
 
+  it('deleting an athlete revokes access on Strava first, refreshing an expired token to do so', async () => {
+    const kimId = (await t.db.selectFrom('athletes').select('id').where('name', '=', 'Kim').executeTakeFirstOrThrow()).id;
+    fake.clock.advance(7 * 3600_000); // Kim's access token has expired
+    const tokenCalls = fake.count('token');
+    const revoked = fake.count('deauthorize', 200);
+    const res = await api.app.inject({ method: 'DELETE', url: `/athletes/${kimId}`, headers: admin });
+    expect(res.statusCode, res.body).toBe(204);
+    expect(fake.count('token')).toBe(tokenCalls + 1);
+    expect(fake.count('deauthorize', 200)).toBe(revoked + 1);
+    expect(await findConnection(t.db, kimId)).toBeUndefined();
+    expect(await t.db.selectFrom('athletes').select('id').where('id', '=', kimId).execute()).toEqual([]);
+  });
+
   it('no token, code or verify token in the API logs', () => {
     const logs = api.lines.map((l) => JSON.stringify(l)).join('\n');
     expect(logs).toContain('Strava connected');

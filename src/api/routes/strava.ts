@@ -19,7 +19,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { deleteStravaData, findConnection, listSubscriptionIds } from '../../db/repositories/strava.ts';
-import { activityAccess, connectWithCode, REQUESTED_SCOPES, StravaAccountInUseError } from '../../ingest/strava/connection.ts';
+import { systemClock, type Clock } from '../../ingest/strava/clock.ts';
+import { accessTokenFor, activityAccess, connectWithCode, REQUESTED_SCOPES, StravaAccountInUseError } from '../../ingest/strava/connection.ts';
 import { StravaError, StravaOAuthError } from '../../ingest/strava/errors.ts';
 import { JsonSyntaxError, parseStravaJson } from '../../ingest/strava/json.ts';
 import { MemoryRateBudget } from '../../ingest/strava/rate-limit.ts';
@@ -90,7 +91,9 @@ export function stravaServicesOf(app: ApiApp): StravaServices {
   if (missing.length > 0) throw new ApiError(503, 'strava_not_configured', `Strava is not configured on this server: set ${missing.join(', ')}`);
   let s = servicesOfApp.get(app);
   if (s === undefined) {
-    s = createStravaServices(app.deps.config, { budget: new MemoryRateBudget() });
+    // The app's clock (tests move it with the fake Strava's); the API never waits on rate limits.
+    const clock: Clock = { now: () => app.deps.now(), sleepUntil: (t) => systemClock.sleepUntil(t) };
+    s = createStravaServices(app.deps.config, { budget: new MemoryRateBudget(), clock });
     servicesOfApp.set(app, s);
   }
   return s;
@@ -102,10 +105,12 @@ export function stravaServicesOf(app: ApiApp): StravaServices {
  */
 export async function revokeStravaAccess(app: ApiApp, athleteId: string): Promise<void> {
   const c = await findConnection(app.deps.db, athleteId);
-  if (c === undefined || c.access_token === null || missingStravaConfig(app.deps.config).length > 0) return;
+  // A connection that needs re-authorisation has no tokens left: Strava already refused them.
+  if (c === undefined || c.status !== 'active' || missingStravaConfig(app.deps.config).length > 0) return;
   const s = stravaServicesOf(app);
   try {
-    await s.client.deauthorize(s.box.open(c.access_token, `${athleteId}:access`));
+    // Refreshed first when it has expired (access tokens live 6 hours).
+    await s.client.deauthorize(await accessTokenFor(app.deps.db, s, athleteId));
   } catch (err) {
     app.deps.log.warn({ athleteId, err: err instanceof Error ? err.message : String(err) }, 'Strava deauthorize failed');
   }
