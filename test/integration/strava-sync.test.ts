@@ -12,34 +12,56 @@ import { STRAVA_RECONCILE_PATTERN, STRAVA_RECONCILE_SCHEDULER, startStravaSchedu
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { FakeClock, FakeStrava } from '../support/fake-strava.ts';
 import { captureLogger, createTestQueues, waitFor } from '../support/queues.ts';
+import type { StravaServices } from '../../src/ingest/strava/services.ts';
 import { stravaConfig, testStravaServices } from '../support/strava.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 
-describe('Strava incremental sync and reconcile', () => {
-  let t: TestDb;
-  let fake: FakeStrava;
+interface StravaWorld {
+  t: TestDb;
+  fake: FakeStrava;
+}
 
+/** A Postgres database and a fake Strava on `clock` for the describe block that calls it. */
+function stravaWorld(clock: FakeClock): StravaWorld {
+  const w = {} as StravaWorld;
   beforeAll(async () => {
-    t = await createTestDb('postgres');
-    fake = await new FakeStrava({ clock: new FakeClock(NOW, 'auto') }).start();
+    w.t = await createTestDb('postgres');
+    w.fake = await new FakeStrava({ clock }).start();
   });
   afterAll(async () => {
-    await fake?.stop();
-    await t?.drop();
+    await w.fake?.stop();
+    await w.t?.drop();
   });
+  return w;
+}
+
+/** Strava services on the fake, and in-process jobs on the fake's clock. */
+function inlineStrava(w: StravaWorld): { strava: StravaServices; jobs: InlineRunner } {
+  const { log } = captureLogger();
+  const strava = testStravaServices(w.fake);
+  return { strava, jobs: new InlineRunner({ db: w.t.db, log, now: () => w.fake.clock.now(), strava }, { backoffScale: 0.001 }) };
+}
+
+/** Connects the fake's athlete (all activity scopes) as a new Kinetic athlete; its id. */
+async function connectAthlete(w: StravaWorld, strava: StravaServices, stravaAthleteId: string): Promise<string> {
+  const result = await connectWithCode(w.t.db, strava, { code: w.fake.issueCode(stravaAthleteId), scopes: 'read,activity:read_all', now: w.fake.clock.now() });
+  return result.athlete.id;
+}
+
+describe('Strava incremental sync and reconcile', () => {
+  const w = stravaWorld(new FakeClock(NOW, 'auto'));
 
   it('incremental picks up new activities; reconcile stores missed ones and removes deleted ones', async () => {
-    const { log } = captureLogger();
-    const strava = testStravaServices(fake);
-    const jobs = new InlineRunner({ db: t.db, log, now: () => fake.clock.now(), strava }, { backoffScale: 0.001 });
+    const { t, fake } = w;
+    const { strava, jobs } = inlineStrava(w);
     const who = fake.addAthlete();
     const other = fake.addAthlete();
     const old = fake.addActivity(who.id, { sportType: 'Run', start: new Date(NOW.getTime() - 60 * 86_400_000) });
     const ids = [...fake.addHistory(who.id, { count: 20, end: new Date(NOW.getTime() - 86_400_000), seed: 3 }), old];
     fake.addHistory(other.id, { count: 3, end: new Date(NOW.getTime() - 86_400_000), seed: 4 });
-    const athleteId = (await connectWithCode(t.db, strava, { code: fake.issueCode(who.id), scopes: 'read,activity:read_all', now: NOW })).athlete.id;
-    const otherId = (await connectWithCode(t.db, strava, { code: fake.issueCode(other.id), scopes: 'read,activity:read_all', now: NOW })).athlete.id;
+    const athleteId = await connectAthlete(w, strava, who.id);
+    const otherId = await connectAthlete(w, strava, other.id);
     await jobs.enqueue('strava-sync', { athleteId, mode: 'backfill' });
     await jobs.enqueue('strava-sync', { athleteId: otherId, mode: 'backfill' });
     await jobs.drain();
@@ -80,25 +102,14 @@ describe('Strava incremental sync and reconcile', () => {
 });
 
 describe('Strava after re-authorisation', () => {
-  let t: TestDb;
-  let fake: FakeStrava;
-
-  beforeAll(async () => {
-    t = await createTestDb('postgres');
-    fake = await new FakeStrava({ clock: new FakeClock(NOW, 'auto') }).start();
-  });
-  afterAll(async () => {
-    await fake?.stop();
-    await t?.drop();
-  });
+  const w = stravaWorld(new FakeClock(NOW, 'auto'));
 
   it('the sync fetches the laps and streams that were skipped while the connection needed it', async () => {
-    const { log } = captureLogger();
-    const strava = testStravaServices(fake);
-    const jobs = new InlineRunner({ db: t.db, log, now: () => fake.clock.now(), strava }, { backoffScale: 0.001 });
+    const { t, fake } = w;
+    const { strava, jobs } = inlineStrava(w);
     const who = fake.addAthlete();
     const run = fake.addActivity(who.id, { sportType: 'Run', start: new Date(NOW.getTime() - 86_400_000) });
-    const athleteId = (await connectWithCode(t.db, strava, { code: fake.issueCode(who.id), scopes: 'read,activity:read_all', now: NOW })).athlete.id;
+    const athleteId = await connectAthlete(w, strava, who.id);
     // Revoked before the run's details were fetched: the detail job ends skipped, the run stays pending.
     await jobs.enqueue('strava-sync', { athleteId, mode: 'backfill' });
     fake.revoke(who.id);
@@ -123,26 +134,15 @@ describe('Strava after re-authorisation', () => {
 });
 
 describe('Strava in embedded mode: waits longer than a token lives', () => {
-  let t: TestDb;
-  let fake: FakeStrava;
-
-  beforeAll(async () => {
-    t = await createTestDb('postgres');
-    fake = await new FakeStrava({ clock: new FakeClock(NOW, 'auto') }).start();
-  });
-  afterAll(async () => {
-    await fake?.stop();
-    await t?.drop();
-  });
+  const w = stravaWorld(new FakeClock(NOW, 'auto'));
 
   it('a backfill spread over days by the daily limit refreshes its token instead of giving up', async () => {
-    const { log } = captureLogger();
-    const strava = testStravaServices(fake);
-    const jobs = new InlineRunner({ db: t.db, log, now: () => fake.clock.now(), strava }, { backoffScale: 0.001 });
+    const { t, fake } = w;
+    const { strava, jobs } = inlineStrava(w);
     fake.limits = { overall: [200, 2000], read: [100, 20] };
     const who = fake.addAthlete();
     const ids = fake.addHistory(who.id, { count: 30, end: NOW, runShare: 0.8, seed: 11 });
-    const athleteId = (await connectWithCode(t.db, strava, { code: fake.issueCode(who.id), scopes: 'read,activity:read_all', now: NOW })).athlete.id;
+    const athleteId = await connectAthlete(w, strava, who.id);
     await jobs.enqueue('strava-sync', { athleteId, mode: 'backfill' });
     await jobs.drain();
     expect(jobs.failed).toEqual([]);
@@ -157,19 +157,10 @@ describe('Strava in embedded mode: waits longer than a token lives', () => {
 });
 
 describe('Strava on BullMQ: the daily reconcile scheduler, and a spent budget pausing the queue', () => {
-  let t: TestDb;
-  let fake: FakeStrava;
-
-  beforeAll(async () => {
-    t = await createTestDb('postgres');
-    fake = await new FakeStrava({ clock: new FakeClock(new Date('2026-11-25T12:10:00Z'), 'frozen') }).start();
-  });
-  afterAll(async () => {
-    await fake?.stop();
-    await t?.drop();
-  });
+  const w = stravaWorld(new FakeClock(new Date('2026-11-25T12:10:00Z'), 'frozen'));
 
   it('keeps exactly one reconcile scheduler however many workers start', async () => {
+    const { fake } = w;
     const { log } = captureLogger();
     const q = createTestQueues(log);
     try {
@@ -185,12 +176,13 @@ describe('Strava on BullMQ: the daily reconcile scheduler, and a spent budget pa
   });
 
   it('a spent budget pauses the queue until the window resets and retries the job without using an attempt', async () => {
+    const { t, fake } = w;
     const { log, lines } = captureLogger();
     const q = createTestQueues(log);
     const strava = testStravaServices(fake, { maxWaitMs: 0, maxPauseMs: 200 });
     const who = fake.addAthlete();
     const id = fake.addActivity(who.id, { sportType: 'Run', start: new Date('2026-11-25T07:00:00Z') });
-    const athleteId = (await connectWithCode(t.db, strava, { code: fake.issueCode(who.id), scopes: 'read,activity:read_all', now: fake.clock.now() })).athlete.id;
+    const athleteId = await connectAthlete(w, strava, who.id);
     // Two reads per window; one is used: the activity's two requests (detail, streams) do not fit before 12:15.
     fake.limits = { overall: [200, 2000], read: [2, 1000] };
     await strava.client.getAthlete((await strava.client.exchangeCode(fake.issueCode(who.id))).access_token);
