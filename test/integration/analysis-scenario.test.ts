@@ -10,18 +10,16 @@ import type { TrainingPlan } from '../../src/domain/plan.ts';
 import { importFitFile } from '../../src/ingest/fit/import.ts';
 import { createLogger } from '../../src/log.ts';
 import { importPlan } from '../../src/services/plans.ts';
-import { encodeRun, encodeStrength, expectedRun, type SynthLap, type SynthRun } from '../../src/synth/fit.ts';
+import { encodeRun, encodeStrength, expectedRun, type SynthRun } from '../../src/synth/fit.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
+import { at, steady } from '../support/scenario.ts';
 
 const LTHR = 170;
 /** Friel run zones at LTHR 170: lower bounds of zones 2..5 (85 / 90 / 95 / 100 % of LTHR). */
 const BOUNDS = [0.85, 0.9, 0.95, 1.0].map((f) => f * LTHR);
 const zoneOf = (hr: number): number => 1 + BOUNDS.filter((b) => hr >= b).length;
 
-const at = (date: string, time: string): Date => new Date(`${date}T${time}:00Z`);
-const steady = (km: number, paceS: number, hr: number): SynthLap[] =>
-  Array.from({ length: km }, () => ({ durationS: paceS, distanceM: 1000, avgHr: hr }));
 
 const runs: Record<string, SynthRun> = {
   intervals: {

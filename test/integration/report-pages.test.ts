@@ -13,25 +13,15 @@ import { importFitFile } from '../../src/ingest/fit/import.ts';
 import { renderReportJson } from '../../src/report/json.ts';
 import type { SeasonModel } from '../../src/report/season.ts';
 import { importPlan } from '../../src/services/plans.ts';
-import { encodeRun, encodeStrength, type SynthLap } from '../../src/synth/fit.ts';
+import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { ADMIN_TOKEN, admin, createAthleteViaApi, errorOf, type CreatedAthlete } from '../support/api.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { byTag, find, findAll, parseHtml, text } from '../support/html.ts';
 import { captureLogger } from '../support/queues.ts';
+import { at, steady, session } from '../support/scenario.ts';
 
 const WEEK = '2027-W03'; // Mon 2027-01-18 … Sun 2027-01-24
-const at = (date: string, time: string): Date => new Date(`${date}T${time}:00Z`);
-const steady = (km: number, paceS: number, hr: number): SynthLap[] => Array.from({ length: km }, () => ({ durationS: paceS, distanceM: 1000, avgHr: hr }));
-const session = (date: string, order: number, kind: TrainingPlan['sessions'][number]['kind'], over: { distanceM?: number; durationS?: number } = {}) => ({
-  date,
-  order,
-  kind,
-  distanceM: over.distanceM ?? null,
-  durationS: over.durationS ?? null,
-  target: null,
-  notes: null,
-});
 
 const plan: TrainingPlan = {
   name: 'Pages test',

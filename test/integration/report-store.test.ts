@@ -14,21 +14,11 @@ import { canonicalJson, reportHash } from '../../src/report/model.ts';
 import { generateWeeklyReport, ReportWeekError } from '../../src/report/store.ts';
 import { AthleteGoneError } from '../../src/services/analysis.ts';
 import { importPlan } from '../../src/services/plans.ts';
-import { encodeRun, encodeStrength, type SynthLap } from '../../src/synth/fit.ts';
+import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
 import { BACKENDS, createTestDb, type TestDb } from '../support/db.ts';
+import { at, steady, session } from '../support/scenario.ts';
 
 const WEEK = '2027-W03'; // Mon 2027-01-18 … Sun 2027-01-24
-const at = (date: string, time: string): Date => new Date(`${date}T${time}:00Z`);
-const steady = (km: number, paceS: number, hr: number): SynthLap[] => Array.from({ length: km }, () => ({ durationS: paceS, distanceM: 1000, avgHr: hr }));
-const session = (date: string, order: number, kind: TrainingPlan['sessions'][number]['kind'], over: { distanceM?: number; durationS?: number } = {}) => ({
-  date,
-  order,
-  kind,
-  distanceM: over.distanceM ?? null,
-  durationS: over.durationS ?? null,
-  target: null,
-  notes: null,
-});
 
 const plan: TrainingPlan = {
   name: 'Store test',
