@@ -13,13 +13,12 @@ import { importFitFile } from '../../src/ingest/fit/import.ts';
 import { renderReportJson } from '../../src/report/json.ts';
 import type { SeasonModel } from '../../src/report/season.ts';
 import { importPlan } from '../../src/services/plans.ts';
-import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { ADMIN_TOKEN, admin, createAthleteViaApi, errorOf, type CreatedAthlete } from '../support/api.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { byTag, find, findAll, parseHtml, text } from '../support/html.ts';
 import { captureLogger } from '../support/queues.ts';
-import { at, steady, session } from '../support/scenario.ts';
+import { reportWeekFiles, session } from '../support/scenario.ts';
 
 const WEEK = '2027-W03'; // Mon 2027-01-18 … Sun 2027-01-24
 
@@ -59,17 +58,7 @@ describe('report pages', () => {
     b = await createAthleteViaApi(app, { name: 'Bea', timezone: 'UTC' });
     await importPlan(t.db, { enqueue: () => Promise.resolve() }, { athleteId: a.id, plan, source: 'yaml', now: clock, today: '2027-01-26' });
     const file = (filename: string, bytes: Uint8Array) => importFitFile(t.db, { athleteId: a.id, filename, bytes }, now);
-    await file('tue.fit', encodeRun({ startTime: at('2027-01-19', '06:00'), serialNumber: 3_930_000_001, recordIntervalS: 2, laps: [
-      { durationS: 900, distanceM: 2500, avgHr: 132, intensity: 'warmup' },
-      ...Array.from({ length: 6 }, () => [
-        { durationS: 200, distanceM: 800, avgHr: 178 },
-        { durationS: 120, distanceM: 300, avgHr: 150, intensity: 'rest' as const },
-      ]).flat(),
-      { durationS: 700, distanceM: 1900, avgHr: 135, intensity: 'cooldown' },
-    ] }));
-    await file('tue-strength.fit', encodeStrength({ startTime: at('2027-01-19', '17:00'), serialNumber: 3_930_000_002, avgHr: 105, sets: Array.from({ length: 14 }, () => ({ category: 'squat', reps: 8, weightKg: 60, durationS: 50, restS: 140 })) }));
-    await file('wed.fit', encodeRun({ startTime: at('2027-01-20', '06:30'), serialNumber: 3_930_000_003, recordIntervalS: 2, laps: steady(8, 360, 135) }));
-    await file('sun.fit', encodeRun({ startTime: at('2027-01-24', '08:00'), serialNumber: 3_930_000_004, recordIntervalS: 2, laps: steady(24, 350, 142) }));
+    for (const f of reportWeekFiles(3_930_000_000)) await file(f.filename, f.bytes);
   });
 
   afterAll(async () => {

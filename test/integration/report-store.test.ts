@@ -14,9 +14,9 @@ import { canonicalJson, reportHash } from '../../src/report/model.ts';
 import { generateWeeklyReport, ReportWeekError } from '../../src/report/store.ts';
 import { AthleteGoneError } from '../../src/services/analysis.ts';
 import { importPlan } from '../../src/services/plans.ts';
-import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
+import { encodeRun } from '../../src/synth/fit.ts';
 import { BACKENDS, createTestDb, type TestDb } from '../support/db.ts';
-import { at, steady, session } from '../support/scenario.ts';
+import { at, reportWeekFiles, session } from '../support/scenario.ts';
 
 const WEEK = '2027-W03'; // Mon 2027-01-18 … Sun 2027-01-24
 
@@ -50,17 +50,7 @@ describe.each(BACKENDS)('weekly reports on %s', (kind) => {
     const athlete = await createAthlete(db.db, { name: 'Store Runner', timezone: 'UTC', lthr: 170, max_hr: 190, units: 'km' });
     athleteId = athlete.id;
     await importPlan(db.db, { enqueue: () => Promise.resolve() }, { athleteId, plan, source: 'yaml', now: clock, today: '2027-01-26' });
-    await importFile('tue.fit', encodeRun({ startTime: at('2027-01-19', '06:00'), serialNumber: 3_920_000_001, recordIntervalS: 2, laps: [
-      { durationS: 900, distanceM: 2500, avgHr: 132, intensity: 'warmup' },
-      ...Array.from({ length: 6 }, () => [
-        { durationS: 200, distanceM: 800, avgHr: 178 },
-        { durationS: 120, distanceM: 300, avgHr: 150, intensity: 'rest' as const },
-      ]).flat(),
-      { durationS: 700, distanceM: 1900, avgHr: 135, intensity: 'cooldown' },
-    ] }));
-    await importFile('tue-strength.fit', encodeStrength({ startTime: at('2027-01-19', '17:00'), serialNumber: 3_920_000_002, avgHr: 105, sets: Array.from({ length: 14 }, () => ({ category: 'squat', reps: 8, weightKg: 60, durationS: 50, restS: 140 })) }));
-    await importFile('wed.fit', encodeRun({ startTime: at('2027-01-20', '06:30'), serialNumber: 3_920_000_003, recordIntervalS: 2, laps: steady(8, 360, 135) }));
-    await importFile('sun.fit', encodeRun({ startTime: at('2027-01-24', '08:00'), serialNumber: 3_920_000_004, recordIntervalS: 2, laps: steady(24, 350, 142) }));
+    for (const f of reportWeekFiles(3_920_000_000)) await importFile(f.filename, f.bytes);
   });
   afterAll(async () => {
     await db?.drop();
