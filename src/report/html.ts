@@ -6,7 +6,6 @@
  * status shown as an icon and a word, never by colour alone. Responsive: one column, tables scroll
  * sideways on narrow screens, charts scale to the width.
  */
-import { KIND_NAMES } from '../domain/plan.ts';
 import { displayDistance, displayDuration, type PlanUnits } from '../ingest/plan/units.ts';
 import { weekdayLabel, weekdayOf } from '../plan/iso-week.ts';
 import type { Severity } from '../recommend/types.ts';
@@ -362,7 +361,8 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
   // Next week
   const n = m.nextWeek;
   const nextItems = n.strengthDays.map(
-    (d) => h`<li><strong>${day(d.date)}</strong>${d.afterKind === null ? '' : `, after the ${KIND_NAMES[d.afterKind]}`}${d.optional ? ' (optional second session)' : ''}: ${d.reason}</li>\n`,
+    // The reason says where the session sits (after which run) and whether it is optional.
+    (d) => h`<li><strong>${day(d.date)}</strong>: ${d.reason}</li>\n`,
   );
   const next = section('next', `Next week (${n.isoWeek}): strength`, [
     nextItems.length === 0 ? h`<p>No day suggested.</p>\n` : h`<ul>\n${nextItems}</ul>\n`,

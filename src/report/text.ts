@@ -3,7 +3,6 @@
  * status is a word), from the report model only.
  */
 import { displayDistance, displayDuration } from '../ingest/plan/units.ts';
-import { KIND_NAMES } from '../domain/plan.ts';
 import { dayLabel, weekdayLabel, weekdayOf } from '../plan/iso-week.ts';
 import type { ReportDay, ReportDayRow, ReportModel, ReportStrengthSession, ReportTrendWeek } from './model.ts';
 
@@ -122,7 +121,8 @@ export function renderReportText(m: ReportModel): string {
   const n = m.nextWeek;
   out.push(`NEXT WEEK (${n.isoWeek}): STRENGTH`);
   for (const d of n.strengthDays) {
-    out.push(...wrap(`${dayLabel(d.date)}${d.afterKind === null ? '' : `, after the ${KIND_NAMES[d.afterKind]}`}${d.optional ? ' (optional second session)' : ''}: ${d.reason}`, '  ', '    '));
+    // The reason says where the session sits (after which run) and whether it is optional.
+    out.push(...wrap(`${dayLabel(d.date)}: ${d.reason}`, '  ', '    '));
   }
   if (n.strengthDays.length === 0) out.push('  No day suggested.');
   for (const note of n.notes) out.push(...wrap(note, '  ', '  '));
