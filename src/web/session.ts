@@ -15,7 +15,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findWebSession, insertWebSession, touchWebSession, type WebSession } from '../db/repositories/web-sessions.ts';
+import type { Kysely } from 'kysely';
+import { findWebSession, insertLoginLink, insertWebSession, touchWebSession, type WebSession } from '../db/repositories/web-sessions.ts';
+import type { Database } from '../db/schema.ts';
 
 export const SESSION_COOKIE = 'kinetic_session';
 export const ANON_CSRF_COOKIE = 'kinetic_csrf';
@@ -53,6 +55,20 @@ export function sha256Hex(text: string): string {
 /** A new random secret (session id, sign-in token). */
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** How long an emailed (or printed) sign-in link works. */
+export const SIGN_IN_LINK_MINUTES = 15;
+
+/**
+ * A one-time sign-in link for `email` (stored only as its SHA-256, expiring after
+ * `SIGN_IN_LINK_MINUTES`): the address to open, `<base>/signin/verify?token=…`. Using it signs in
+ * the athlete with that email, or creates one in `timezone`.
+ */
+export async function issueSignInLink(db: Kysely<Database>, o: { base: string; email: string; timezone: string | null; now: Date }): Promise<string> {
+  const token = newSecret();
+  await insertLoginLink(db, { email: o.email, tokenHash: sha256Hex(token), timezone: o.timezone, now: o.now, expiresAt: new Date(o.now.getTime() + SIGN_IN_LINK_MINUTES * 60_000) });
+  return `${o.base.replace(/\/+$/, '')}/signin/verify?token=${encodeURIComponent(token)}`;
 }
 
 export function sessionExpiry(now: Date): Date {

@@ -4,8 +4,10 @@
  * never reach another athlete's pages or files.
  */
 import ICAL from 'ical.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { createAthlete } from '../../src/db/repositories/athletes.ts';
 import { postUploads } from '../support/api.ts';
+import { runCli } from '../support/cli.ts';
 import { fixture } from '../support/fixtures.ts';
 import { multipart } from '../support/api.ts';
 import { browser, cookieHeader, createWebTestApp, mergeCookies, signInByEmail, type Browser, type WebTestApp } from '../support/web.ts';
@@ -256,6 +258,40 @@ describe('pages', () => {
     expect(await w.t.db.selectFrom('athletes').select('id').where('id', '=', id).execute()).toHaveLength(0);
     expect(await w.t.db.selectFrom('web_sessions').select('id').where('athlete_id', '=', id).execute()).toHaveLength(0);
     expect((await b.get('/app')).headers.location).toBe('/signin');
+  });
+});
+
+describe('kinetic athlete signin-link', () => {
+  it('prints a one-time link that signs a browser in as that athlete, and says why when it cannot', async () => {
+    const env = { DATABASE_URL: w.t.url!, KINETIC_PUBLIC_URL: 'http://kinetic.test' };
+    // The command runs on the real clock: so does the app for this test.
+    const testTime = w.clock.now();
+    w.clock.set(new Date());
+    onTestFinished(() => w.clock.set(testTime));
+    const older = await createAthlete(w.t.db, { name: 'Older', email: 'shared@example.com', timezone: 'UTC' });
+    const linky = await createAthlete(w.t.db, { name: 'Linky', timezone: 'UTC' });
+
+    const noEmail = await runCli(['athlete', 'signin-link', '--athlete', linky.id], env);
+    expect(noEmail.code, noEmail.stderr).toBe(2);
+    expect(noEmail.stderr).toContain('has no email address');
+    await w.t.db.updateTable('athletes').set({ email: 'Shared@example.com' }).where('id', '=', linky.id).execute();
+    const shared = await runCli(['athlete', 'signin-link', '--athlete', linky.id], env);
+    expect(shared.code).toBe(2);
+    expect(shared.stderr).toContain(`athlete ${older.id} has the same email address`);
+
+    await w.t.db.updateTable('athletes').set({ email: 'linky@example.com' }).where('id', '=', linky.id).execute();
+    const ok = await runCli(['athlete', 'signin-link', '--athlete', linky.id], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    const link = new URL(ok.stdout.trim());
+    expect(`${link.origin}${link.pathname}`).toBe('http://kinetic.test/signin/verify');
+    const b = browser(w.app);
+    expect((await b.get(link.pathname + link.search)).status).toBe(200);
+    const signedIn = await b.post('/signin/verify', { _csrf: b.csrf, token: link.searchParams.get('token')! });
+    expect(signedIn.status, signedIn.body).toBe(303);
+    expect((await b.get('/app')).body).toContain('Signed in as Linky');
+    // Once only.
+    const again = await browser(w.app).post('/signin/verify', { _csrf: b.csrf, token: link.searchParams.get('token')! });
+    expect(again.status).not.toBe(303);
   });
 });
 

@@ -6,7 +6,10 @@ import { isValidTimeZone } from '../../domain/time.ts';
 import { describeReportSchedule, isoWeekdayNumber, parseReportTime } from '../../domain/report-schedule.ts';
 import { parseWeekday } from '../../plan/iso-week.ts';
 import { applyReportSchedule } from '../../workers/schedule.ts';
+import { athleteIdByEmail } from '../../db/repositories/web-sessions.ts';
+import { issueSignInLink, SIGN_IN_LINK_MINUTES } from '../../web/session.ts';
 import { withContext } from '../context.ts';
+import { UsageError } from '../errors.ts';
 
 function intIn(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -182,6 +185,23 @@ export function athleteCommand(): Command {
             ? `${JSON.stringify(updated)}\n`
             : `updated ${updated.name} (${updated.id}); weekly report ${describeReportSchedule(updated)}${weeksQueued > 0 ? `; re-analysing ${weeksQueued} week(s)` : ''}\n`,
         );
+      });
+    });
+  cmd
+    .command('signin-link')
+    .description('print a one-time link that signs a browser in to the web app as this athlete (no email needed; works once, for 15 minutes)')
+    .option('--athlete <id>', 'athlete id (optional when there is exactly one athlete)')
+    .option('--url <base>', 'address of `kinetic serve` (default KINETIC_PUBLIC_URL, else http://127.0.0.1:PORT)')
+    .action(async (opts: { athlete?: string; url?: string }) => {
+      await withContext(async ({ db, config, now }) => {
+        const athlete = await resolveAthlete(db, opts.athlete);
+        if (athlete.email === null) throw new UsageError(`${athlete.name} (${athlete.id}) has no email address, which web sign-in goes by: kinetic athlete update --athlete ${athlete.id.slice(0, 8)} --email ADDRESS`);
+        const email = athlete.email.toLowerCase();
+        const owner = await athleteIdByEmail(db, email);
+        if (owner !== athlete.id) throw new UsageError(`athlete ${owner ?? '?'} has the same email address (${email}) and signs in with it: give ${athlete.name} an address of their own`);
+        const base = opts.url ?? config.publicUrl ?? `http://127.0.0.1:${config.port ?? 3000}`;
+        process.stdout.write(`${await issueSignInLink(db, { base, email, timezone: null, now: now() })}\n`);
+        process.stderr.write(`Open it in a browser while \`kinetic serve\` runs on this database: it signs in as ${athlete.name}, once, within ${SIGN_IN_LINK_MINUTES} minutes.\n`);
       });
     });
   cmd

@@ -35,16 +35,14 @@ export function demoCommand(): Command {
         );
         process.stdout.write(renderReportText(report.document));
         const id = result.athlete.id.slice(0, 8);
-        process.stderr.write(
-          [
-            '',
-            'Next:',
-            `  kinetic report --athlete ${id} --week ${result.reports.at(-2)?.isoWeek ?? last.isoWeek}   an earlier week`,
-            `  kinetic report --athlete ${id} --format json      the report model as JSON`,
-            `  kinetic week --athlete ${id} --week ${last.isoWeek}           the analysis behind it`,
-            '',
-          ].join('\n'),
-        );
+        const next: [string, string][] = [
+          [`kinetic report --athlete ${id} --week ${result.reports.at(-2)?.isoWeek ?? last.isoWeek}`, 'an earlier week'],
+          [`kinetic report --athlete ${id} --format json`, 'the report model as JSON'],
+          [`kinetic week --athlete ${id} --week ${last.isoWeek}`, 'the analysis behind it'],
+          [`kinetic athlete signin-link --athlete ${id}`, 'sign in to the web app (`kinetic serve`) as the demo athlete'],
+        ];
+        const width = Math.max(...next.map(([command]) => command.length));
+        process.stderr.write(['', 'Next:', ...next.map(([command, what]) => `  ${command.padEnd(width)}   ${what}`), ''].join('\n'));
       });
     });
 }

@@ -10,16 +10,16 @@
 import { z } from 'zod';
 import formbody from '@fastify/formbody';
 import { createAthlete } from '../../db/repositories/athletes.ts';
-import { athleteIdByEmail, consumeLoginLink, deleteWebSession, insertLoginLink, liveLoginLinks } from '../../db/repositories/web-sessions.ts';
+import { athleteIdByEmail, consumeLoginLink, deleteWebSession, liveLoginLinks } from '../../db/repositories/web-sessions.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import type { ApiApp } from '../../api/server.ts';
 import { html } from '../html.ts';
 import { page, sendHtml } from '../layout.ts';
 import { MailNotConfiguredError, sendSignInMail } from '../mailer.ts';
-import { csrfOf, csrfToken, newSecret, SESSION_COOKIE, sha256Hex, startWebSession, validCsrf } from '../session.ts';
+import { csrfOf, csrfToken, issueSignInLink, SESSION_COOKIE, SIGN_IN_LINK_MINUTES, sha256Hex, startWebSession, validCsrf } from '../session.ts';
 import { hideFromOpenApi, registerWebErrors, requireCsrf } from '../guard.ts';
 
-const LINK_MINUTES = 15;
+const LINK_MINUTES = SIGN_IN_LINK_MINUTES;
 /** At most this many unused, unexpired links per address: more requests are answered the same, but send nothing. */
 const MAX_LIVE_LINKS = 5;
 
@@ -77,7 +77,6 @@ ${stravaSignIn}`,
     const csrf = csrfToken(request, reply);
     const email = (form.email ?? '').toLowerCase();
     if (!z.email().safeParse(email).success) return sendHtml(reply, signInPage(csrf, { error: 'Enter an email address, like name@example.com.', email }), 400);
-    const token = newSecret();
     const at = now();
     const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
     const sentPage = page({ title: 'Check your email', section: 'signin', csrf, body: html`<p role="status">If <strong>${email}</strong> is right, a sign-in link is on its way. It works once, for ${LINK_MINUTES} minutes.</p><p><a href="/signin">Use another address</a></p>` });
@@ -88,8 +87,8 @@ ${stravaSignIn}`,
     try {
       if (config.smtpUrl === undefined) throw new MailNotConfiguredError();
       const timezone = form.timezone !== undefined && isValidTimeZone(form.timezone) ? form.timezone : null;
-      await insertLoginLink(db, { email, tokenHash: sha256Hex(token), timezone, now: at, expiresAt: new Date(at.getTime() + LINK_MINUTES * 60_000) });
-      await sendSignInMail(config, { to: email, link: `${base}/signin/verify?token=${encodeURIComponent(token)}`, minutes: LINK_MINUTES });
+      const link = await issueSignInLink(db, { base, email, timezone, now: at });
+      await sendSignInMail(config, { to: email, link, minutes: LINK_MINUTES });
     } catch (err) {
       if (err instanceof MailNotConfiguredError) return sendHtml(reply, signInPage(csrf, { error: `Email sign-in is not available: ${err.message}.`, email }), 503);
       request.log.error({ err }, 'sign-in email not sent');
