@@ -20,6 +20,7 @@ import { stravaCommand } from './commands/strava.ts';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { GeneratePlanError } from '../plan/generate.ts';
 import { ThresholdsError } from '../recommend/types.ts';
+import { DataDirInUseError } from '../db/data-dir-lock.ts';
 import { UsageError } from './errors.ts';
 import { takeExitCode } from './exit-code.ts';
 
@@ -78,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);
-    const expected = err instanceof MigrationError || err instanceof RedisUnavailableError;
+    const expected = err instanceof MigrationError || err instanceof RedisUnavailableError || err instanceof DataDirInUseError;
     process.stderr.write(`kinetic: ${expected ? '' : 'unexpected error: '}${message}\n`);
     if (debugEnabled() && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;

@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.ts';
 import type { Database } from './schema.ts';
 
 const DATE_OID = 1082;
@@ -27,7 +28,10 @@ export interface DbHandle {
 
 export interface ConnectOptions {
   databaseUrl?: string | undefined;
-  /** PGlite data folder; `memory://` (or undefined with no databaseUrl) → in-memory. */
+  /**
+   * PGlite data folder; `memory://` (or undefined with no databaseUrl) → in-memory. A folder is
+   * locked for this process (data-dir-lock.ts): another process gets `DataDirInUseError`.
+   */
   dataDir?: string | undefined;
   /** Postgres pool size. */
   poolSize?: number;
@@ -58,8 +62,22 @@ export function connect(opts: ConnectOptions): DbHandle {
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   const dataDir = opts.dataDir ?? 'memory://';
-  if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
+  let release = (): void => undefined;
+  if (!dataDir.startsWith('memory://')) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir);
+  }
   const pglite = new PGlite(dataDir, { parsers: { [DATE_OID]: keepDate, [INT8_OID]: keepInt8 } });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  return {
+    db,
+    kind: 'pglite',
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        release();
+      }
+    },
+  };
 }

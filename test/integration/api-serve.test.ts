@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.ts';
 import { encodeRun } from '../../src/synth/fit.ts';
 import { ADMIN_TOKEN } from '../support/api.ts';
-import { BIN } from '../support/cli.ts';
+import { BIN, runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/db.ts';
 import { waitFor, type LogLine } from '../support/queues.ts';
 
@@ -103,5 +103,29 @@ describe.each(['postgres', 'embedded'] as const)('kinetic serve (%s database)', 
     } finally {
       await handle.close();
     }
+  });
+});
+
+describe('the embedded database takes one process at a time', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinetic-lock-'));
+  const env = { KINETIC_DATA_DIR: dir };
+  let served: Served | undefined;
+  afterAll(() => {
+    if (served?.child.exitCode === null) served.child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a second process fails at once naming `kinetic serve`, and runs once serve has stopped', async () => {
+    served = serve({ ...env, LOG_LEVEL: 'info' }, ['--port', '0', '--host', '127.0.0.1']);
+    await waitFor('the server to listen', () => served!.lines.some((l) => l.msg === 'api listening') || served!.child.exitCode !== null, 60_000);
+    const second = await runCli(['athlete', 'list'], env);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/^kinetic: the embedded database .* is in use by another Kinetic process \(pid \d+: kinetic serve --port 0/);
+    expect(second.stderr).not.toContain('unexpected error');
+    served.child.kill('SIGTERM');
+    expect(await served.exit).toBe(0);
+    const after = await runCli(['athlete', 'list'], env);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toContain('no athletes yet');
   });
 });

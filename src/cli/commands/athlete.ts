@@ -201,7 +201,8 @@ export function athleteCommand(): Command {
         if (owner !== athlete.id) throw new UsageError(`athlete ${owner ?? '?'} has the same email address (${email}) and signs in with it: give ${athlete.name} an address of their own`);
         const base = opts.url ?? config.publicUrl ?? `http://127.0.0.1:${config.port ?? 3000}`;
         process.stdout.write(`${await issueSignInLink(db, { base, email, timezone: null, now: now() })}\n`);
-        process.stderr.write(`Open it in a browser while \`kinetic serve\` runs on this database: it signs in as ${athlete.name}, once, within ${SIGN_IN_LINK_MINUTES} minutes.\n`);
+        const when = config.databaseUrl === undefined ? 'Start `kinetic serve` (the embedded database takes one process at a time), then open it' : 'Open it while `kinetic serve` runs on this database';
+        process.stderr.write(`${when}: it signs in as ${athlete.name}, once, within ${SIGN_IN_LINK_MINUTES} minutes.\n`);
       });
     });
   cmd
