@@ -19,7 +19,6 @@ import { MailNotConfiguredError, sendSignInMail } from '../mailer.ts';
 import { csrfOf, csrfToken, issueSignInLink, SESSION_COOKIE, SIGN_IN_LINK_MINUTES, sha256Hex, startWebSession, validCsrf } from '../session.ts';
 import { hideFromOpenApi, registerWebErrors, requireCsrf } from '../guard.ts';
 
-const LINK_MINUTES = SIGN_IN_LINK_MINUTES;
 /** At most this many unused, unexpired links per address: more requests are answered the same, but send nothing. */
 const MAX_LIVE_LINKS = 5;
 
@@ -56,7 +55,7 @@ export async function webAuthRoutes(app: ApiApp): Promise<void> {
 <input id="email" name="email" type="email" autocomplete="email" required value="${o.email ?? ''}">
 <button type="submit">Email me a sign-in link</button>
 </form>
-<p class="hint">We send a link that signs you in once, within ${LINK_MINUTES} minutes. A new address starts a new account.</p></section>
+<p class="hint">We send a link that signs you in once, within ${SIGN_IN_LINK_MINUTES} minutes. A new address starts a new account.</p></section>
 ${stravaSignIn}`,
     });
   }
@@ -79,7 +78,7 @@ ${stravaSignIn}`,
     if (!z.email().safeParse(email).success) return sendHtml(reply, signInPage(csrf, { error: 'Enter an email address, like name@example.com.', email }), 400);
     const at = now();
     const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
-    const sentPage = page({ title: 'Check your email', section: 'signin', csrf, body: html`<p role="status">If <strong>${email}</strong> is right, a sign-in link is on its way. It works once, for ${LINK_MINUTES} minutes.</p><p><a href="/signin">Use another address</a></p>` });
+    const sentPage = page({ title: 'Check your email', section: 'signin', csrf, body: html`<p role="status">If <strong>${email}</strong> is right, a sign-in link is on its way. It works once, for ${SIGN_IN_LINK_MINUTES} minutes.</p><p><a href="/signin">Use another address</a></p>` });
     if ((await liveLoginLinks(db, email, at)) >= MAX_LIVE_LINKS) {
       request.log.warn('sign-in link not sent: too many unused links for this address');
       return sendHtml(reply, sentPage);
@@ -88,7 +87,7 @@ ${stravaSignIn}`,
       if (config.smtpUrl === undefined) throw new MailNotConfiguredError();
       const timezone = form.timezone !== undefined && isValidTimeZone(form.timezone) ? form.timezone : null;
       const link = await issueSignInLink(db, { base, email, timezone, now: at });
-      await sendSignInMail(config, { to: email, link, minutes: LINK_MINUTES });
+      await sendSignInMail(config, { to: email, link, minutes: SIGN_IN_LINK_MINUTES });
     } catch (err) {
       if (err instanceof MailNotConfiguredError) return sendHtml(reply, signInPage(csrf, { error: `Email sign-in is not available: ${err.message}.`, email }), 503);
       request.log.error({ err }, 'sign-in email not sent');
