@@ -13,7 +13,7 @@ import { importPlan } from '../../src/services/plans.ts';
 import { encodeRun, encodeStrength, expectedRun, type SynthRun } from '../../src/synth/fit.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
-import { at, steady } from '../support/scenario.ts';
+import { at, intervalLaps, steady } from '../support/scenario.ts';
 
 const LTHR = 170;
 /** Friel run zones at LTHR 170: lower bounds of zones 2..5 (85 / 90 / 95 / 100 % of LTHR). */
@@ -25,14 +25,7 @@ const runs: Record<string, SynthRun> = {
   intervals: {
     startTime: at('2027-01-12', '06:00'),
     serialNumber: 3_900_200_001,
-    laps: [
-      { durationS: 900, distanceM: 2500, avgHr: 132, intensity: 'warmup' },
-      ...Array.from({ length: 6 }, () => [
-        { durationS: 200, distanceM: 800, avgHr: 178 },
-        { durationS: 120, distanceM: 300, avgHr: 150, intensity: 'rest' as const },
-      ]).flat(),
-      { durationS: 700, distanceM: 1900, avgHr: 135, intensity: 'cooldown' },
-    ],
+    laps: intervalLaps(),
   },
   easyWed: { startTime: at('2027-01-13', '06:30'), serialNumber: 3_900_200_002, laps: steady(8, 360, 132) },
   tempoShort: {
