@@ -93,11 +93,19 @@ export function sendFile(reply: FastifyReply, contentType: string, filename: str
     .send(body);
 }
 
+/**
+ * Where browsers reach this server: `KINETIC_PUBLIC_URL`, else the request's own scheme and host
+ * (set it in production: the Host header is the client's). No trailing slash.
+ */
+export function publicBaseUrl(request: FastifyRequest): string {
+  return (request.server.deps.config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
+}
+
 /** Query parameters that carry credentials (sign-in link, CSRF token, OAuth code and state): never logged. */
 const SECRET_PARAMS = ['token', '_csrf', 'code', 'state', 'access_token'];
 
 /** A URL for the log: its credential-carrying query parameters replaced by `[redacted]`. */
-export function urlForLog(url: string): string {
+function urlForLog(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = new URLSearchParams(url.slice(q + 1));

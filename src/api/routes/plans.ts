@@ -5,8 +5,7 @@
  * changes; a malformed plan is a 422 listing every problem with its line (or row) and field.
  */
 import { z } from 'zod';
-import { findAthlete } from '../../db/repositories/athletes.ts';
-import { athleteIdByFeedToken } from '../../db/repositories/calendar-feeds.ts';
+import { athleteByFeedToken } from '../../db/repositories/calendar-feeds.ts';
 import { getActivePlan, toTrainingPlan, type StoredPlan } from '../../db/repositories/plans.ts';
 import { localDateOf } from '../../domain/time.ts';
 import { planToCsv } from '../../ingest/plan/csv.ts';
@@ -166,8 +165,7 @@ export function planRoutes(app: ApiApp): void {
     },
     async (request, reply) => {
       const token = request.params.feed.endsWith('.ics') ? request.params.feed.slice(0, -4) : '';
-      const athleteId = token === '' ? undefined : await athleteIdByFeedToken(db, token);
-      const athlete = athleteId === undefined ? undefined : await findAthlete(db, athleteId);
+      const athlete = token === '' ? undefined : await athleteByFeedToken(db, token);
       if (athlete === undefined) throw notFound('calendar (the address is wrong or was reset)');
       const stored = await getActivePlan(db, athlete.id);
       // An athlete without a plan (yet) has an empty calendar: a subscription made early keeps working.

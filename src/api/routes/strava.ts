@@ -32,7 +32,7 @@ import { athleteScope } from '../auth.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { IdParams, isoOrNull } from '../dto.ts';
 import { ApiError, ErrorBody, errorResponses } from '../errors.ts';
-import type { ApiApp } from '../server.ts';
+import { publicBaseUrl, type ApiApp } from '../server.ts';
 import { startWebSession } from '../../web/session.ts';
 
 const STATE_COOKIE = 'kinetic_strava_oauth';
@@ -76,9 +76,6 @@ function cookieValue(request: FastifyRequest, name: string): string | undefined 
   return undefined;
 }
 
-function baseUrl(request: FastifyRequest, publicUrl: string | undefined): string {
-  return (publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
-}
 
 const servicesOfApp = new WeakMap<ApiApp, StravaServices>();
 
@@ -153,7 +150,7 @@ export function stravaRoutes(app: ApiApp): void {
       const state = s.box.sign({ n: nonce, a: athleteId, e: Math.floor(now().getTime() / 1000) + STATE_TTL_S, ...(tz !== undefined && { z: tz }) });
       const target = new URL(`${config.strava.oauthUrl.replace(/\/+$/, '')}/authorize`);
       target.searchParams.set('client_id', config.strava.clientId!);
-      target.searchParams.set('redirect_uri', `${baseUrl(request, config.publicUrl)}/auth/strava/callback`);
+      target.searchParams.set('redirect_uri', `${publicBaseUrl(request)}/auth/strava/callback`);
       target.searchParams.set('response_type', 'code');
       target.searchParams.set('approval_prompt', 'auto');
       target.searchParams.set('scope', REQUESTED_SCOPES);

@@ -1,7 +1,7 @@
 /** Secret calendar feed addresses (docs/web.md, "Calendar subscription"): one per athlete. */
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../schema.ts';
+import type { Athlete, Database } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -32,7 +32,6 @@ export async function resetCalendarFeedToken(db: Db, athleteId: string, now: Dat
 }
 
 /** The athlete whose feed this token opens, if any. */
-export async function athleteIdByFeedToken(db: Db, token: string): Promise<string | undefined> {
-  const row = await db.selectFrom('calendar_feeds').select('athlete_id').where('token', '=', token).executeTakeFirst();
-  return row?.athlete_id;
+export async function athleteByFeedToken(db: Db, token: string): Promise<Athlete | undefined> {
+  return db.selectFrom('calendar_feeds').innerJoin('athletes', 'athletes.id', 'calendar_feeds.athlete_id').selectAll('athletes').where('calendar_feeds.token', '=', token).executeTakeFirst();
 }

@@ -12,7 +12,7 @@ import formbody from '@fastify/formbody';
 import { createAthlete } from '../../db/repositories/athletes.ts';
 import { athleteIdByEmail, consumeLoginLink, deleteWebSession, liveLoginLinks } from '../../db/repositories/web-sessions.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
-import type { ApiApp } from '../../api/server.ts';
+import { publicBaseUrl, type ApiApp } from '../../api/server.ts';
 import { html } from '../html.ts';
 import { page, sendHtml } from '../layout.ts';
 import { MailNotConfiguredError, sendSignInMail } from '../mailer.ts';
@@ -77,7 +77,7 @@ ${stravaSignIn}`,
     const email = (form.email ?? '').toLowerCase();
     if (!z.email().safeParse(email).success) return sendHtml(reply, signInPage(csrf, { error: 'Enter an email address, like name@example.com.', email }), 400);
     const at = now();
-    const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
+    const base = publicBaseUrl(request);
     const sentPage = page({ title: 'Check your email', section: 'signin', csrf, body: html`<p role="status">If <strong>${email}</strong> is right, a sign-in link is on its way. It works once, for ${SIGN_IN_LINK_MINUTES} minutes.</p><p><a href="/signin">Use another address</a></p>` });
     if ((await liveLoginLinks(db, email, at)) >= MAX_LIVE_LINKS) {
       request.log.warn('sign-in link not sent: too many unused links for this address');

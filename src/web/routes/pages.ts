@@ -23,7 +23,7 @@ import { GeneratePlanError, generatePlan, parseGenerateArgs } from '../../plan/g
 import { isoWeekOf, WEEKDAYS } from '../../plan/iso-week.ts';
 import { importPlan, parsePlanFile } from '../../services/plans.ts';
 import { weekDocument } from '../../services/weeks.ts';
-import type { ApiApp } from '../../api/server.ts';
+import { publicBaseUrl, type ApiApp } from '../../api/server.ts';
 import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn, WebPageError } from '../guard.ts';
 import { html, type HtmlValue } from '../html.ts';
 import { page, sendHtml, type Section } from '../layout.ts';
@@ -176,7 +176,7 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
   /** The secret feed address calendar apps subscribe to (they send no cookie), and its reset. */
   async function calendarSection(request: FastifyRequest, athlete: Athlete, csrf: string): Promise<HtmlValue> {
     const token = await calendarFeedToken(db, athlete.id, now());
-    const url = `${config.publicUrl ?? `${request.protocol}://${request.host}`}/calendar/${token}.ics`;
+    const url = `${publicBaseUrl(request)}/calendar/${token}.ics`;
     return html`<section aria-labelledby="cal-h"><h2 id="cal-h">Calendar subscription</h2>
 <p>Add your plan to Google Calendar (“From URL”), Apple Calendar (“New Calendar Subscription”) or Outlook (“Subscribe from web”) with this address; the calendar follows every change to your plan.</p>
 <div class="stack wide"><label for="cal-url">Calendar address</label>
