@@ -1,6 +1,6 @@
 /**
  * A fake Strava for tests and the benchmark: a real HTTP server on 127.0.0.1 (port 0) that follows
- * Strava's documented API as `../shared/strava` records it (fake-strava.test.ts checks its replies
+ * Strava's documented API as `test/fixtures/strava` records it (fake-strava.test.ts checks its replies
  * against the spec, with the README's documented deviations).
  *
  * - OAuth: `GET /oauth/authorize` (answers as the athlete set with `authorizeAs`, redirecting with

@@ -1,6 +1,6 @@
 /**
  * Checks a JSON value against a definition of Strava's Swagger 2.0 spec
- * (`../shared/strava/spec/strava_v3.swagger.resolved.json`), allowing exactly the differences the
+ * (`test/fixtures/strava/spec/strava_v3.swagger.resolved.json`), allowing exactly the differences the
  * contract's README documents for real replies ("Where real responses differ from the spec"):
  * 1. nulls in the fields the spec cannot mark nullable;
  * 2. `start_latlng` / `end_latlng` as `[]` for activities without GPS;
@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const SPEC_FILE = fileURLToPath(new URL('../../../shared/strava/spec/strava_v3.swagger.resolved.json', import.meta.url));
+const SPEC_FILE = fileURLToPath(new URL('../fixtures/strava/spec/strava_v3.swagger.resolved.json', import.meta.url));
 
 interface SchemaNode {
   $ref?: string;

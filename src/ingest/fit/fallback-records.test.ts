@@ -7,7 +7,7 @@ import { decodeRecordsFallback, type FallbackRecord } from './fallback-records.t
 const FIT_EPOCH_S = Date.UTC(1989, 11, 31) / 1000;
 
 function fixture(name: string): Uint8Array {
-  return fs.readFileSync(new URL(`../../../../shared/fixtures/fit/${name}`, import.meta.url));
+  return fs.readFileSync(new URL(`../../../test/fixtures/fit/${name}`, import.meta.url));
 }
 
 function sdkRead(bytes: Uint8Array): ReturnType<Decoder['read']> {

@@ -6,7 +6,7 @@ import { parseStravaJson } from './json.ts';
 import { categoryOf, snakeSport, toNormalizedActivity, toSampleStreams, wantsDetails } from './map.ts';
 import { DetailedActivity, LapList, StreamSetSchema, SummaryActivity, SummaryActivityList } from './schemas.ts';
 
-const SAMPLES = fileURLToPath(new URL('../../../../shared/strava/samples/', import.meta.url));
+const SAMPLES = fileURLToPath(new URL('../../../test/fixtures/strava/samples/', import.meta.url));
 function sample(rel: string): unknown {
   return parseStravaJson(fs.readFileSync(path.join(SAMPLES, rel), 'utf8'));
 }

@@ -1,5 +1,5 @@
 /**
- * Every sample in ../shared/strava/samples against the client's schemas: each file is classified
+ * Every sample in test/fixtures/strava/samples against the client's schemas: each file is classified
  * (a file nobody classified fails the test, so a new sample cannot be skipped silently), and every
  * reply of an endpoint Kinetic uses must parse, with its ids exact. The cassettes' verbatim reply text
  * is parsed too, which is what the client sees on the wire.
@@ -30,7 +30,7 @@ import {
   WebhookEvent,
 } from './schemas.ts';
 
-export const SAMPLES_DIR = fileURLToPath(new URL('../../../../shared/strava/samples/', import.meta.url));
+export const SAMPLES_DIR = fileURLToPath(new URL('../../../test/fixtures/strava/samples/', import.meta.url));
 
 type Schema = z.ZodType;
 

@@ -1,8 +1,8 @@
 /**
  * Schemas of every Strava reply Kinetic reads (zod), checked against every recorded sample in
- * `../shared/strava/samples` (schemas.test.ts). Only the fields Kinetic uses are declared; other
+ * `test/fixtures/strava/samples` (schemas.test.ts). Only the fields Kinetic uses are declared; other
  * fields pass through unread. They follow the real replies where those differ from Strava's spec
- * (`../shared/strava/README.md`, "Where real responses differ"):
+ * (`test/fixtures/strava/README.md`, "Where real responses differ"):
  * - ids are decimal strings (the parser quotes them, see json.ts), int64 range;
  * - fields the spec cannot mark nullable are `.nullable()` (workout_type, description, …);
  * - activities without GPS have `start_latlng: []`, distance 0;
