@@ -2,3 +2,47 @@
 export class FitDecodeError extends Error {
   override name = 'FitDecodeError';
 }
+
+/** The text of anything thrown (the SDK throws Errors; be safe with the rest). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** "1 message", "6 messages": counts in warnings and reasons read as words. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}
+
+const COMPRESSED_TIMESTAMP_ERROR = 'compressed timestamp';
+
+/** The SDK's "compressed timestamp messages are not currently supported": Kinetic's fallback reads those. */
+export function isCompressedTimestampError(err: unknown): boolean {
+  return messageOf(err).includes(COMPRESSED_TIMESTAMP_ERROR);
+}
+
+/** The SDK's own errors: "FIT Runtime Error at byte 123 <what>" while decoding. */
+const SDK_DECODE_ERROR = /^FIT Runtime Error at byte (\d+)\s*(.*)$/s;
+/** …and "FIT Runtime Error <what>" from the steps after decoding (merging HR messages into records). */
+const SDK_POST_ERROR = /^FIT Runtime Error\s*(.*)$/s;
+
+/**
+ * An error `Decoder.read()` returned, in words a runner or operator can act on. The SDK catches its
+ * exceptions and returns them with what it had read; some are its own (a byte position and a
+ * reason), others are JavaScript errors from inside it (a TypeError on a message it mishandles), whose
+ * text means nothing to a runner: those are described by where the SDK stopped.
+ */
+export function describeSdkError(err: unknown, messagesRead: number): string {
+  const text = messageOf(err);
+  const decode = SDK_DECODE_ERROR.exec(text);
+  if (decode !== null) {
+    const [, byte, what] = decode;
+    if (what === undefined || what === '') return `the data is malformed at byte ${byte} (after ${plural(messagesRead, 'message')})`;
+    if (what === 'CRC error') return 'CRC mismatch: the file is corrupt';
+    return `${what} (at byte ${byte}, after ${messagesRead} messages)`;
+  }
+  const post = SDK_POST_ERROR.exec(text);
+  if (post !== null) {
+    return `the heart rate of the separate hr messages could not be merged into the records (${post[1] ?? 'no reason given'})`;
+  }
+  return `Garmin's FIT SDK failed on a message it could not interpret, after reading ${plural(messagesRead, 'message')}`;
+}
