@@ -22,8 +22,10 @@ export function isCompressedTimestampError(err: unknown): boolean {
 
 /** The SDK's own errors: "FIT Runtime Error at byte 123 <what>" while decoding. */
 const SDK_DECODE_ERROR = /^FIT Runtime Error at byte (\d+)\s*(.*)$/s;
-/** …and "FIT Runtime Error <what>" from the steps after decoding (merging HR messages into records). */
-const SDK_POST_ERROR = /^FIT Runtime Error\s*(.*)$/s;
+/** A message whose definition says it is longer than the data left: "… end of stream at byte 123". */
+const SDK_END_OF_STREAM = /^FIT Runtime Error end of stream at byte (\d+)/;
+/** Merging the separate `hr` messages (HRM-Swim, HRM-Tri) into the records, after decoding. */
+const SDK_HR_MERGE = /^FIT Runtime Error\s*(.*(?:HR mesg|event_timestamp).*)$/s;
 
 /**
  * An error `Decoder.read()` returned, in words a runner or operator can act on. The SDK catches its
@@ -33,16 +35,17 @@ const SDK_POST_ERROR = /^FIT Runtime Error\s*(.*)$/s;
  */
 export function describeSdkError(err: unknown, messagesRead: number): string {
   const text = messageOf(err);
+  const after = `after ${plural(messagesRead, 'message')}`;
   const decode = SDK_DECODE_ERROR.exec(text);
   if (decode !== null) {
     const [, byte, what] = decode;
-    if (what === undefined || what === '') return `the data is malformed at byte ${byte} (after ${plural(messagesRead, 'message')})`;
+    if (what === undefined || what === '') return `the data is malformed at byte ${byte} (${after})`;
     if (what === 'CRC error') return 'CRC mismatch: the file is corrupt';
-    return `${what} (at byte ${byte}, after ${messagesRead} messages)`;
+    return `${what} (at byte ${byte}, ${after})`;
   }
-  const post = SDK_POST_ERROR.exec(text);
-  if (post !== null) {
-    return `the heart rate of the separate hr messages could not be merged into the records (${post[1] ?? 'no reason given'})`;
-  }
+  const end = SDK_END_OF_STREAM.exec(text);
+  if (end !== null) return `a message runs past the end of the data at byte ${end[1]} (${after})`;
+  const hr = SDK_HR_MERGE.exec(text);
+  if (hr !== null) return `the heart rate of the separate hr messages could not be merged into the records (${hr[1]})`;
   return `Garmin's FIT SDK failed on a message it could not interpret, after reading ${plural(messagesRead, 'message')}`;
 }
