@@ -16,6 +16,7 @@
 import { Encoder, Profile } from '@garmin/fitsdk';
 import type {
   FileIdMesg,
+  HrMesg,
   LapMesg,
   Mesg,
   RecordMesg,
@@ -194,12 +195,16 @@ export const CHAINED_RUN_SERIAL = 3_900_200_010;
 
 /** A short run: 61 records at 1 Hz, 300 m, one lap. */
 export function shortRun(serialNumber: number, startS = 0): Uint8Array {
-  return encode([
+  return encode(shortRunMessages(serialNumber, startS));
+}
+
+function shortRunMessages(serialNumber: number, startS: number): Out[] {
+  return [
     fileId('activity', serialNumber, at(startS)),
     ...Array.from({ length: 61 }, (_, i) => record({ t: startS + i, distanceM: i * 5, hr: 140 })),
     lap({ start: startS, end: startS + 60, elapsedS: 60, timerS: 60, distanceM: 300 }),
     session({ start: startS, end: startS + 60, sport: 'running', elapsedS: 60, timerS: 60, distanceM: 300, avgHr: 140, maxHr: 140 }),
-  ]);
+  ];
 }
 
 export interface ChainedFile {
@@ -259,6 +264,17 @@ export function sessionlessRide(opts: { withSport: boolean; lapSport?: Sport; la
 /** An activity file that holds only its file_id: nothing to import. */
 export function emptyActivityFile(): Uint8Array {
   return encode([fileId('activity', SESSIONLESS_SERIAL + 1, ODD_START)]);
+}
+
+/**
+ * A run from a watch paired with an HRM-Tri: besides the records, `hr` messages hold the strap's beats.
+ * Here the first `hr` message lacks its anchor timestamp, so the SDK cannot merge them into the
+ * records (it throws after reading everything): the records keep their own HR of 140.
+ */
+export function runWithUnanchoredHrMessages(): Uint8Array {
+  const hr: HrMesg = { timestamp: undefined, filteredBpm: [150, 151], eventTimestamp: [1, 2] };
+  const run = shortRunMessages(3_900_200_070, 0);
+  return encode([...run.slice(0, -1), { num: mesgNum('HR'), mesg: hr }, ...run.slice(-1)]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import {
   poolSwimWithoutRecordTimes,
   poolSwimWithUntimedRecords,
   runWithoutElapsedTime,
+  runWithUnanchoredHrMessages,
   SESSIONLESS_RECORDS,
   SESSIONLESS_SERIAL,
   sessionlessRide,
@@ -237,12 +238,21 @@ describe('files the SDK throws on', () => {
     ]);
     expect(decoded.warnings).toEqual([
       "part of the file could not be read by the decoder: Garmin's FIT SDK failed on a message it could not interpret, after reading 6 messages; what was read before that was kept",
-      "read 3 records with Kinetic's fallback decoder",
+      "read 3 records with Kinetic's fallback decoder, which got further than the SDK",
     ]);
     // The records after the failure are read by Kinetic's own reader and land in the run.
     expect(decoded.activities[2]?.streams?.t).toEqual([90, 990, 1990]);
     expect(decoded.activities[2]).toMatchObject({ avgHr: 165, maxHr: 170 });
     expect(decoded.warnings.join(' ')).not.toMatch(/Cannot read|undefined/);
+  });
+
+  it('imports a file whose hr messages the SDK cannot merge, keeping the records\' own HR', () => {
+    const decoded = decodeFit(runWithUnanchoredHrMessages(), 'x');
+    expect(only(decoded)).toMatchObject({ sport: 'running', distanceM: 300, avgHr: 140 });
+    expect(only(decoded).streams?.heartRate.every((h) => h === 140)).toBe(true);
+    expect(decoded.warnings).toEqual([
+      "the heart rate of the strap's hr messages could not be merged into the records (their times are incomplete): the records keep the heart rate the watch wrote",
+    ]);
   });
 
   it('fails in words when the SDK failed before anything usable', () => {

@@ -23,7 +23,7 @@ import {
   type SampleStreams,
   type StrengthSet,
 } from '../../domain/activity.ts';
-import { describeSdkError, FitDecodeError, isCompressedTimestampError, messageOf, plural } from './errors.ts';
+import { describeSdkError, FitDecodeError, hrMergeFailure, isCompressedTimestampError, messageOf, plural } from './errors.ts';
 import { decodeRecordsFallback } from './fallback-records.ts';
 
 /** Sessions that are not training in themselves (the pause between legs of a multisport event). */
@@ -234,25 +234,24 @@ interface PartSamples {
 function samplesOf(part: Uint8Array, read: SdkRead): PartSamples {
   const records = read.messages.recordMesgs ?? [];
   const timed = step('record messages', () => records.flatMap((r) => toSample(r) ?? []));
-  const warnings: string[] = [];
-  const compressed = read.errors.some(isCompressedTimestampError);
-  const other = read.errors.find((e) => !isCompressedTimestampError(e));
+  const warnings = read.errors.flatMap((e) => hrMergeFailure(e) ?? []);
+  const failures = read.errors.filter((e) => hrMergeFailure(e) === null);
+  const compressed = failures.some(isCompressedTimestampError);
+  const other = failures.find((e) => !isCompressedTimestampError(e));
+  const sdkTrouble = other === undefined ? null : describeSdkError(other, read.messageCount);
   if (compressed) {
     // The fallback's records have exactly the Sample shape (no positions either).
     const samples = decodeRecordsFallback(part);
     warnings.push(`records use compressed timestamps: read ${samples.length} records with Kinetic's fallback decoder`);
-    return { samples, warnings, sdkTrouble: other === undefined ? null : describeSdkError(other, read.messageCount) };
+    return { samples, warnings, sdkTrouble };
   }
-  if (other !== undefined) {
+  if (sdkTrouble !== null) {
     // The SDK stopped before the end: our own record reader never throws and may get further.
     const fallback = decodeRecordsFallback(part);
-    const useFallback = fallback.length > timed.length;
-    const trouble = describeSdkError(other, read.messageCount);
-    return {
-      samples: useFallback ? fallback : timed,
-      warnings: useFallback ? [`read ${fallback.length} records with Kinetic's fallback decoder`] : [],
-      sdkTrouble: trouble,
-    };
+    if (fallback.length > timed.length) {
+      warnings.push(`read ${fallback.length} records with Kinetic's fallback decoder, which got further than the SDK`);
+      return { samples: fallback, warnings, sdkTrouble };
+    }
   }
   const untimed = records.length - timed.length;
   if (untimed > 0) {
@@ -260,7 +259,7 @@ function samplesOf(part: Uint8Array, read: SdkRead): PartSamples {
       `${untimed} of ${records.length} records have no valid timestamp and were left out: they cannot be placed in time`,
     );
   }
-  return { samples: timed, warnings, sdkTrouble: null };
+  return { samples: timed, warnings, sdkTrouble };
 }
 
 function decodePart(part: Uint8Array, identity: string): DecodedFit {

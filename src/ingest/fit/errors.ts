@@ -25,7 +25,16 @@ const SDK_DECODE_ERROR = /^FIT Runtime Error at byte (\d+)\s*(.*)$/s;
 /** A message whose definition says it is longer than the data left: "… end of stream at byte 123". */
 const SDK_END_OF_STREAM = /^FIT Runtime Error end of stream at byte (\d+)/;
 /** Merging the separate `hr` messages (HRM-Swim, HRM-Tri) into the records, after decoding. */
-const SDK_HR_MERGE = /^FIT Runtime Error\s*(.*(?:HR mesg|event_timestamp).*)$/s;
+const SDK_HR_MERGE = /^FIT Runtime Error (?!at byte ).*(?:HR mesg|event_timestamp)/s;
+
+/**
+ * The SDK merges the separate `hr` messages into the records after it has read every message: when
+ * that fails, everything was read, and the records keep the heart rate they were written with.
+ */
+export function hrMergeFailure(err: unknown): string | null {
+  if (!SDK_HR_MERGE.test(messageOf(err))) return null;
+  return "the heart rate of the strap's hr messages could not be merged into the records (their times are incomplete): the records keep the heart rate the watch wrote";
+}
 
 /**
  * An error `Decoder.read()` returned, in words a runner or operator can act on. The SDK catches its
@@ -45,7 +54,5 @@ export function describeSdkError(err: unknown, messagesRead: number): string {
   }
   const end = SDK_END_OF_STREAM.exec(text);
   if (end !== null) return `a message runs past the end of the data at byte ${end[1]} (${after})`;
-  const hr = SDK_HR_MERGE.exec(text);
-  if (hr !== null) return `the heart rate of the separate hr messages could not be merged into the records (${hr[1]})`;
   return `Garmin's FIT SDK failed on a message it could not interpret, after reading ${plural(messagesRead, 'message')}`;
 }
