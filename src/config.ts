@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   KINETIC_QUEUE_BACKEND: z.enum(['redis', 'postgres']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KINETIC_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  KINETIC_IMPORT_FILE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   KINETIC_ADMIN_TOKEN: z
     .string()
     .trim()
@@ -71,6 +72,12 @@ export interface Config {
   queueBackend: 'inline' | 'redis' | 'postgres';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   maxUploadBytes: number;
+  /**
+   * Time `kinetic import` gives one file to decode before abandoning it (milliseconds); undefined →
+   * the decoder's own limit (60 s, FILE_TIME_LIMIT_MS in src/ingest/fit/decode-pool.ts). Set short by
+   * the tests of that limit.
+   */
+  importFileTimeoutMs: number | undefined;
   /** Bearer token of the HTTP API's administrator; undefined → admin routes are disabled (401). */
   adminToken: string | undefined;
   /** Port of `kinetic serve` when `--port` is not given; undefined → 3000. */
@@ -124,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueBackend: e.KINETIC_QUEUE_BACKEND ?? (e.REDIS_URL === undefined ? 'inline' : 'redis'),
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.KINETIC_MAX_UPLOAD_BYTES,
+    importFileTimeoutMs: e.KINETIC_IMPORT_FILE_TIMEOUT_MS,
     adminToken: e.KINETIC_ADMIN_TOKEN,
     port: e.PORT,
     strava: {

@@ -1,9 +1,11 @@
 /**
  * Uploads through the API in embedded mode (jobs run in the server process after the response): the
- * shared fixtures, duplicates (same bytes, and the same recording in other bytes), a non-FIT file,
- * zips fanning out (nested, with entries that are skipped and why), zip bombs, and the per-file
- * size limit (413 naming the file).
+ * shared fixtures, duplicates (same bytes, and the same recording in other bytes), non-FIT files
+ * (skipped with the reason, or stored and failed when named .fit), gzipped FIT files, zips fanning out
+ * (nested as Garmin's export, Strava's export with .fit.gz beside GPX and TCX, with entries that are
+ * skipped and why), zip bombs, and the per-file size limit (413 naming the file).
  */
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRun } from '../../src/synth/fit.ts';
 import { createAthleteViaApi, createTestApi, errorOf, postUploads, type CreatedAthlete, type FilePart, type TestApi } from '../support/api.ts';
@@ -122,11 +124,70 @@ describe('uploads', () => {
     expect(v.activityIds).toEqual(original.activityIds);
   });
 
-  it('stores a file that is not FIT and fails it with a clear error', async () => {
-    const res = await upload([{ filename: 'notes.txt', bytes: Buffer.from('my training diary\n') }]);
+  it('stores a file named .fit that is not FIT and fails it with a clear error; skips other files with the reason', async () => {
+    const res = await upload([
+      { filename: 'diary.fit', bytes: Buffer.from('my training diary\n') },
+      { filename: 'notes.txt', bytes: Buffer.from('my training diary, again\n') },
+      { filename: 'morning.gpx', bytes: Buffer.from('<gpx></gpx>') },
+      { filename: '._run.fit', bytes: Buffer.from('resource fork') },
+    ]);
+    expect(res.uploads.map((u) => u.filename)).toEqual(['diary.fit']);
     const v = await view(res.uploads[0]!.id);
     expect(v.status).toBe('failed');
     expect(v.error).toBe('not a FIT file (no ".FIT" header)');
+    expect(res.skipped).toEqual([
+      { filename: 'notes.txt', reason: 'not a FIT file' },
+      { filename: 'morning.gpx', reason: 'GPX file: Kinetic reads FIT files only — export the original FIT file' },
+      { filename: '._run.fit', reason: 'macOS metadata, not a FIT file' },
+    ]);
+
+    const onlyGpx = await postUploads(api.app, me.id, me.headers, [{ filename: 'evening.gpx', bytes: Buffer.from('<gpx></gpx>') }]);
+    expect(onlyGpx.statusCode).toBe(422);
+    expect(errorOf(onlyGpx)).toMatchObject({ code: 'no_fit_files', message: 'nothing to import: evening.gpx: GPX file: Kinetic reads FIT files only — export the original FIT file' });
+  });
+
+  it('takes a FIT file by its bytes when its name says nothing, and a .fit.gz uncompressed, stored without .gz', async () => {
+    const res = await upload([
+      { filename: 'activity', bytes: run(20) },
+      { filename: '123456.fit.gz', bytes: gzipSync(run(21)) },
+      { filename: 'download.gz', bytes: gzipSync(run(22)) },
+      { filename: 'notes.txt.gz', bytes: gzipSync(Buffer.from('not a FIT file at all')) },
+    ]);
+    expect(res.uploads.map((u) => [u.filename, u.status])).toEqual([
+      ['activity', 'queued'],
+      ['123456.fit', 'queued'],
+      ['download', 'queued'],
+    ]);
+    expect(res.skipped).toEqual([{ filename: 'notes.txt.gz', reason: 'not a FIT file (a gzip of something else)' }]);
+    for (const u of res.uploads) expect((await view(u.id)).status, u.filename).toBe('imported');
+    // The stored file is the FIT file itself, not the gzip.
+    const file = await api.app.inject({ method: 'GET', url: `/uploads/${res.uploads[1]!.id}/file`, headers: me.headers });
+    expect(Buffer.compare(file.rawPayload, Buffer.from(run(21)))).toBe(0);
+  });
+
+  it("takes the FIT files of a Strava bulk export (activities/*.fit.gz) and lists the GPX, TCX and other files it skipped", async () => {
+    const zip = await makeZip([
+      { path: 'activities.csv', bytes: Buffer.from('Activity ID,Activity Date\n') },
+      { path: 'activities/1001.fit.gz', bytes: gzipSync(run(23)) },
+      { path: 'activities/1002.gpx', bytes: Buffer.from('<gpx></gpx>') },
+      { path: 'activities/1003.tcx.gz', bytes: gzipSync(Buffer.from('<TrainingCenterDatabase/>')) },
+      { path: 'activities/1004.fit.gz', bytes: gzipSync(run(24)), store: true },
+      { path: 'activities/1005.fit.gz', bytes: Buffer.from('not gzip at all') },
+      { path: 'media/photo.jpg', bytes: Buffer.from('jpeg') },
+    ]);
+    const res = await upload([{ filename: 'export_12345.zip', bytes: zip }]);
+    expect(res.uploads.map((u) => [u.filename, u.status])).toEqual([
+      ['export_12345.zip/activities/1001.fit', 'queued'],
+      ['export_12345.zip/activities/1004.fit', 'queued'],
+    ]);
+    expect(res.skipped).toEqual([
+      { filename: 'export_12345.zip/activities.csv', reason: 'not a FIT file' },
+      { filename: 'export_12345.zip/activities/1002.gpx', reason: 'GPX file: Kinetic reads FIT files only — export the original FIT file' },
+      { filename: 'export_12345.zip/activities/1003.tcx.gz', reason: 'TCX file: Kinetic reads FIT files only — export the original FIT file' },
+      { filename: 'export_12345.zip/activities/1005.fit.gz', reason: expect.stringMatching(/^cannot be read from the archive: /) as unknown },
+      { filename: 'export_12345.zip/media/photo.jpg', reason: 'not a FIT file' },
+    ]);
+    for (const u of res.uploads) expect((await view(u.id)).status, u.filename).toBe('imported');
   });
 
   it('fans a zip (nested as in a Garmin export) out into one upload per .fit entry, and reports what it skipped', async () => {
@@ -151,7 +212,7 @@ describe('uploads', () => {
       ['garmin-export.zip/DI_CONNECT/stored.fit', 'queued'],
     ]);
     expect(res.skipped).toEqual([
-      { filename: 'garmin-export.zip/DI_CONNECT/readme.txt', reason: 'not a .fit file' },
+      { filename: 'garmin-export.zip/DI_CONNECT/readme.txt', reason: 'not a FIT file' },
       { filename: 'garmin-export.zip/__MACOSX/DI_CONNECT/._run-2.fit', reason: 'macOS metadata, not a FIT file' },
       { filename: 'garmin-export.zip/../evil.fit', reason: expect.stringMatching(/^unsafe path in the archive/) as unknown },
     ]);
@@ -178,7 +239,7 @@ describe('uploads', () => {
 
     const empty = await postUploads(api.app, me.id, me.headers, [{ filename: 'photos.zip', bytes: await makeZip([{ path: 'a.jpg', bytes: Buffer.from('jpg') }]) }]);
     expect(empty.statusCode).toBe(422);
-    expect(errorOf(empty)).toMatchObject({ code: 'no_fit_files', message: 'nothing to import: photos.zip/a.jpg: not a .fit file' });
+    expect(errorOf(empty)).toMatchObject({ code: 'no_fit_files', message: 'nothing to import: photos.zip/a.jpg: not a FIT file' });
 
     const broken = await postUploads(api.app, me.id, me.headers, [{ filename: 'broken.zip', bytes: Buffer.from('PK\u0003\u0004 this is not really a zip') }]);
     expect(broken.statusCode).toBe(422);

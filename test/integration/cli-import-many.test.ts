@@ -38,11 +38,14 @@ describe('kinetic import of a large folder', () => {
     const r = await runCli(['import', '--json', dir], env);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; status: string; error?: string; activities?: { distanceM: number }[] });
+    expect(lines.pop()).toEqual({ summary: { imported: POOL_MIN_FILES + 4, duplicate: 0, skipped: 0, failed: 1, failedEarlier: 0 } });
     expect(lines.map((l) => path.basename(l.file))).toEqual(fs.readdirSync(dir).sort());
     expect(lines.slice(0, -1).every((l) => l.status === 'imported')).toBe(true);
     expect(lines.slice(0, -1).map((l) => l.activities?.[0]?.distanceM)).toEqual(Array.from({ length: POOL_MIN_FILES + 4 }, (_, i) => 1000 + i));
     expect(lines.at(-1)).toMatchObject({ status: 'failed', error: 'CRC mismatch: the file is corrupt' });
     const again = await runCli(['import', '--json', dir], env);
-    expect(again.stdout.trim().split('\n').every((l) => (JSON.parse(l) as { status: string }).status === 'duplicate')).toBe(true);
+    const second = again.stdout.trim().split('\n').map((l) => JSON.parse(l) as { status: string });
+    expect(second.pop()).toEqual({ summary: { imported: 0, duplicate: POOL_MIN_FILES + 5, skipped: 0, failed: 0, failedEarlier: 1 } });
+    expect(second.every((l) => l.status === 'duplicate')).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * The README's main job, end to end through the real CLI: create an athlete, import the shared
- * fixture folder, import it again, list what is stored — on embedded PGlite and on Postgres.
+ * fixture folder, import it again, list what is stored — on embedded PGlite and on Postgres. With the
+ * summary line and the exit codes scripts rely on (0 nothing failed, 1 a file failed now or earlier,
+ * 2 bad usage).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,9 +26,10 @@ const CORRUPT = {
   'corrupt-truncated-eof.fit': 'truncated at byte 768',
 };
 
+/** The file lines of a text run, by file name (the summary line, last, left out). */
 function statusOf(stdout: string): Map<string, string> {
   const m = new Map<string, string>();
-  for (const line of stdout.trim().split('\n')) {
+  for (const line of stdout.trim().split('\n').slice(0, -1)) {
     const [status, file] = line.split(/\s+/);
     m.set(path.basename(file!.replace(/:$/, '')), status!);
   }
@@ -72,12 +75,18 @@ describe.each(['pglite', 'postgres'] as const)('kinetic CLI on %s', (kind) => {
       expect(s1.get(f)).toBe('failed');
       expect(first.stdout).toMatch(new RegExp(`${f}: ${reason}`));
     }
-    expect(s1.size).toBe(8);
+    expect(s1.size).toBe(9);
+    // MANIFEST.md beside the fixtures is not a FIT file: said, in the summary too.
+    expect(first.stdout).toMatch(/skipped\s+\S*MANIFEST\.md: not a FIT file/);
+    expect(first.stdout.trim().split('\n').at(-1)).toBe('6 imported, 0 duplicate, 1 skipped, 2 failed');
 
+    // Nothing new, but the two files that failed still are: exit 1, and the summary says what to do.
     const second = await runCli(['import', FIXTURE_DIR], env);
-    expect(second.code).toBe(0);
+    expect(second.code).toBe(1);
     const s2 = statusOf(second.stdout);
-    expect([...s2.values()]).toEqual(new Array(8).fill('duplicate'));
+    expect([...s2.entries()].filter(([f]) => f.endsWith('.fit')).map(([, s]) => s)).toEqual(new Array(8).fill('duplicate'));
+    expect(second.stdout).toMatch(/duplicate\s+\S*corrupt-bad-file-crc\.fit: same file as corrupt-bad-file-crc\.fit, which failed: CRC mismatch/);
+    expect(second.stdout.trim().split('\n').at(-1)).toBe('0 imported, 8 duplicate, 1 skipped, 0 failed; 2 failed earlier — kinetic import --retry-failed');
 
     const list = await runCli(['activities', '--json'], env);
     const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as { sport: string; category: string });
@@ -92,10 +101,13 @@ describe.each(['pglite', 'postgres'] as const)('kinetic CLI on %s', (kind) => {
     fs.writeFileSync(fresh, encodeRun({ startTime: new Date('2026-11-20T06:30:00Z'), serialNumber: 3_900_001_234, laps: [{ durationS: 1800, distanceM: 6000, avgHr: 145 }] }));
     const r = await runCli(['import', '--json', path.join(dataDir, 'missing.fit'), path.join(FIXTURE_DIR, 'corrupt-truncated-eof.fit'), fresh], env);
     expect(r.code).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; status: string; error?: string; activities?: { distanceM: number }[] });
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; status: string; error?: string; earlierError?: string; activities?: { distanceM: number }[] });
+    const summary = lines.pop();
     expect(lines.map((l) => l.status)).toEqual(['failed', 'duplicate', 'imported']);
     expect(lines[0]!.error).toBe('no such file or folder');
+    expect(lines[1]!.earlierError).toMatch(/^truncated at byte 768/);
     expect(lines[2]!.activities?.[0]?.distanceM).toBe(6000);
+    expect(summary).toEqual({ summary: { imported: 1, duplicate: 1, skipped: 0, failed: 1, failedEarlier: 1 } });
   });
 
   it('re-parses stored failures with --retry-failed, and they still fail with their reason', async () => {
@@ -103,6 +115,13 @@ describe.each(['pglite', 'postgres'] as const)('kinetic CLI on %s', (kind) => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/failed\s+corrupt-bad-file-crc.fit: CRC mismatch/);
     expect(r.stdout).toMatch(/failed\s+corrupt-truncated-eof.fit: truncated at byte 768/);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('0 imported, 0 duplicate, 0 skipped, 2 failed');
+  });
+
+  it('exits 2 on bad usage, naming what to do', async () => {
+    const r = await runCli(['import'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nothing to import: name FIT files, archives or folders, or use --retry-failed/);
   });
 
   it('asks which athlete when there are several, and rejects bad options by name', async () => {

@@ -1,28 +1,36 @@
 /**
- * FIT uploads: `POST /athletes/:id/uploads` (multipart, one or many files, zips fan out), the status
- * of one upload, the athlete's list, and the stored file itself.
+ * FIT uploads: `POST /athletes/:id/uploads` (multipart, one or many files; zips and gzips are opened),
+ * the status of one upload, the athlete's list, and the stored file itself.
  *
- * Each file is stored first (bytes + sha256, its own commit: nothing is lost) and then queued for
- * `fit-ingest`; the response (202) lists one upload per file. The same bytes again are the existing
- * upload, reported `duplicate`. Files are read one at a time (memory holds at most one file of
- * KINETIC_MAX_UPLOAD_BYTES, or one zip and one of its entries). A file over the limit is not stored;
- * the others of the request are, and the answer is 413 naming the file (see docs/api.md, Uploads).
+ * Each FIT file is stored first (bytes + sha256, its own commit: nothing is lost) and then queued for
+ * `fit-ingest`; the response (202) lists one upload per file, and every file not taken (a GPX, a TCX,
+ * macOS metadata, an archive entry over a limit) in `skipped` with the reason. The same bytes again are
+ * the existing upload, reported `duplicate`. Files are read one at a time (memory holds at most one file
+ * of KINETIC_MAX_UPLOAD_BYTES, or one archive and one of its entries). A file over the limit is not
+ * stored; the others of the request are, and the answer is 413 naming the file (see docs/api.md, Uploads).
  */
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
 import { uploadActivityIds, uploadBytes, uploadsPage } from '../../db/repositories/athlete-data.ts';
 import { getUpload } from '../../db/repositories/uploads.ts';
+import { archiveLimits, ArchiveReadError, gunzipCapped, kindOfNamedFile, mib, readZip, SizeLimitError, SNIFF_BYTES, sniff, storedName } from '../../ingest/archive.ts';
 import { storeFitUpload } from '../../ingest/fit/import.ts';
 import { assertVisible, athleteScope, requireAuth } from '../auth.ts';
 import { IdParams, UploadDto, uploadDto, UploadStatus, Uuid } from '../dto.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
 import { sendFile, type ApiApp } from '../server.ts';
-import { fitFilesInZip, looksLikeZip, ZipReadError, type SkippedFile, type ZipLimits } from '../zip-intake.ts';
+
+interface SkippedFile {
+  filename: string;
+  reason: string;
+}
 
 /** Files (and non-file fields) one request may carry. */
 const MAX_FILES_PER_REQUEST = 1000;
-/** A zip may inflate to this many times the per-file limit in all (1 GB with the 50 MB default). */
-const ZIP_TOTAL_FACTOR = 20;
+/**
+ * Entries looked at in one uploaded archive: fewer than the CLI's, as each FIT entry becomes a queued
+ * job on a shared server.
+ */
 const ZIP_MAX_ENTRIES = 20_000;
 
 const Accepted = z.object({
@@ -38,12 +46,12 @@ const UploadsAccepted = z.object({
   skipped: z
     .array(z.object({ filename: z.string(), reason: z.string() }))
     .optional()
-    .meta({ description: 'zip entries (or unreadable zips) that were not taken, with the reason' }),
+    .meta({ description: 'files and archive entries that were not taken (GPX, TCX, macOS metadata, over a limit, unreadable), with the reason' }),
 });
 
 const MultipartFiles = z.unknown().meta({
   type: 'object',
-  properties: { file: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'one or more .fit files or zips of them (any field name)' } },
+  properties: { file: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'one or more .fit or .fit.gz files, or zips of them (any field name)' } },
 });
 
 /** A client-given file name, without directories and control characters. */
@@ -54,18 +62,8 @@ function cleanName(name: string | undefined): string {
   return clean === '' ? 'upload.fit' : clean.slice(0, 255);
 }
 
-function mib(bytes: number): string {
-  return `${Math.round((bytes / 2 ** 20) * 10) / 10} MB`;
-}
-
 export async function uploadRoutes(app: ApiApp): Promise<void> {
   const { db, jobs, config } = app.deps;
-  const zipLimits: ZipLimits = {
-    maxEntryBytes: config.maxUploadBytes,
-    maxTotalBytes: config.maxUploadBytes * ZIP_TOTAL_FACTOR,
-    maxEntries: ZIP_MAX_ENTRIES,
-    maxDepth: 2,
-  };
   // A file over the limit is truncated and flagged (`file.truncated`), not thrown: the request goes on.
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: config.maxUploadBytes, files: MAX_FILES_PER_REQUEST, parts: MAX_FILES_PER_REQUEST + 100 } });
 
@@ -79,13 +77,24 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
     return { id: upload.id, filename, status: 'duplicate', note: `same bytes as upload ${upload.id} (${upload.filename}, ${upload.status})` };
   }
 
+  /** A gzip's content, at most the per-file limit; or why it was not taken. */
+  async function gunzipped(filename: string, bytes: Buffer): Promise<{ bytes: Buffer } | SkippedFile> {
+    try {
+      return { bytes: await gunzipCapped(bytes, config.maxUploadBytes) };
+    } catch (err) {
+      if (err instanceof SizeLimitError) return { filename, reason: `larger than the ${mib(config.maxUploadBytes)} limit per file once uncompressed` };
+      return { filename, reason: `not a readable gzip file: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
   app.post(
     '/athletes/:id/uploads',
     {
       onRequest: requireAuth,
       schema: {
         tags: ['uploads'],
-        summary: 'upload FIT files (multipart/form-data, one or many; a .zip fans out into one upload per .fit entry); each is stored and queued',
+        summary:
+          'upload FIT files (multipart/form-data, one or many; .fit.gz is uncompressed; a .zip fans out into one upload per .fit or .fit.gz entry; GPX, TCX and other files are listed in skipped); each is stored and queued',
         consumes: ['multipart/form-data'],
         params: IdParams,
         body: MultipartFiles,
@@ -108,19 +117,31 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
           tooLarge.push(filename);
           continue;
         }
-        if (!looksLikeZip(bytes) && !filename.toLowerCase().endsWith('.zip')) {
+        const kind = kindOfNamedFile(filename, bytes.subarray(0, SNIFF_BYTES));
+        if (kind === 'fit') {
           uploads.push(await intake(athlete.id, filename, bytes));
-          continue;
-        }
-        try {
-          for await (const f of fitFilesInZip(bytes, filename, zipLimits, skipped)) uploads.push(await intake(athlete.id, f.filename, f.bytes));
-        } catch (err) {
-          // Only the archive's own errors: a database or queue error fails the request.
-          if (!(err instanceof ZipReadError)) throw err;
-          skipped.push({ filename, reason: `not a readable zip: ${err.message}` });
+        } else if (kind === 'fit.gz' || kind === 'gzip') {
+          const inner = await gunzipped(filename, bytes);
+          if ('reason' in inner) skipped.push(inner);
+          // A gzip of unknown name is taken only when a FIT file is inside.
+          else if (kind === 'gzip' && sniff(inner.bytes) !== 'fit') skipped.push({ filename, reason: 'not a FIT file (a gzip of something else)' });
+          else uploads.push(await intake(athlete.id, storedName(filename), inner.bytes));
+        } else if (kind === 'zip') {
+          try {
+            for await (const item of readZip({ bytes }, filename, archiveLimits(config.maxUploadBytes, bytes.length, ZIP_MAX_ENTRIES))) {
+              if (item.type === 'fit') uploads.push(await intake(athlete.id, item.filename, item.bytes));
+              else skipped.push({ filename: item.path, reason: item.reason });
+            }
+          } catch (err) {
+            // Only the archive's own errors: a database or queue error fails the request.
+            if (!(err instanceof ArchiveReadError)) throw err;
+            skipped.push({ filename, reason: `not a readable zip: ${err.message}` });
+          }
+        } else {
+          skipped.push({ filename, reason: kind.skip });
         }
       }
-      if (files === 0) throw new ApiError(400, 'no_files', 'the request has no file parts: send one or more FIT files (or zips of them) as multipart/form-data');
+      if (files === 0) throw new ApiError(400, 'no_files', 'the request has no file parts: send one or more FIT files (or zips or gzips of them) as multipart/form-data');
       if (tooLarge.length > 0) {
         throw new ApiError(
           413,

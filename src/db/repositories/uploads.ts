@@ -74,9 +74,10 @@ export async function setUploadStatus(
     .execute();
 }
 
-export async function listUploads(db: Db, athleteId: string, status?: UploadStatus): Promise<UploadSummary[]> {
+/** The athlete's uploads, oldest first; only those in `status` (one, or any of several) when given. */
+export async function listUploads(db: Db, athleteId: string, status?: UploadStatus | UploadStatus[]): Promise<UploadSummary[]> {
   let q = db.selectFrom('uploads').select(SUMMARY_COLUMNS).where('athlete_id', '=', athleteId);
-  if (status !== undefined) q = q.where('status', '=', status);
+  if (status !== undefined) q = q.where('status', 'in', Array.isArray(status) ? status : [status]);
   return q.orderBy('created_at').orderBy('id').execute();
 }
 

@@ -1,5 +1,6 @@
-// Worker-thread entry: registers tsx in this thread (loader hooks are per thread), then loads the
-// TypeScript worker. Plain JavaScript so Node can start it without a loader.
+// Worker-thread entry when Kinetic runs from its TypeScript sources (bin/kinetic.js, vitest): registers
+// tsx in this thread, then loads the TypeScript worker. Plain JavaScript so Node can start it without a
+// loader. Compiled code (dist/) starts decode-worker.js directly (see DecodePool).
 import { register } from 'tsx/esm/api';
 
 register();

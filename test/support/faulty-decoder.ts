@@ -1,0 +1,32 @@
+/**
+ * Making Kinetic's FIT decoder crash, hang or lose its thread on purpose, to test that one such file
+ * fails alone: `faultyDecoderEnv()` is the environment that makes a `kinetic` process (runCli) decode
+ * through faulty-decoder-loader.js, `FAULTY_WORKER_URL` a DecodePool worker script that does, and the
+ * files below carry the markers (faulty-decode-behaviour.js) it reacts to.
+ */
+import { CRASH_MARKER, EXIT_MARKER, HANG_MARKER } from './faulty-decode-behaviour.js';
+
+const HOOK = new URL('./faulty-decoder-hook.js', import.meta.url);
+
+export const FAULTY_WORKER_URL = new URL('./faulty-decode-worker.js', import.meta.url);
+
+/** Environment for runCli: preloads the loader hook that swaps the decoder. */
+export function faultyDecoderEnv(): Record<string, string> {
+  const existing = process.env.NODE_OPTIONS ?? '';
+  return { NODE_OPTIONS: `${existing} --import ${HOOK.href}`.trim() };
+}
+
+/** Bytes (a file's content) that make the faulty decoder throw a TypeError. `salt` makes each file distinct. */
+export function crashingFile(salt = ''): Buffer {
+  return Buffer.from(`not really FIT ${CRASH_MARKER} ${salt}`);
+}
+
+/** Bytes that make the faulty decoder loop forever. */
+export function hangingFile(salt = ''): Buffer {
+  return Buffer.from(`not really FIT ${HANG_MARKER} ${salt}`);
+}
+
+/** Bytes that make the faulty decoder end its thread (process.exit in a worker thread). */
+export function exitingFile(salt = ''): Buffer {
+  return Buffer.from(`not really FIT ${EXIT_MARKER} ${salt}`);
+}
