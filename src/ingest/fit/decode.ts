@@ -73,14 +73,9 @@ const HEADER_SIZES = new Set([12, 14]);
 const HEADER_FIXED_SIZE = 12;
 const CRC_SIZE = 2;
 
-/** One FIT file within the bytes: header, data and CRC. */
-interface FitPart {
-  start: number;
-  bytes: Uint8Array;
-}
-
 interface Split {
-  parts: FitPart[];
+  /** Each FIT file within the bytes: header, data and CRC. */
+  parts: Uint8Array[];
   /** What was ignored after the last whole part (a cut-short chained file, padding). */
   notes: string[];
 }
@@ -102,7 +97,7 @@ function readHeader(bytes: Uint8Array, offset: number): { headerSize: number; da
  */
 function splitChain(bytes: Uint8Array): Split {
   if (bytes.length === 0) throw new FitDecodeError('empty file');
-  const parts: FitPart[] = [];
+  const parts: Uint8Array[] = [];
   const notes: string[] = [];
   let offset = 0;
   while (offset < bytes.length) {
@@ -120,7 +115,7 @@ function splitChain(bytes: Uint8Array): Split {
       );
       break;
     }
-    parts.push({ start: offset, bytes: bytes.subarray(offset, end) });
+    parts.push(bytes.subarray(offset, end));
     offset = end;
   }
   return { parts, notes };
@@ -140,9 +135,9 @@ function decodeChain(bytes: Uint8Array, fileIdentity: string): DecodedFit {
   const { parts, notes } = splitChain(bytes);
   const wholeFile = parts.length === 1 && notes.length === 0;
   const outcomes = parts.map((part): PartOutcome => {
-    const identity = wholeFile ? fileIdentity : partFallbackIdentity(part.bytes);
+    const identity = wholeFile ? fileIdentity : partFallbackIdentity(part);
     try {
-      return { ok: decodePart(part.bytes, identity) };
+      return { ok: decodePart(part, identity) };
     } catch (err) {
       if (err instanceof FitDecodeError) return { error: err.message };
       throw err;
