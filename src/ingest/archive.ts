@@ -171,9 +171,21 @@ async function readAll(stream: AsyncIterable<unknown>, cap: number, what: string
  */
 export async function gunzipCapped(source: Buffer | Readable, cap: number): Promise<Buffer> {
   let out: Buffer = Buffer.alloc(0);
-  await pipeline(Buffer.isBuffer(source) ? Readable.from([source]) : source, createGunzip(), async (inflated: AsyncIterable<unknown>) => {
-    out = await readAll(inflated, cap, 'uncompresses to');
-  });
+  // Stopping part-way aborts the gunzip stream, and pipeline reports that abort ("The operation was
+  // aborted") rather than the cause: keep the cause.
+  let limit: SizeLimitError | undefined;
+  try {
+    await pipeline(Buffer.isBuffer(source) ? Readable.from([source]) : source, createGunzip(), async (inflated: AsyncIterable<unknown>) => {
+      try {
+        out = await readAll(inflated, cap, 'uncompresses to');
+      } catch (err) {
+        if (err instanceof SizeLimitError) limit = err;
+        throw err;
+      }
+    });
+  } catch (err) {
+    throw limit ?? err;
+  }
   return out;
 }
 
@@ -319,17 +331,20 @@ async function* readNested(
         tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kinetic-zip-'));
         const file = path.join(tempDir, 'nested.zip');
         let written = 0;
+        let limit: SizeLimitError | undefined;
         await pipeline(
           stream,
           async function* (chunks: AsyncIterable<unknown>) {
             for await (const chunk of chunks) {
               written += (chunk as Buffer).length;
-              if (written > cap) throw new SizeLimitError(`inflates to more than ${mib(cap)}`);
+              if (written > cap) throw (limit = new SizeLimitError(`inflates to more than ${mib(cap)}`));
               yield chunk;
             }
           },
           createWriteStream(file),
-        );
+        ).catch((err: unknown) => {
+          throw limit ?? err;
+        });
         budget.bytes -= written;
         source = { path: file };
       }

@@ -4,16 +4,28 @@
  * through faulty-decoder-loader.js, `FAULTY_WORKER_URL` a DecodePool worker script that does, and the
  * files below carry the markers (faulty-decode-behaviour.js) it reacts to.
  */
+import { createHash } from 'node:crypto';
 import { CRASH_MARKER, EXIT_MARKER, HANG_MARKER } from './faulty-decode-behaviour.js';
 
 const HOOK = new URL('./faulty-decoder-hook.js', import.meta.url);
 
 export const FAULTY_WORKER_URL = new URL('./faulty-decode-worker.js', import.meta.url);
 
-/** Environment for runCli: preloads the loader hook that swaps the decoder. */
-export function faultyDecoderEnv(): Record<string, string> {
+/** Files (their bytes) the faulty decoder should crash on, hang on, or end its thread on. */
+export interface Faults {
+  crash?: Uint8Array[];
+  hang?: Uint8Array[];
+  exit?: Uint8Array[];
+}
+
+/**
+ * Environment for runCli: preloads the loader hook that swaps the decoder, and lists the files it
+ * misbehaves on besides those carrying a marker (by SHA-256, so they can be real FIT files).
+ */
+export function faultyDecoderEnv(faults: Faults = {}): Record<string, string> {
   const existing = process.env.NODE_OPTIONS ?? '';
-  return { NODE_OPTIONS: `${existing} --import ${HOOK.href}`.trim() };
+  const listed = (['crash', 'hang', 'exit'] as const).flatMap((fault) => (faults[fault] ?? []).map((bytes) => `${fault}=${createHash('sha256').update(bytes).digest('hex')}`));
+  return { NODE_OPTIONS: `${existing} --import ${HOOK.href}`.trim(), FAULTY_DECODE: listed.join(',') };
 }
 
 /** Bytes (a file's content) that make the faulty decoder throw a TypeError. `salt` makes each file distinct. */
