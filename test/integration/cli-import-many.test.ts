@@ -1,6 +1,7 @@
 /**
- * A folder of many files goes through the worker-thread decoder (from POOL_MIN_FILES on): every file
- * imported once, a corrupt one failed with its reason, the order of the lines the order of the files.
+ * A folder of many files (more than POOL_MIN_FILES, where the worker thread pays off for the demo and
+ * the benchmark too) through the CLI's worker-thread decoder: every file imported once, a corrupt one
+ * failed with its reason, the order of the lines the order of the files, then the JSON summary.
  */
 import fs from 'node:fs';
 import os from 'node:os';
