@@ -113,8 +113,8 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
     const ids = await uploadActivityIds(db, rows.map((u) => u.id));
     const csrf = csrfToken(request, reply);
     return html`<form method="post" action="/app/uploads?_csrf=${encodeURIComponent(csrf)}" enctype="multipart/form-data" class="stack" data-upload-form>
-<label for="files">FIT files, or zips of them (Garmin's bulk export)</label>
-<div class="drop" data-drop>Drop files here or <input id="files" name="file" type="file" multiple accept=".fit,.FIT,.zip,application/zip,application/octet-stream" required></div>
+<label for="files">FIT files (also .fit.gz), or zips of them (Garmin's or Strava's bulk export)</label>
+<div class="drop" data-drop>Drop files here or <input id="files" name="file" type="file" multiple accept=".fit,.FIT,.gz,.zip,application/zip,application/gzip,application/octet-stream" required></div>
 <button type="submit">Upload</button>
 <progress max="100" value="0" hidden data-progress aria-label="Upload progress"></progress>
 </form>
