@@ -1,14 +1,18 @@
 /**
  * What every command needs: configuration, a migrated database and a logger. Opened once per
  * command and closed when it finishes.
+ *
+ * Light at import (types only): every command module imports this file, and `kinetic --help` must
+ * not load the database, the job handlers or the mailer. They are loaded here, when a command runs.
  */
-import { loadConfig, type Config } from '../config.ts';
-import { connect, type DbHandle } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { mailerFromConfig, type Mailer } from '../email/smtp.ts';
-import { createLogger, type Logger } from '../log.ts';
-import type { JobRunner } from '../workers/queues.ts';
-import { createJobQueue } from '../workers/runner.ts';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.ts';
+import type { DbHandle } from '../db/connect.ts';
+import type { Database } from '../db/schema.ts';
+import type { Mailer } from '../email/smtp.ts';
+import type { Logger } from '../log.ts';
+import type { JobDeps } from '../workers/deps.ts';
+import type { FailedJob, JobRunner, Payload, QueueName } from '../workers/queues.ts';
 import { markFailed } from './exit-code.ts';
 
 export interface CliContext {
@@ -26,6 +30,7 @@ export interface CliContext {
 }
 
 export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+  const [{ loadConfig }, { createLogger }, { connect }] = await Promise.all([import('../config.ts'), import('../log.ts'), import('../db/connect.ts')]);
   const config = loadConfig();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const handle = connect({
@@ -35,12 +40,13 @@ export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: 
   });
   try {
     if (opts.migrate !== false) {
-      const applied = await migrateToLatest(handle.db);
+      const applied = await migrate(handle.db);
       if (applied.length > 0) log.info({ applied }, 'migrations applied');
     }
     const now = (): Date => new Date();
-    const mail = mailerFromConfig(config);
-    const jobs = createJobQueue(config, { db: handle.db, log, now, mail });
+    const mail = config.smtpUrl === undefined ? undefined : (await import('../email/smtp.ts')).mailerFromConfig(config);
+    const deps = { db: handle.db, log, now, mail };
+    const jobs = config.queueBackend === 'inline' ? new LazyInlineRunner(deps) : (await import('../workers/runner.ts')).createJobQueue(config, deps);
     try {
       const result = await fn({ config, db: handle.db, log, now, jobs, mail });
       const failed = await jobs.settle();
@@ -53,5 +59,51 @@ export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: 
     }
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * `migrateToLatest`, answered by one query on every start but the first after an upgrade: when the
+ * database has recorded exactly the migrations this version knows, there is nothing to apply (the
+ * migrator itself would take its lock and check its tables first: ~0.1 s on the embedded database).
+ * Anything else — a new database, a pending or an unknown migration — goes through the migrator.
+ */
+async function migrate(db: Kysely<Database>): Promise<string[]> {
+  const [{ migrations }, { sql }] = await Promise.all([import('../../migrations/index.ts'), import('kysely')]);
+  const known = Object.keys(migrations);
+  const recorded = await sql<{ name: string }>`select name from kysely_migration`.execute(db).then(
+    (r) => new Set(r.rows.map((row) => row.name)),
+    () => undefined,
+  );
+  if (recorded !== undefined && recorded.size === known.length && known.every((name) => recorded.has(name))) return [];
+  const { migrateToLatest } = await import('../db/migrate.ts');
+  return migrateToLatest(db);
+}
+
+/**
+ * Embedded mode's in-process runner, loaded with the first job: it imports every job handler
+ * (analysis, reports and their charts, Strava, email), which a command that queues nothing — `kinetic
+ * athlete list` — should not load. Same behaviour as `InlineRunner`, which it hands everything to.
+ */
+class LazyInlineRunner implements JobRunner {
+  private runner: Promise<JobRunner> | undefined;
+
+  constructor(private readonly deps: Omit<JobDeps, 'queue'>) {}
+
+  private load(): Promise<JobRunner> {
+    this.runner ??= import('../workers/inline-runner.ts').then(({ InlineRunner }) => new InlineRunner(this.deps));
+    return this.runner;
+  }
+
+  async enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<void> {
+    await (await this.load()).enqueue(queue, payload);
+  }
+
+  async settle(): Promise<FailedJob[]> {
+    return this.runner === undefined ? [] : (await this.runner).settle();
+  }
+
+  async close(): Promise<void> {
+    if (this.runner !== undefined) await (await this.runner).close();
   }
 }

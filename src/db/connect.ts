@@ -3,10 +3,11 @@
  * unset → embedded PGlite (real Postgres compiled to WASM) in a local data folder.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
+import type Pg from 'pg';
 import { lockDataDir } from './data-dir-lock.ts';
 import type { Database } from './schema.ts';
 
@@ -45,6 +46,9 @@ export interface ConnectOptions {
 
 export function connect(opts: ConnectOptions): DbHandle {
   if (opts.databaseUrl !== undefined) {
+    // Loaded only here: on Node 20, loading `pg` costs ~0.1 s (its runtime check builds a fetch
+    // Response), which the embedded database's commands need not pay (docs/PERFORMANCE.md, "CLI start").
+    const pg = createRequire(import.meta.url)('pg') as typeof Pg;
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,

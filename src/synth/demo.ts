@@ -16,10 +16,10 @@ import type { TrainingPlan, PlannedSession } from '../domain/plan.ts';
 import type { PlanUnits } from '../ingest/plan/units.ts';
 import { generatePlan } from '../plan/generate.ts';
 import { addDays, isoWeekOf, weekStart } from '../plan/iso-week.ts';
+import { DEMO_PLAN_WEEKS, DEMO_WEEKS_DONE } from './demo-size.ts';
 import { encodeRun, encodeStrength, prng, type SynthLap, type SynthSet } from './fit.ts';
 
-export const DEMO_PLAN_WEEKS = 16;
-export const DEMO_WEEKS_DONE = 10;
+export { DEMO_PLAN_WEEKS, DEMO_WEEKS_DONE };
 
 /** The demo athlete's physiology, as given in the profile (so zones do not depend on estimates). */
 export const DEMO_ATHLETE = {

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import type { JobDeps } from './deps.ts';
 import { HANDLERS, type Handler } from './handlers.ts';
+import { DEFAULT_LOCK_DURATION_MS } from './lock-duration.ts';
 import {
   isPermanentJobError,
   jobIdFor,
@@ -366,8 +367,7 @@ export interface RegisterWorkerOptions<Q extends QueueName> {
   lockDurationMs?: number;
 }
 
-/** Default lock duration and stalled-check interval (BullMQ's own default). */
-export const DEFAULT_LOCK_DURATION_MS = 30_000;
+export { DEFAULT_LOCK_DURATION_MS };
 /**
  * Times a job may be handed on after its worker died (SIGKILL, out of memory, a lost machine) before
  * it is failed instead: a job that keeps killing its worker ends in the failed set (kept, re-queueable)

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/** The real command, which runs the compiled code in dist/: test/global-setup.ts builds it before the tests. */
 export const BIN = fileURLToPath(new URL('../../bin/kinetic.js', import.meta.url));
 
 export interface CliResult {

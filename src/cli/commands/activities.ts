@@ -1,6 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { listActivities } from '../../db/repositories/activities.ts';
-import { resolveAthlete } from '../../db/repositories/athletes.ts';
 import { withContext } from '../context.ts';
 import { isoDateOption } from '../options.ts';
 import { formatDistance, formatDuration } from '../format.ts';
@@ -20,6 +18,10 @@ export function activitiesCommand(): Command {
     .option('--limit <n>', 'at most this many', positiveInt, 50)
     .option('--json', 'print one JSON object per activity')
     .action(async (opts: { athlete?: string; from?: string; to?: string; limit: number; json?: boolean }) => {
+      const [{ listActivities }, { resolveAthlete }] = await Promise.all([
+        import('../../db/repositories/activities.ts'),
+        import('../../db/repositories/athletes.ts'),
+      ]);
       await withContext(async ({ db }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         const rows = await listActivities(db, athlete.id, opts);

@@ -1,13 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createAthlete, listAthletes, resolveAthlete } from '../../db/repositories/athletes.ts';
-import { changeAthleteSettings } from '../../services/athletes.ts';
-import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { describeReportSchedule, isoWeekdayNumber, parseReportTime } from '../../domain/report-schedule.ts';
 import { parseWeekday } from '../../plan/iso-week.ts';
-import { applyReportSchedule } from '../../workers/schedule.ts';
-import { athleteIdByEmail } from '../../db/repositories/web-sessions.ts';
-import { issueSignInLink, SIGN_IN_LINK_MINUTES } from '../../web/session.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 
@@ -122,6 +116,10 @@ export function athleteCommand(): Command {
     .option('--json', 'print the athlete as JSON')
     .action(async (opts: AddOptions) => {
       if (opts.email !== undefined) checkEmail(opts.email);
+      const [{ createAthlete }, { applyReportSchedule }] = await Promise.all([
+        import('../../db/repositories/athletes.ts'),
+        import('../../workers/schedule.ts'),
+      ]);
       await withContext(async ({ db, jobs, now }) => {
         const a = await createAthlete(db, {
           name: opts.name,
@@ -160,6 +158,11 @@ export function athleteCommand(): Command {
     .option('--reset-thresholds', 'back to the default recommender thresholds')
     .option('--json', 'print the athlete as JSON')
     .action(async (opts: UpdateOptions) => {
+      const [{ resolveAthlete }, { changeAthleteSettings }, { parseThresholdOverrides, resolveThresholds }] = await Promise.all([
+        import('../../db/repositories/athletes.ts'),
+        import('../../services/athletes.ts'),
+        import('../../recommend/types.ts'),
+      ]);
       await withContext(async ({ db, jobs, now }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         const current = opts.resetThresholds === true ? {} : (athlete.recommend_thresholds ?? {});
@@ -193,6 +196,11 @@ export function athleteCommand(): Command {
     .option('--athlete <id>', 'athlete id (optional when there is exactly one athlete)')
     .option('--url <base>', 'address of `kinetic serve` (default KINETIC_PUBLIC_URL, else http://127.0.0.1:PORT)')
     .action(async (opts: { athlete?: string; url?: string }) => {
+      const [{ resolveAthlete }, { athleteIdByEmail }, { issueSignInLink, SIGN_IN_LINK_MINUTES }] = await Promise.all([
+        import('../../db/repositories/athletes.ts'),
+        import('../../db/repositories/web-sessions.ts'),
+        import('../../web/session.ts'),
+      ]);
       await withContext(async ({ db, config, now }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         if (athlete.email === null) throw new UsageError(`${athlete.name} (${athlete.id}) has no email address, which web sign-in goes by: kinetic athlete update --athlete ${athlete.id.slice(0, 8)} --email ADDRESS`);
@@ -210,6 +218,7 @@ export function athleteCommand(): Command {
     .description('list athletes')
     .option('--json', 'print JSON lines')
     .action(async (opts: { json?: boolean }) => {
+      const { listAthletes } = await import('../../db/repositories/athletes.ts');
       await withContext(async ({ db }) => {
         const all = await listAthletes(db);
         for (const a of all) {

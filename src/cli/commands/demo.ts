@@ -1,9 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { getReport } from '../../db/repositories/reports.ts';
 import type { PlanUnits } from '../../ingest/plan/units.ts';
-import { renderReportText } from '../../report/text.ts';
-import { createDemo, DEMO_EMAIL } from '../../services/demo.ts';
-import { DEMO_PLAN_WEEKS, DEMO_WEEKS_DONE } from '../../synth/demo.ts';
+import { DEMO_PLAN_WEEKS, DEMO_WEEKS_DONE } from '../../synth/demo-size.ts';
 import { withContext } from '../context.ts';
 
 function seedOption(value: string): number {
@@ -25,6 +22,11 @@ export function demoCommand(): Command {
     .option('--seed <n>', 'seed of the generated training (default 1): the same seed on the same day gives the same demo', seedOption)
     .option('--units <km|mi>', "the demo athlete's units (default mi)", unitsOption)
     .action(async (opts: { seed?: number; units?: PlanUnits }) => {
+      const [{ getReport }, { renderReportText }, { createDemo, DEMO_EMAIL }] = await Promise.all([
+        import('../../db/repositories/reports.ts'),
+        import('../../report/text.ts'),
+        import('../../services/demo.ts'),
+      ]);
       await withContext(async (ctx) => {
         const started = Date.now();
         const result = await createDemo(ctx, { seed: opts.seed ?? 1, units: opts.units ?? 'mi' }, (m) => process.stderr.write(`demo: ${m}\n`));

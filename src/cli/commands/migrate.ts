@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { migrateToLatest } from '../../db/migrate.ts';
 import { withContext } from '../context.ts';
 
 export function migrateCommand(): Command {
   return new Command('migrate').description('apply pending database migrations (also done on every start)').action(async () => {
+    const { migrateToLatest } = await import('../../db/migrate.ts');
     await withContext(
       async ({ db }) => {
         const applied = await migrateToLatest(db);

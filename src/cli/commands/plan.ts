@@ -1,18 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { resolveAthlete } from '../../db/repositories/athletes.ts';
-import { getActivePlan, toTrainingPlan } from '../../db/repositories/plans.ts';
 import { localDateOf } from '../../domain/time.ts';
 import type { TrainingPlan } from '../../domain/plan.ts';
-import { planToCsv } from '../../ingest/plan/csv.ts';
-import { planToIcs } from '../../ingest/plan/ics.ts';
 import { displayDistance, displayDuration } from '../../ingest/plan/units.ts';
 import { displayTarget } from '../../ingest/plan/target.ts';
-import { planToYaml } from '../../ingest/plan/yaml.ts';
-import { checkPlan, formatFindings, planWeeks } from '../../plan/check.ts';
-import { generatePlan, parseGenerateArgs, type GenerateArgs } from '../../plan/generate.ts';
+import type { GenerateArgs } from '../../plan/generate.ts';
 import { addDays, dayLabel, mondayOf } from '../../plan/iso-week.ts';
-import { importPlan, parsePlanFile, type PlanFileFormat } from '../../services/plans.ts';
+import type { PlanFileFormat } from '../../services/plans.ts';
 import { withContext, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { markFailed } from '../exit-code.ts';
@@ -29,6 +23,7 @@ async function writeOut(text: string, out: string | undefined): Promise<void> {
 }
 
 async function activePlanOrFail(ctx: CliContext, athleteRef: string | undefined) {
+  const [{ resolveAthlete }, { getActivePlan }] = await Promise.all([import('../../db/repositories/athletes.ts'), import('../../db/repositories/plans.ts')]);
   const athlete = await resolveAthlete(ctx.db, athleteRef);
   const stored = await getActivePlan(ctx.db, athlete.id);
   if (stored === undefined) throw new UsageError(`${athlete.name} has no plan yet: kinetic plan import <file> or kinetic plan generate --import`);
@@ -56,6 +51,11 @@ export function planCommand(): Command {
     .option('--name <name>', 'plan name for a CSV file (default: the file name)')
     .option('--start <date>', 'first day of a CSV plan (default: its first session)', isoDateOption)
     .action(async (file: string, opts: { athlete?: string; format?: PlanFileFormat; name?: string; start?: string }) => {
+      const [{ resolveAthlete }, { checkPlan }, { importPlan, parsePlanFile }] = await Promise.all([
+        import('../../db/repositories/athletes.ts'),
+        import('../../plan/check.ts'),
+        import('../../services/plans.ts'),
+      ]);
       const text = await fs.readFile(file, 'utf8').catch(() => {
         throw new UsageError(`cannot read ${file}`);
       });
@@ -84,6 +84,7 @@ export function planCommand(): Command {
     .option('--week <isoWeek>', 'one ISO week, e.g. 2027-W03', isoWeekOption)
     .option('--json', 'print JSON')
     .action(async (opts: { athlete?: string; week?: string; json?: boolean }) => {
+      const [{ toTrainingPlan }, { planWeeks }] = await Promise.all([import('../../db/repositories/plans.ts'), import('../../plan/check.ts')]);
       await withContext(async (ctx) => {
         const { stored } = await activePlanOrFail(ctx, opts.athlete);
         const plan = toTrainingPlan(stored);
@@ -125,15 +126,16 @@ export function planCommand(): Command {
     .option('--athlete <id>', 'athlete id')
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (opts: { format: 'ics' | 'yaml' | 'csv'; athlete?: string; out?: string }) => {
+      const { toTrainingPlan } = await import('../../db/repositories/plans.ts');
       await withContext(async (ctx) => {
         const { athlete, stored } = await activePlanOrFail(ctx, opts.athlete);
         const plan = toTrainingPlan(stored);
         const text =
           opts.format === 'ics'
-            ? planToIcs(plan, { uidSeed: athlete.id, athleteName: athlete.name, generatedAt: ctx.now() })
+            ? (await import('../../ingest/plan/ics.ts')).planToIcs(plan, { uidSeed: athlete.id, athleteName: athlete.name, generatedAt: ctx.now() })
             : opts.format === 'yaml'
-              ? planToYaml(plan)
-              : planToCsv(plan);
+              ? (await import('../../ingest/plan/yaml.ts')).planToYaml(plan)
+              : (await import('../../ingest/plan/csv.ts')).planToCsv(plan);
         await writeOut(text, opts.out);
       });
     });
@@ -154,9 +156,11 @@ export function planCommand(): Command {
     .option('--import', "make the generated plan the athlete's active plan")
     .option('--athlete <id>', 'athlete id (with --import)')
     .action(async (opts: GenerateArgs & { out?: string; import?: boolean; athlete?: string }) => {
+      const [{ generatePlan, parseGenerateArgs }, { planToYaml }] = await Promise.all([import('../../plan/generate.ts'), import('../../ingest/plan/yaml.ts')]);
       const plan = generatePlan(parseGenerateArgs(opts));
       if (opts.out !== undefined || opts.import !== true) await writeOut(planToYaml(plan), opts.out);
       if (opts.import !== true) return;
+      const [{ resolveAthlete }, { importPlan }] = await Promise.all([import('../../db/repositories/athletes.ts'), import('../../services/plans.ts')]);
       await withContext(async ({ db, jobs, now }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         const stored = await importPlan(db, jobs, {
@@ -178,6 +182,11 @@ export function planCommand(): Command {
     .option('--format <yaml|csv>', 'file format (default: from the extension)', fileFormat)
     .option('--json', 'print the findings as JSON')
     .action(async (file: string | undefined, opts: { athlete?: string; format?: PlanFileFormat; json?: boolean }) => {
+      const [{ toTrainingPlan }, { checkPlan, formatFindings }, { parsePlanFile }] = await Promise.all([
+        import('../../db/repositories/plans.ts'),
+        import('../../plan/check.ts'),
+        import('../../services/plans.ts'),
+      ]);
       let plan: TrainingPlan;
       if (file !== undefined) {
         const text = await fs.readFile(file, 'utf8').catch(() => {

@@ -1,9 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig, type Config } from '../../config.ts';
-import { createLogger } from '../../log.ts';
-import { JOB_STATES, type BullQueues } from '../../workers/bullmq.ts';
+import type { Config } from '../../config.ts';
+import type { BullQueues } from '../../workers/bullmq.ts';
 import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
-import { bullQueuesFor } from '../../workers/runner.ts';
 import { UsageError } from '../errors.ts';
 
 export function queueName(value: string): QueueName {
@@ -29,8 +27,10 @@ export function requireQueues(config: Config, command: string): void {
 }
 
 async function withQueues<T>(command: string, fn: (queues: BullQueues) => Promise<T>): Promise<T> {
+  const { loadConfig } = await import('../../config.ts');
   const config = loadConfig();
   requireQueues(config, command);
+  const [{ createLogger }, { bullQueuesFor }] = await Promise.all([import('../../log.ts'), import('../../workers/runner.ts')]);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const queues = bullQueuesFor(config, log)!;
   try {
@@ -46,6 +46,7 @@ export function queuesCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       await withQueues('kinetic queues', async (queues) => {
+        const { JOB_STATES } = await import('../../workers/bullmq.ts');
         const counts = await queues.counts();
         if (opts.json === true) {
           process.stdout.write(`${JSON.stringify({ backend: queues.backend, prefix: queues.prefix, queues: counts }, null, 2)}\n`);

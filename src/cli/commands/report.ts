@@ -1,13 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { resolveAthlete } from '../../db/repositories/athletes.ts';
-import { getReport } from '../../db/repositories/reports.ts';
 import { localDateOf } from '../../domain/time.ts';
 import { addWeeks, isoWeekOf } from '../../plan/iso-week.ts';
-import { renderReportJson } from '../../report/json.ts';
-import { renderReportHtml } from '../../report/html.ts';
-import { generateWeeklyReport } from '../../report/store.ts';
-import { renderReportText } from '../../report/text.ts';
 import { withContext } from '../context.ts';
 import { isoWeekOption } from '../options.ts';
 
@@ -27,6 +21,11 @@ export function reportCommand(): Command {
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (opts: { week?: string; athlete?: string; format?: ReportFormat; out?: string }) => {
       const format = opts.format ?? 'text';
+      const [{ resolveAthlete }, { getReport }, { generateWeeklyReport }] = await Promise.all([
+        import('../../db/repositories/athletes.ts'),
+        import('../../db/repositories/reports.ts'),
+        import('../../report/store.ts'),
+      ]);
       await withContext(async (ctx) => {
         const athlete = await resolveAthlete(ctx.db, opts.athlete);
         const isoWeek = opts.week ?? addWeeks(isoWeekOf(localDateOf(ctx.now(), athlete.timezone)), -1);
@@ -34,10 +33,10 @@ export function reportCommand(): Command {
         const stored = (await getReport(ctx.db, athlete.id, isoWeek))!;
         const text =
           format === 'json'
-            ? renderReportJson(stored.document, stored.generatedAt)
+            ? (await import('../../report/json.ts')).renderReportJson(stored.document, stored.generatedAt)
             : format === 'html'
-              ? renderReportHtml(stored.document, { generatedAt: stored.generatedAt })
-              : renderReportText(stored.document);
+              ? (await import('../../report/html.ts')).renderReportHtml(stored.document, { generatedAt: stored.generatedAt })
+              : (await import('../../report/text.ts')).renderReportText(stored.document);
         if (opts.out === undefined) process.stdout.write(text);
         else {
           await fs.writeFile(opts.out, text);

@@ -1,8 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { buildServer } from '../../api/server.ts';
-import { loadConfig } from '../../config.ts';
-import { createLogger } from '../../log.ts';
-import { createJobQueue } from '../../workers/runner.ts';
 import { withContext } from '../context.ts';
 
 const DEFAULT_PORT = 3000;
@@ -33,6 +29,12 @@ export function serveCommand(): Command {
     .option('--port <n>', `port to listen on (default PORT, else ${DEFAULT_PORT})`, port)
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', DEFAULT_HOST)
     .action(async (opts: { port?: number; host: string }) => {
+      const [{ buildServer }, { loadConfig }, { createLogger }, { createJobQueue }] = await Promise.all([
+        import('../../api/server.ts'),
+        import('../../config.ts'),
+        import('../../log.ts'),
+        import('../../workers/runner.ts'),
+      ]);
       const config = loadConfig();
       await withContext(async ({ db, now, mail }) => {
         // A long-running process logs at the configured level (commands keep `info` quiet).

@@ -1,7 +1,4 @@
 import { Command } from 'commander';
-import { hashToken, newApiToken } from '../../api/auth.ts';
-import { deleteApiToken, insertApiToken, listApiTokens } from '../../db/repositories/api-tokens.ts';
-import { resolveAthlete } from '../../db/repositories/athletes.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 
@@ -13,6 +10,11 @@ export function tokenCommand(): Command {
     .description('issue a new API token and print it (shown only this once; only its hash is stored)')
     .option('--athlete <id>', 'athlete id (optional when there is exactly one athlete)')
     .action(async (opts: { athlete?: string }) => {
+      const [{ hashToken, newApiToken }, { insertApiToken }, { resolveAthlete }] = await Promise.all([
+        import('../../api/auth.ts'),
+        import('../../db/repositories/api-tokens.ts'),
+        import('../../db/repositories/athletes.ts'),
+      ]);
       await withContext(async ({ db }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         const token = newApiToken();
@@ -26,6 +28,7 @@ export function tokenCommand(): Command {
     .option('--athlete <id>', 'athlete id')
     .option('--json', 'print JSON lines')
     .action(async (opts: { athlete?: string; json?: boolean }) => {
+      const [{ listApiTokens }, { resolveAthlete }] = await Promise.all([import('../../db/repositories/api-tokens.ts'), import('../../db/repositories/athletes.ts')]);
       await withContext(async ({ db }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         for (const t of await listApiTokens(db, athlete.id)) {
@@ -43,6 +46,7 @@ export function tokenCommand(): Command {
     .argument('<tokenId>', 'token id')
     .option('--athlete <id>', 'athlete id')
     .action(async (tokenId: string, opts: { athlete?: string }) => {
+      const [{ deleteApiToken }, { resolveAthlete }] = await Promise.all([import('../../db/repositories/api-tokens.ts'), import('../../db/repositories/athletes.ts')]);
       await withContext(async ({ db }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tokenId);

@@ -1,7 +1,4 @@
 import { Command } from 'commander';
-import { resolveAthlete } from '../../db/repositories/athletes.ts';
-import { weekText } from '../../report/week-text.ts';
-import { weekDocument } from '../../services/weeks.ts';
 import { withContext } from '../context.ts';
 import { isoWeekOption } from '../options.ts';
 
@@ -13,6 +10,11 @@ export function weekCommand(): Command {
     .option('--refresh', 'recompute the week even when it is stored')
     .option('--json', 'print the stored analysis document as JSON')
     .action(async (opts: { week?: string; athlete?: string; json?: boolean; refresh?: boolean }) => {
+      const [{ resolveAthlete }, { weekText }, { weekDocument }] = await Promise.all([
+        import('../../db/repositories/athletes.ts'),
+        import('../../report/week-text.ts'),
+        import('../../services/weeks.ts'),
+      ]);
       await withContext(async ({ db, now }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         // The same function answers GET /athletes/:id/weeks/:isoWeek.

@@ -1,11 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../../config.ts';
-import { createLogger } from '../../log.ts';
-import { BullQueues, DEFAULT_LOCK_DURATION_MS, registerWorker } from '../../workers/bullmq.ts';
-import { unparsedUploadIds } from '../../db/repositories/uploads.ts';
+import { DEFAULT_LOCK_DURATION_MS } from '../../workers/lock-duration.ts';
 import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
-import { keepReportScheduleInSync } from '../../workers/schedule.ts';
-import { startStravaSchedule } from '../../workers/strava.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { queueNameList, requireQueues } from './queues.ts';
@@ -35,9 +30,17 @@ export function workerCommand(): Command {
       lockDuration,
     )
     .action(async (opts: { queues?: QueueName[]; concurrency?: number; lockDuration?: number }) => {
+      const { loadConfig } = await import('../../config.ts');
       const config = loadConfig();
       requireQueues(config, 'kinetic worker');
       if (config.databaseUrl === undefined) throw new UsageError('kinetic worker needs DATABASE_URL (workers share one Postgres)');
+      const [{ createLogger }, { BullQueues, registerWorker }, { unparsedUploadIds }, { keepReportScheduleInSync }, { startStravaSchedule }] = await Promise.all([
+        import('../../log.ts'),
+        import('../../workers/bullmq.ts'),
+        import('../../db/repositories/uploads.ts'),
+        import('../../workers/schedule.ts'),
+        import('../../workers/strava.ts'),
+      ]);
       await withContext(async ({ db, jobs, now, mail }) => {
         // The command's jobs runner is BullMQ here (Redis or Postgres): follow-up jobs go back to it.
         if (!(jobs instanceof BullQueues)) throw new Error('kinetic worker: expected BullMQ queues');
