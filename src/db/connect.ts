@@ -13,11 +13,24 @@ import type { Database } from './schema.ts';
 
 const DATE_OID = 1082;
 const INT8_OID = 20;
+const BYTEA_OID = 17;
+/** The embedded database's buffer cache (see `connect`). */
+const PGLITE_SHARED_BUFFERS = '32MB';
 
 /** Postgres `date` stays a calendar date string: converting it to a JS Date would shift it by the zone. */
 const keepDate = (value: string): string => value;
 /** `count(*)` and bigint ids: exact as strings; callers convert counts with Number(). */
 const keepInt8 = (value: string): string => value;
+
+/**
+ * bytea to and from PGlite's hex text through Buffer. PGlite's own converters go byte by byte through
+ * strings: for a 1 MB FIT file, ~50 MB of garbage and ~0.1 s each way (docs/PERFORMANCE.md, "FIT ingest").
+ */
+function byteaToHex(value: unknown): string {
+  if (!(value instanceof Uint8Array)) throw new TypeError('Invalid input for bytea type');
+  return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+}
+const byteaFromHex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text.slice(2), 'hex'));
 
 export type DbKind = 'postgres' | 'pglite';
 
@@ -71,7 +84,14 @@ export function connect(opts: ConnectOptions): DbHandle {
     fs.mkdirSync(dataDir, { recursive: true });
     release = lockDataDir(dataDir);
   }
-  const pglite = new PGlite(dataDir, { parsers: { [DATE_OID]: keepDate, [INT8_OID]: keepInt8 } });
+  const pglite = new PGlite(dataDir, {
+    parsers: { [DATE_OID]: keepDate, [INT8_OID]: keepInt8, [BYTEA_OID]: byteaFromHex },
+    serializers: { [BYTEA_OID]: byteaToHex },
+    // PGlite's default shared_buffers (128 MB) is all touched at start: ~100 MB of resident memory
+    // for every command (`kinetic athlete list`: 270 MB, with 32 MB: 166 MB), for a buffer cache one
+    // person's data does not need (docs/PERFORMANCE.md, "CLI start").
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+  });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
