@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { benchAnalysis } from './analysis.ts';
+import { benchCliStart } from './cli-start.ts';
 import { benchFitIngest } from './fit-ingest.ts';
 import { benchStrava } from './strava.ts';
 import { benchQueues } from './queues.ts';
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   analysis: () => benchAnalysis(),
   api: benchApi,
   reports: () => benchReports(),
+  'cli-start': benchCliStart,
 };
 
 const wanted = process.argv.slice(2);
