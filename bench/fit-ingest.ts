@@ -1,8 +1,8 @@
 /**
  * FIT decode alone vs full import (store bytes → decode → write activity, laps, sets, streams) into
- * Postgres, for the shared fixture files and the benchmark corpus (bench/fit-corpus.ts: real
- * recordings under new serial numbers, runs at 1 Hz and with smart recording, 4–5 h rides with power,
- * pool swims, duathlons, strength sessions — generated, none used by a test).
+ * Postgres, for the shared fixture files, the benchmark corpus (bench/fit-corpus.ts: real recordings
+ * under new serial numbers, runs at 1 Hz and with smart recording, 4–5 h rides with power, pool swims,
+ * duathlons, strength sessions — generated, none used by a test) and a generated year of training.
  * Target (issue 2): import ≤ 1.3 × decode.
  *
  * Per set, medians of runs:
@@ -28,6 +28,8 @@ import { decodeFit, type DecodedFit, type FitDecoder } from '../src/ingest/fit/d
 import { DecodePool } from '../src/ingest/fit/decode-pool.ts';
 import { IMPORT_CONCURRENCY, importFitFile, sha256Hex } from '../src/ingest/fit/import.ts';
 import { runOrdered } from '../src/domain/pool.ts';
+import { encodeMulti } from '../src/synth/fit.ts';
+import { generateTraining } from '../src/synth/training.ts';
 import { FIXTURE_DIR } from '../test/support/fixtures.ts';
 import { adminQuery, databaseUrl } from '../test/support/pg-admin.ts';
 import { ensurePostgres } from '../test/support/services.ts';
@@ -76,6 +78,15 @@ function decodeInNewThread(files: CorpusFile[]): Promise<[number, number]> {
     });
     worker.once('error', reject);
   });
+}
+
+/** A generated year of the demo's kind of training (runs with laps, strength with sets, smart recording), as measured before. */
+function yearSet(): FileSet {
+  const sessions = generateTraining({ from: '2026-01-05', weeks: 43, seed: 42 });
+  return {
+    name: `generated year (${sessions.length} activities)`,
+    files: sessions.map((s, i) => ({ name: `gen-${i}.fit`, shape: 'generated year', bytes: encodeMulti([s.session]) })),
+  };
 }
 
 function seconds(start: bigint): number {
@@ -250,7 +261,7 @@ export async function benchFitIngest(): Promise<void> {
   );
   const pg = await ensurePostgres();
   try {
-    const rows = [await measure(fixtureSet(), pg.url, 5), await measure(corpus, pg.url, 3)];
+    const rows = [await measure(fixtureSet(), pg.url, 5), await measure(corpus, pg.url, 3), await measure(yearSet(), pg.url, 3)];
     table('FIT ingest (median of runs; Postgres via pg)', rows);
 
     const dbName = `kinetic_bench_cli_${process.pid}`;
