@@ -14,6 +14,8 @@
  * `timestamp` that way is how a record "without a timestamp" is written.
  */
 import { Encoder, Profile } from '@garmin/fitsdk';
+import { decodeFit } from '../../src/ingest/fit/decode.ts';
+import { FitDecodeError } from '../../src/ingest/fit/errors.ts';
 import type {
   FileIdMesg,
   HrMesg,
@@ -366,4 +368,15 @@ export function fileThatBreaksTheSdkFirst(): Uint8Array {
     record({ t: null, cycles: 3, totalCycles: 10 }),
     session({ start: 0, end: 600, sport: 'running', elapsedS: 600, timerS: 600, distanceM: 2000 }),
   ]);
+}
+
+/** The reason decodeFit gives for bytes it must refuse; anything but a FitDecodeError fails the test. */
+export function decodeFailure(bytes: Uint8Array): string {
+  try {
+    decodeFit(bytes, 'x');
+  } catch (err) {
+    if (err instanceof FitDecodeError) return err.message;
+    throw err;
+  }
+  throw new Error('expected a FitDecodeError');
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  decodeFailure,
   chainedRunAndSwim,
   CHAINED_RUN_SERIAL,
   concat,
@@ -29,7 +30,6 @@ import {
   workoutFile,
 } from '../../../test/support/fit-oddities.ts';
 import { decodeFit, type DecodedFit } from './decode.ts';
-import { FitDecodeError } from './errors.ts';
 
 const START_S = Math.round(ODD_START.getTime() / 1000);
 const at = (seconds: number): Date => new Date(ODD_START.getTime() + seconds * 1000);
@@ -43,15 +43,7 @@ function only(decoded: DecodedFit): DecodedFit['activities'][number] {
   return activity;
 }
 
-function reason(bytes: Uint8Array): string {
-  try {
-    decodeFit(bytes, 'x');
-  } catch (err) {
-    expect(err).toBeInstanceOf(FitDecodeError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a FitDecodeError');
-}
+const reason = decodeFailure;
 
 describe('records without a valid timestamp', () => {
   it('imports a pool swim whose records 3, 4 and 8 have no timestamp: 9 samples kept, a warning counts the 3 dropped', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../test/support/fixtures.ts';
+import { decodeFailure } from '../../../test/support/fit-oddities.ts';
 import { decodeFit } from './decode.ts';
-import { FitDecodeError } from './errors.ts';
 
 describe('decodeFit on real files', () => {
   it('reads a FR110 run: session, 5 laps, 590 HR samples, no positions', () => {
@@ -84,15 +84,7 @@ describe('decodeFit on real files', () => {
 });
 
 describe('decodeFit on bad input', () => {
-  const reason = (bytes: Uint8Array): string => {
-    try {
-      decodeFit(bytes, 'x');
-    } catch (err) {
-      expect(err).toBeInstanceOf(FitDecodeError);
-      return (err as Error).message;
-    }
-    throw new Error('expected a FitDecodeError');
-  };
+  const reason = decodeFailure;
 
   it('names a CRC mismatch', () => {
     expect(reason(fixture('corrupt-bad-file-crc.fit'))).toMatch(/CRC mismatch/);
