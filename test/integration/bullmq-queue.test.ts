@@ -295,7 +295,8 @@ describe.each(QUEUE_BACKENDS)('BullMQ job runner on %s', (backend) => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^imported\s+\S*run-garmin-fenix2-hr\.fit: /);
-    expect(res.stdout.trim().split('\n')).toHaveLength(1);
+    // One line for the file, then the summary.
+    expect(res.stdout.trim().split('\n').slice(1)).toEqual(['1 imported, 0 duplicate, 0 skipped, 0 failed']);
     const waiting = await q.queues.queue('analysis').getWaiting();
     expect(waiting.map((j) => j.data)).toEqual([{ athleteId, isoWeek: expect.stringMatching(/^\d{4}-W\d\d$/) as unknown }]);
     const week = (waiting[0]?.data as { isoWeek: string }).isoWeek;
