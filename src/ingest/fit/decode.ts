@@ -366,20 +366,13 @@ function warnUnplaceable(lapTimes: Array<Date | undefined>, setTimes: Array<Date
 }
 
 /** What an activity's summary is made of, whether a session message or the records gave it. */
-interface Summary {
-  sport: string;
-  subSport: string | null;
+type Summary = Pick<NormalizedActivity, 'sport' | 'subSport' | 'movingS' | 'distanceM' | 'ascentM' | 'avgHr' | 'maxHr' | 'calories'> & {
   start: Date;
   /** The recorded end (session timestamp), for the elapsed time when none is recorded. */
   end: Date | undefined;
+  /** Null when the file does not say: the activity's elapsed time is then derived from timestamps. */
   elapsedS: number | null;
-  movingS: number | null;
-  distanceM: number | null;
-  ascentM: number | null;
-  avgHr: number | null;
-  maxHr: number | null;
-  calories: number | null;
-}
+};
 
 function summaryFromSession(s: SessionMesg, start: Date, end: Date | undefined): Summary {
   const sport = enumName(s.sport) ?? 'generic';
