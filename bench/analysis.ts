@@ -18,7 +18,7 @@ import type { Database } from '../src/db/schema.ts';
 import type { NormalizedActivity } from '../src/domain/activity.ts';
 import { runOrdered } from '../src/domain/pool.ts';
 import { generatePlan } from '../src/plan/generate.ts';
-import { addWeeks, isoWeekOf } from '../src/plan/iso-week.ts';
+import { addWeeks, isoWeekOf } from '../src/domain/iso-week.ts';
 import { analyseWeeks } from '../src/services/analysis.ts';
 import { expectedMulti } from '../src/synth/fit.ts';
 import { generateTraining } from '../src/synth/training.ts';

@@ -26,7 +26,7 @@ import { createAthlete } from '../src/db/repositories/athletes.ts';
 import type { Database } from '../src/db/schema.ts';
 import { decodeFit, type DecodedFit, type FitDecoder } from '../src/ingest/fit/decode.ts';
 import { DecodePool } from '../src/ingest/fit/decode-pool.ts';
-import { IMPORT_CONCURRENCY, importFitFile, sha256Hex } from '../src/ingest/fit/import.ts';
+import { IMPORT_CONCURRENCY, importFitFile, sha256Hex } from '../src/services/fit-import.ts';
 import { runOrdered } from '../src/domain/pool.ts';
 import { encodeMulti } from '../src/synth/fit.ts';
 import { generateTraining } from '../src/synth/training.ts';

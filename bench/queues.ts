@@ -11,7 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect } from '../src/db/connect.ts';
 import { createLogger } from '../src/log.ts';
-import { BullQueues, registerWorker } from '../src/workers/bullmq.ts';
+import { BullQueues, registerWorker } from '../src/jobs/bullmq.ts';
 import { adminQuery, databaseUrl } from '../test/support/pg-admin.ts';
 import { deleteKeys } from '../test/support/queues.ts';
 import { ensurePostgres, ensureRedis } from '../test/support/services.ts';

@@ -19,9 +19,9 @@ import { getReport } from '../src/db/repositories/reports.ts';
 import { fontsAvailable } from '../src/report/charts.ts';
 import { renderReportHtml } from '../src/report/html.ts';
 import type { ReportModel } from '../src/report/model.ts';
-import { generateWeeklyReport } from '../src/report/store.ts';
+import { generateWeeklyReport } from '../src/services/reports.ts';
 import { createLogger } from '../src/log.ts';
-import { addWeeks, isoWeekOf } from '../src/plan/iso-week.ts';
+import { addWeeks, isoWeekOf } from '../src/domain/iso-week.ts';
 import { ensurePostgres } from '../test/support/services.ts';
 import { analyseAll, benchDatabase } from './analysis.ts';
 

@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import type { ActivityCategory } from '../domain/activity.ts';
 import { SESSION_KINDS } from '../domain/plan.ts';
 import { localDateOf } from '../domain/time.ts';
-import { addDays, isoWeekOf, mondayOf, weekdayIndex } from '../plan/iso-week.ts';
+import { addDays, isoWeekOf, mondayOf, weekdayIndex } from '../domain/iso-week.ts';
 import { isSessionDone, weekCompliance, type WeekComplianceInput } from './compliance.ts';
-import { activity, metrics, planned } from './testing.ts';
+import { activity, metrics, planned } from '../../test/support/analysis.ts';
 import type { ActivityMetrics, IntensityClass, MatchActivity, PlannedSessionRef, SessionMatch } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------

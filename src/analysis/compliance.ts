@@ -5,7 +5,7 @@
  * docs/analysis-matching.md documents every number.
  */
 import { isHardKind, isQualityKind, isRunKind } from '../domain/plan.ts';
-import { datesBetween, mondayOf, addDays } from '../plan/iso-week.ts';
+import { datesBetween, mondayOf, addDays } from '../domain/iso-week.ts';
 import { activityDurationS, knownIntensity, matchWeek, sortActivities, sortPlanned } from './matching.ts';
 import type {
   ActivityMetrics,

@@ -7,7 +7,7 @@
  * `days[0]`, so a new activity on day D recomputes from D onward only, and the result is identical to
  * recomputing the whole history.
  */
-import { addDays, mondayOf } from '../plan/iso-week.ts';
+import { addDays, mondayOf } from '../domain/iso-week.ts';
 import type { DailyLoad, LoadState } from './types.ts';
 
 export interface LoadOptions {

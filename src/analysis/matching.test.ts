@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { ActivityCategory } from '../domain/activity.ts';
 import { SESSION_KINDS, type SessionKind } from '../domain/plan.ts';
-import { addDays } from '../plan/iso-week.ts';
+import { addDays } from '../domain/iso-week.ts';
 import { MATCH_COST, complianceBand, matchCategory, matchCost, matchWeek, volumeRatio } from './matching.ts';
-import { activity, metrics, planned } from './testing.ts';
+import { activity, metrics, planned } from '../../test/support/analysis.ts';
 import type { ActivityMetrics, IntensityClass, MatchActivity, PlannedSessionRef, SessionMatch } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  */
 import type { ActivityCategory } from '../domain/activity.ts';
 import { isRunKind, type SessionKind } from '../domain/plan.ts';
-import { daysBetween } from '../plan/iso-week.ts';
+import { daysBetween } from '../domain/iso-week.ts';
 import type {
   ActivityMetrics,
   ComplianceBand,

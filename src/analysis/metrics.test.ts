@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { outcome } from './testing.ts';
+import { outcome } from '../../test/support/analysis.ts';
 import { describe, expect, it } from 'vitest';
 import type { Lap, SampleStreams } from '../domain/activity.ts';
 import { dailyLoads, fillDays, loadSeries } from './load.ts';

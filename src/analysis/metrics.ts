@@ -5,7 +5,7 @@
  * `DEFAULT_LONG_RUN_OPTIONS` and documented in docs/analysis.md.
  */
 import type { Lap, AnalysisStreams } from '../domain/activity.ts';
-import { isoWeekOf } from '../plan/iso-week.ts';
+import { isoWeekOf } from '../domain/iso-week.ts';
 import {
   DEFAULT_TRIMP_CONSTANTS,
   trimpCoefficients,

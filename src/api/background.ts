@@ -10,7 +10,7 @@
  * costs nothing there.
  */
 import type { Logger } from '../log.ts';
-import type { JobRunner } from '../workers/queues.ts';
+import type { JobRunner } from '../jobs/queues.ts';
 
 export class BackgroundJobs {
   private running: Promise<void> | undefined;

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
-import type { JobRunner } from '../workers/queues.ts';
+import type { JobRunner } from '../jobs/queues.ts';
 
 /** What the HTTP API is built from (`buildServer`): tests build it in-process from the same pieces. */
 export interface ApiDeps {

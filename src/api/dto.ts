@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Lap, StrengthSet } from '../domain/activity.ts';
 import { weekdayOfNumber } from '../domain/report-schedule.ts';
-import { WEEKDAYS } from '../plan/iso-week.ts';
+import { WEEKDAYS } from '../domain/iso-week.ts';
 import type { ActivityRow, Athlete } from '../db/schema.ts';
 import type { UploadSummary } from '../db/repositories/uploads.ts';
 

@@ -7,7 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { ThresholdsError } from '../recommend/types.ts';
-import { RedisUnavailableError } from '../workers/bullmq.ts';
+import { RedisUnavailableError } from '../jobs/bullmq.ts';
 import { RequestValidationError } from './zod.ts';
 
 export const ErrorBody = z

@@ -11,7 +11,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { BullQueues } from '../workers/bullmq.ts';
+import { BullQueues } from '../jobs/bullmq.ts';
 import { registerAuth } from './auth.ts';
 import { BackgroundJobs } from './background.ts';
 import type { ApiDeps } from './deps.ts';

@@ -12,7 +12,7 @@ import type { Database } from '../db/schema.ts';
 import type { Mailer } from '../email/smtp.ts';
 import type { Logger } from '../log.ts';
 import type { JobDeps } from '../workers/deps.ts';
-import type { FailedJob, JobRunner, Payload, QueueName } from '../workers/queues.ts';
+import type { FailedJob, JobRunner, Payload, QueueName } from '../jobs/queues.ts';
 import { markFailed } from './exit-code.ts';
 
 export interface CliContext {
@@ -91,7 +91,7 @@ class LazyInlineRunner implements JobRunner {
   constructor(private readonly deps: Omit<JobDeps, 'queue'>) {}
 
   private load(): Promise<JobRunner> {
-    this.runner ??= import('../workers/inline-runner.ts').then(({ InlineRunner }) => new InlineRunner(this.deps));
+    this.runner ??= import('../jobs/inline-runner.ts').then(({ InlineRunner }) => new InlineRunner(this.deps));
     return this.runner;
   }
 

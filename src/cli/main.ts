@@ -80,7 +80,7 @@ const isThresholdsError = (err: unknown): Promise<boolean> =>
   isInstance(err, 'ThresholdsError', async () => (await import('../recommend/types.ts')).ThresholdsError);
 const isMigrationError = (err: unknown): Promise<boolean> => isInstance(err, 'MigrationError', async () => (await import('../db/migrate.ts')).MigrationError);
 const isRedisUnavailableError = (err: unknown): Promise<boolean> =>
-  isInstance(err, 'RedisUnavailableError', async () => (await import('../workers/bullmq.ts')).RedisUnavailableError);
+  isInstance(err, 'RedisUnavailableError', async () => (await import('../jobs/bullmq.ts')).RedisUnavailableError);
 
 /** Errors the user can act on: message only, exit code 2. */
 async function isUserError(err: unknown): Promise<boolean> {

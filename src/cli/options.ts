@@ -1,6 +1,6 @@
 /** Option parsers shared by the commands: each rejects a bad value with a message naming it. */
 import { InvalidArgumentError } from 'commander';
-import { isValidDate, isValidIsoWeek } from '../plan/iso-week.ts';
+import { isValidDate, isValidIsoWeek } from '../domain/iso-week.ts';
 
 /** A calendar date, YYYY-MM-DD, that exists (2027-02-30 does not). */
 export function isoDateOption(value: string): string {

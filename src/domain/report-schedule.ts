@@ -10,7 +10,7 @@
  * a time in the spring-forward gap moves forward by the gap (02:30 → 03:30), a time in the
  * fall-back overlap is its first occurrence (the earlier instant). docs/jobs.md, "Weekly schedule".
  */
-import { addDays, addWeeks, isoWeekOf, mondayOf, WEEKDAYS, type Weekday } from '../plan/iso-week.ts';
+import { addDays, addWeeks, isoWeekOf, mondayOf, WEEKDAYS, type Weekday } from './iso-week.ts';
 import { localDateOf } from './time.ts';
 
 /** The athlete fields the schedule depends on (an `Athlete` row has them). */

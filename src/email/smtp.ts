@@ -7,7 +7,7 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Config } from '../config.ts';
-import { redactUrl } from '../workers/bullmq.ts';
+import { redactUrl } from '../util/redact.ts';
 
 export interface OutgoingAttachment {
   filename: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlanYaml } from '../ingest/plan/yaml.ts';
 import { checkPlan, formatFindings, type PlanFinding } from './check.ts';
-import { makePlan, makeSession } from './testing.ts';
+import { makePlan, makeSession } from '../../test/support/plans.ts';
 
 /**
  * A clean hand-written plan: four 54 km weeks (intervals + strength Tue, tempo + strength Thu, long

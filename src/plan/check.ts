@@ -4,8 +4,8 @@
  * about one) and says what to change.
  */
 import { KIND_NAMES, type SessionKind, type TrainingPlan } from '../domain/plan.ts';
-import { displayDistance, type PlanUnits } from '../ingest/plan/units.ts';
-import { addDays, dayLabel, daysBetween, isoWeekOf, mondayOf, weekStart } from './iso-week.ts';
+import { displayDistance, type PlanUnits } from '../domain/units.ts';
+import { addDays, dayLabel, daysBetween, isoWeekOf, mondayOf, weekStart } from '../domain/iso-week.ts';
 import {
   indexDays,
   isHardDay,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isHardKind, isQualityKind, isRunKind, type TrainingPlan } from '../domain/plan.ts';
-import { metresPerUnit } from '../ingest/plan/units.ts';
+import { metresPerUnit } from '../domain/units.ts';
 import { checkPlan, formatFindings } from './check.ts';
 import {
   GeneratePlanError,
@@ -11,7 +11,7 @@ import {
   peakDistanceBoundsM,
   type GeneratePlanOptions,
 } from './generate.ts';
-import { addDays, daysBetween, isoWeekOf, weekdayOf, WEEKDAYS } from './iso-week.ts';
+import { addDays, daysBetween, isoWeekOf, weekdayOf, WEEKDAYS } from '../domain/iso-week.ts';
 
 /** Weekly running volume (race excluded) in plan units, one entry per plan week, in order. */
 function weeklyUnits(plan: TrainingPlan): number[] {

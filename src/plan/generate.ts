@@ -19,8 +19,8 @@
  *   strength day. Weeks that touch race week get one light session, as early as possible.
  */
 import type { IntensityTarget, PlannedSession, SessionKind, TrainingPlan } from '../domain/plan.ts';
-import { metresPerUnit, parseDistance, parseDuration, type PlanUnits } from '../ingest/plan/units.ts';
-import { addDays, daysBetween, isValidDate, parseWeekday, weekStart, WEEKDAYS, type Weekday } from './iso-week.ts';
+import { metresPerUnit, parseDistance, parseDuration, type PlanUnits } from '../domain/units.ts';
+import { addDays, daysBetween, isValidDate, parseWeekday, weekStart, WEEKDAYS, type Weekday } from '../domain/iso-week.ts';
 import { indexDays, rankStrengthDays } from './rules.ts';
 
 export const MARATHON_M = 42_195;

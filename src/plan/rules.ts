@@ -13,7 +13,7 @@
  *   week before) the reference is the week before the cut-back.
  */
 import { isHardKind, isQualityKind, isRunKind, type SessionKind } from '../domain/plan.ts';
-import { addDays, isoWeekOf } from './iso-week.ts';
+import { addDays, isoWeekOf } from '../domain/iso-week.ts';
 
 /** What the rules need to know about a session or an activity. */
 export interface DayItem {

@@ -4,8 +4,8 @@
  */
 import type { PlannedSessionRef, SessionMatch } from '../analysis/types.ts';
 import type { WeekActivity, WeekReportData } from '../analysis/week-data.ts';
-import type { PlanUnits } from '../ingest/plan/units.ts';
-import { addDays, addWeeks } from '../plan/iso-week.ts';
+import type { PlanUnits } from '../domain/units.ts';
+import { addDays, addWeeks } from '../domain/iso-week.ts';
 import { indexDays, type DayMap } from '../plan/rules.ts';
 import {
   actualItems,

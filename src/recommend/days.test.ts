@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivityMetrics, SessionMatch } from '../analysis/types.ts';
 import { actualItems, isHardRun, taperState } from './days.ts';
-import { buildWeeks, cross, easyRun, greyZoneRun, intervalRun, longRun, planned, strength, tempoRun } from './testing.ts';
+import { buildWeeks, cross, easyRun, greyZoneRun, intervalRun, longRun, planned, strength, tempoRun } from '../../test/support/recommend.ts';
 import { DEFAULT_THRESHOLDS } from './types.ts';
 
 function metrics(over: Partial<ActivityMetrics> = {}): ActivityMetrics {

@@ -9,7 +9,7 @@ import { knownIntensity } from '../analysis/matching.ts';
 import type { ActivityMetrics, PlannedSessionRef, SessionMatch } from '../analysis/types.ts';
 import type { WeekActivity, WeekReportData } from '../analysis/week-data.ts';
 import { isHardKind, isQualityKind, type SessionKind } from '../domain/plan.ts';
-import { addDays, addWeeks, isoWeekOf, mondayOf } from '../plan/iso-week.ts';
+import { addDays, addWeeks, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
 import type { DayItem } from '../plan/rules.ts';
 import { KIND_NAMES } from './text.ts';
 import type { RecommendThresholds } from './types.ts';

@@ -6,7 +6,7 @@
  */
 import type { PlannedSessionRef } from '../analysis/types.ts';
 import { isRunKind, type SessionKind } from '../domain/plan.ts';
-import { addDays, addWeeks } from '../plan/iso-week.ts';
+import { addDays, addWeeks } from '../domain/iso-week.ts';
 import {
   indexDays,
   isHardDay,

@@ -4,7 +4,7 @@
  * did, the next-week advice judges a candidate day before suggesting it, so a suggested day never
  * raises a placement flag when the week goes as planned.
  */
-import { addDays } from '../plan/iso-week.ts';
+import { addDays } from '../domain/iso-week.ts';
 import {
   isHardDay,
   isQualityDay,

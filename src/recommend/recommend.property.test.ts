@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { AnalysisActivity, PlannedSessionRef } from '../analysis/types.ts';
 import type { WeekReportData } from '../analysis/week-data.ts';
 import type { SessionKind } from '../domain/plan.ts';
-import { addDays, addWeeks, mondayOf } from '../plan/iso-week.ts';
+import { addDays, addWeeks, mondayOf } from '../domain/iso-week.ts';
 import { indexDays, placementIssues } from '../plan/rules.ts';
 import { actualItems, strengthWindow } from './days.ts';
 import { judgeStrengthDay } from './placement.ts';
@@ -19,7 +19,7 @@ import {
   shuffled,
   strength,
   tempoRun,
-} from './testing.ts';
+} from '../../test/support/recommend.ts';
 import { DEFAULT_THRESHOLDS, FLAG_CODES, SEVERITIES, type Flag, type RecommendInput } from './types.ts';
 
 const W = '2027-W06';

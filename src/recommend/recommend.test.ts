@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisActivity, PlannedSessionRef } from '../analysis/types.ts';
-import { addDays, addWeeks, mondayOf } from '../plan/iso-week.ts';
+import { addDays, addWeeks, mondayOf } from '../domain/iso-week.ts';
 import { compareFlags, recommend } from './recommend.ts';
 import {
   buildWeeks,
@@ -14,7 +14,7 @@ import {
   strength,
   tempoRun,
   type WeekPlanAndActivities,
-} from './testing.ts';
+} from '../../test/support/recommend.ts';
 import type { Flag, RecommendInput, RecommendThresholds } from './types.ts';
 
 // The analysed week: Mon 2027-02-08 … Sun 2027-02-14. Model weeks around it (see `modelWeek`).

@@ -2,7 +2,7 @@
 import { DEFAULT_METRICS_OPTIONS } from '../analysis/metrics.ts';
 import { zoneBounds } from '../analysis/zones.ts';
 import { isQualityKind } from '../domain/plan.ts';
-import { addDays } from '../plan/iso-week.ts';
+import { addDays } from '../domain/iso-week.ts';
 import { isBackToBackHard, isHardDay } from '../plan/rules.ts';
 import { canJudgeMissed, hardItemsOn, type Context } from './context.ts';
 import { uniqueSorted } from './days.ts';

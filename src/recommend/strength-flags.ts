@@ -3,7 +3,7 @@
  * hard days (the day before a key session, an easy day, before the run on a hard day).
  */
 import type { WeekReportData } from '../analysis/week-data.ts';
-import { addDays } from '../plan/iso-week.ts';
+import { addDays } from '../domain/iso-week.ts';
 import { indexDays, isHardDay, type DayMap } from '../plan/rules.ts';
 import { canJudgeMissed, hardItemsOn, hardLabel, plannedHardOn, type Context } from './context.ts';
 import { strengthWindow, uniqueSorted, type ActualItem } from './days.ts';

@@ -1,7 +1,7 @@
 /** Wording shared by the flags and the next-week advice: kind names, day names, lists, rounding. */
 import { KIND_NAMES } from '../domain/plan.ts';
-import { displayDistance, type PlanUnits } from '../ingest/plan/units.ts';
-import { dayLabel, weekdayLabel, weekdayOf } from '../plan/iso-week.ts';
+import { displayDistance, type PlanUnits } from '../domain/units.ts';
+import { dayLabel, weekdayLabel, weekdayOf } from '../domain/iso-week.ts';
 
 export { KIND_NAMES };
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { PlannedSessionRef } from '../analysis/types.ts';
 import type { WeekReportData } from '../analysis/week-data.ts';
 import type { SessionKind } from '../domain/plan.ts';
-import type { PlanUnits } from '../ingest/plan/units.ts';
+import type { PlanUnits } from '../domain/units.ts';
 import { MAX_WEEKLY_RISE } from '../plan/rules.ts';
 
 /** Every flag code, in the order flags of one date are listed. Stable: stored documents use them. */

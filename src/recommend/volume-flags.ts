@@ -6,7 +6,7 @@
 import type { PlannedSessionRef } from '../analysis/types.ts';
 import type { WeekReportData } from '../analysis/week-data.ts';
 import { isRunKind } from '../domain/plan.ts';
-import { addWeeks } from '../plan/iso-week.ts';
+import { addWeeks } from '../domain/iso-week.ts';
 import { CUTBACK_MAX_RATIO, VOLUME_TOLERANCE, runVolumeM, typicalPaceSPerKm, type VolumeItem } from '../plan/rules.ts';
 import type { Context } from './context.ts';
 import { compareIds, uniqueSorted, type ActualItem } from './days.ts';

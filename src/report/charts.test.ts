@@ -11,7 +11,7 @@ import {
   weekStripChart,
   type Chart,
 } from './charts.ts';
-import { sampleReport } from './render-testing.ts';
+import { sampleReport } from '../../test/support/report-render.ts';
 
 const model = sampleReport();
 

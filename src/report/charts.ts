@@ -20,8 +20,8 @@ import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
-import { metresPerUnit, type PlanUnits } from '../ingest/plan/units.ts';
-import { weekdayLabel, type Weekday } from '../plan/iso-week.ts';
+import { metresPerUnit, type PlanUnits } from '../domain/units.ts';
+import { weekdayLabel, type Weekday } from '../domain/iso-week.ts';
 import type { ReportDay, ReportIntensity, ReportModel, ReportStrength, ReportTrendDay } from './model.ts';
 import type { SeasonModel } from './season.ts';
 

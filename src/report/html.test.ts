@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ancestors, byTag, find, findAll, parseHtml, text, type Element } from '../../test/support/html.ts';
 import { reportCharts } from './charts.ts';
 import { dateRange, renderReportHtml, renderReportIndexHtml, renderSeasonHtml } from './html.ts';
-import { sampleReport } from './render-testing.ts';
+import { sampleReport } from '../../test/support/report-render.ts';
 import { buildSeason } from './season.ts';
 
 const model = sampleReport();

@@ -6,8 +6,8 @@
  * status shown as an icon and a word, never by colour alone. Responsive: one column, tables scroll
  * sideways on narrow screens, charts scale to the width.
  */
-import { displayDistance, displayDuration, type PlanUnits } from '../ingest/plan/units.ts';
-import { weekdayLabel, weekdayOf } from '../plan/iso-week.ts';
+import { displayDistance, displayDuration, type PlanUnits } from '../domain/units.ts';
+import { weekdayLabel, weekdayOf } from '../domain/iso-week.ts';
 import type { Severity } from '../recommend/types.ts';
 import { reportCharts, seasonCharts, shortDate, type Chart, type ReportCharts } from './charts.ts';
 import type { ReportDayRow, ReportModel, ReportTrendWeek } from './model.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, mondayOf } from '../plan/iso-week.ts';
-import { shuffled } from '../recommend/testing.ts';
+import { addDays, mondayOf } from '../domain/iso-week.ts';
+import { shuffled } from '../../test/support/recommend.ts';
 import { buildReport, canonicalJson, REPORT_VERSION, reportHash, TREND_WEEKS, type ReportInput } from './model.ts';
-import { d, input, scenario, WEEK } from './model-testing.ts';
+import { d, input, scenario, WEEK } from '../../test/support/report-model.ts';
 
 /** The same JSON with every object's keys in a shuffled order (as a jsonb round trip reorders them). */
 function reorderKeys<T>(value: T, seed: number): T {

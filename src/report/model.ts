@@ -13,9 +13,9 @@ import { createHash } from 'node:crypto';
 import type { ComplianceBand, IntensityClass, LoadState, MatchStatus, PlannedSessionRef, SessionMatch, SourcedValue } from '../analysis/types.ts';
 import type { WeekActivity } from '../analysis/week-data.ts';
 import { isHardKind, isRunKind, KIND_NAMES, type IntensityTarget, type SessionKind } from '../domain/plan.ts';
-import { displayDistance, displayDuration, metresPerUnit, type PlanUnits } from '../ingest/plan/units.ts';
-import { displayTarget } from '../ingest/plan/target.ts';
-import { addDays, addWeeks, isoWeekOf, mondayOf, weekdayOf, type Weekday } from '../plan/iso-week.ts';
+import { displayDistance, displayDuration, metresPerUnit, type PlanUnits } from '../domain/units.ts';
+import { displayTarget } from '../domain/target.ts';
+import { addDays, addWeeks, isoWeekOf, mondayOf, weekdayOf, type Weekday } from '../domain/iso-week.ts';
 import type { FlagCode, Severity } from '../recommend/types.ts';
 import type { WeekDocument } from './week-document.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadState } from '../analysis/types.ts';
-import { addDays } from '../plan/iso-week.ts';
+import { addDays } from '../domain/iso-week.ts';
 import { buildSeason, seasonWeeks, SEASON_WEEKS_WITHOUT_PLAN, type SeasonInput } from './season.ts';
 import type { WeekDocument } from './week-document.ts';
 

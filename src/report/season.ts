@@ -4,8 +4,8 @@
  * stored week documents and daily load states (`season-store.ts` reads them).
  */
 import type { LoadState } from '../analysis/types.ts';
-import type { PlanUnits } from '../ingest/plan/units.ts';
-import { addDays, addWeeks, daysBetween, isoWeekOf, mondayOf } from '../plan/iso-week.ts';
+import type { PlanUnits } from '../domain/units.ts';
+import { addDays, addWeeks, daysBetween, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
 import type { ReportTrendDay } from './model.ts';
 import type { WeekDocument } from './week-document.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildWeeks } from '../recommend/testing.ts';
+import { buildWeeks } from '../../test/support/recommend.ts';
 import { recommend } from '../recommend/recommend.ts';
 import { buildReport, type ReportModel } from './model.ts';
-import { d, input, WEEK } from './model-testing.ts';
+import { d, input, WEEK } from '../../test/support/report-model.ts';
 import { renderReportText, TEXT_WIDTH, wrap } from './text.ts';
 
 function lines(m: ReportModel): string[] {

@@ -2,8 +2,8 @@
  * The weekly report for the terminal and the plain-text e-mail part: 80 columns, no colour (every
  * status is a word), from the report model only.
  */
-import { displayDistance, displayDuration } from '../ingest/plan/units.ts';
-import { dayLabel, weekdayLabel, weekdayOf } from '../plan/iso-week.ts';
+import { displayDistance, displayDuration } from '../domain/units.ts';
+import { dayLabel, weekdayLabel, weekdayOf } from '../domain/iso-week.ts';
 import type { ReportDay, ReportDayRow, ReportModel, ReportStrengthSession, ReportTrendWeek } from './model.ts';
 
 export const TEXT_WIDTH = 80;

@@ -1,8 +1,8 @@
 /** The week's analysis for the terminal, readable in 80 columns. */
 import type { SessionMatch } from '../analysis/types.ts';
 import type { WeekDocument } from './week-document.ts';
-import { displayDistance, displayDuration, type PlanUnits } from '../ingest/plan/units.ts';
-import { dayLabel } from '../plan/iso-week.ts';
+import { displayDistance, displayDuration, type PlanUnits } from '../domain/units.ts';
+import { dayLabel } from '../domain/iso-week.ts';
 
 const pct = (x: number | null): string => (x === null ? '—' : `${Math.round(x * 100)} %`);
 const num = (x: number | null, digits = 0): string => (x === null ? '—' : x.toFixed(digits));

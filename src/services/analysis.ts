@@ -42,7 +42,7 @@ import { localDateOf } from '../domain/time.ts';
 import { recommend } from '../recommend/recommend.ts';
 import { parseThresholdOverrides } from '../recommend/types.ts';
 import type { WeekDocument } from '../report/week-document.ts';
-import { addDays, addWeeks, isoWeekOf, mondayOf } from '../plan/iso-week.ts';
+import { addDays, addWeeks, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
 
 /** Days of runs that feed the physiology estimates (max HR, threshold pace). */
 const PHYSIOLOGY_HISTORY_DAYS = 90;

@@ -10,8 +10,8 @@ import { redateActivities, weekSpan } from '../db/repositories/analysis.ts';
 import { updateAthlete } from '../db/repositories/athletes.ts';
 import type { Athlete, AthleteUpdate, Database } from '../db/schema.ts';
 import { localDateOf } from '../domain/time.ts';
-import { addWeeks, isoWeekOf } from '../plan/iso-week.ts';
-import type { JobQueue } from '../workers/queues.ts';
+import { addWeeks, isoWeekOf } from '../domain/iso-week.ts';
+import type { JobQueue } from '../jobs/queues.ts';
 import { applyReportSchedule } from '../workers/schedule.ts';
 
 const ANALYSIS_INPUTS = ['timezone', 'max_hr', 'resting_hr', 'lthr', 'sex', 'threshold_speed_mps', 'recommend_thresholds'] as const;

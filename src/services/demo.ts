@@ -13,13 +13,13 @@ import type { Athlete, Database } from '../db/schema.ts';
 import { runOrdered } from '../domain/pool.ts';
 import { localDateOf } from '../domain/time.ts';
 import { decoderFor } from '../ingest/fit/decode-pool.ts';
-import { IMPORT_CONCURRENCY, importFitFile, type ImportResult } from '../ingest/fit/import.ts';
-import type { PlanUnits } from '../ingest/plan/units.ts';
+import { IMPORT_CONCURRENCY, importFitFile, type ImportResult } from './fit-import.ts';
+import type { PlanUnits } from '../domain/units.ts';
 import type { Logger } from '../log.ts';
-import { addWeeks, isoWeekOf } from '../plan/iso-week.ts';
-import { generateWeeklyReport } from '../report/store.ts';
+import { addWeeks, isoWeekOf } from '../domain/iso-week.ts';
+import { generateWeeklyReport } from './reports.ts';
 import { DEMO_ATHLETE, demoTraining, type DemoTraining } from '../synth/demo.ts';
-import type { JobQueue } from '../workers/queues.ts';
+import type { JobQueue } from '../jobs/queues.ts';
 import { analyseWeeks } from './analysis.ts';
 import { importPlan } from './plans.ts';
 

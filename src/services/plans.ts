@@ -8,8 +8,8 @@ import { parsePlanCsv } from '../ingest/plan/csv.ts';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { parsePlanYaml } from '../ingest/plan/yaml.ts';
 import { planEndDate } from '../plan/check.ts';
-import { addWeeks, isoWeekOf } from '../plan/iso-week.ts';
-import type { JobQueue } from '../workers/queues.ts';
+import { addWeeks, isoWeekOf } from '../domain/iso-week.ts';
+import type { JobQueue } from '../jobs/queues.ts';
 
 export type PlanFileFormat = 'yaml' | 'csv';
 

@@ -13,7 +13,7 @@ import { reportGenerationTimes } from '../db/repositories/report-schedule.ts';
 import type { Athlete, Database } from '../db/schema.ts';
 import { dueReportWeeks } from '../domain/report-schedule.ts';
 import type { Logger } from '../log.ts';
-import type { JobQueue } from '../workers/queues.ts';
+import type { JobQueue } from '../jobs/queues.ts';
 
 /** How many weeks back catch-up looks: reports due earlier than that are not queued any more. */
 export const CATCH_UP_WEEKS = 4;

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { getWeek } from '../db/repositories/analysis.ts';
 import type { Athlete, Database } from '../db/schema.ts';
 import { localDateOf } from '../domain/time.ts';
-import { isoWeekOf } from '../plan/iso-week.ts';
+import { isoWeekOf } from '../domain/iso-week.ts';
 import type { WeekDocument } from '../report/week-document.ts';
 import { analyseWeeks } from './analysis.ts';
 

@@ -13,9 +13,9 @@
  * The last week with training is the week before `today`'s.
  */
 import type { TrainingPlan, PlannedSession } from '../domain/plan.ts';
-import type { PlanUnits } from '../ingest/plan/units.ts';
+import type { PlanUnits } from '../domain/units.ts';
 import { generatePlan } from '../plan/generate.ts';
-import { addDays, isoWeekOf, weekStart } from '../plan/iso-week.ts';
+import { addDays, isoWeekOf, weekStart } from '../domain/iso-week.ts';
 import { DEMO_PLAN_WEEKS, DEMO_WEEKS_DONE } from './demo-size.ts';
 import { encodeRun, encodeStrength, prng, type SynthLap, type SynthSet } from './fit.ts';
 

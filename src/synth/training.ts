@@ -3,7 +3,7 @@
  * intervals, tempo, long runs, strength). Deterministic for a seed. Feeds the benchmarks, the
  * demo and scenario tests.
  */
-import { addDays, weekStart } from '../plan/iso-week.ts';
+import { addDays, weekStart } from '../domain/iso-week.ts';
 import { prng, type SynthLap, type SynthSession, type SynthSet } from './fit.ts';
 
 export interface GeneratedSession {

@@ -1,6 +1,6 @@
 import { AthleteGoneError, analyseWeeks } from '../services/analysis.ts';
 import type { JobDeps } from './deps.ts';
-import { PermanentJobError, type Payload } from './queues.ts';
+import { PermanentJobError, type Payload } from '../jobs/queues.ts';
 
 /** Recomputes one athlete-week (jobs for the same week coalesce, see docs/jobs.md). */
 export async function analysisHandler(payload: Payload<'analysis'>, deps: JobDeps): Promise<{ score: number | null }> {

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.ts';
 import type { Mailer } from '../email/smtp.ts';
 import type { StravaServices } from '../ingest/strava/services.ts';
 import type { Logger } from '../log.ts';
-import type { JobQueue } from './queues.ts';
+import type { JobQueue } from '../jobs/queues.ts';
 
 /** What every job handler gets: the database, a logger, the clock and a queue for follow-up jobs. */
 export interface JobDeps {

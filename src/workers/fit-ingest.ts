@@ -1,7 +1,7 @@
-import { processFitUpload, UploadNotFoundError } from '../ingest/fit/import.ts';
-import { isoWeekOf } from '../plan/iso-week.ts';
+import { processFitUpload, UploadNotFoundError } from '../services/fit-import.ts';
+import { isoWeekOf } from '../domain/iso-week.ts';
 import type { JobDeps } from './deps.ts';
-import { PermanentJobError, type Payload } from './queues.ts';
+import { PermanentJobError, type Payload } from '../jobs/queues.ts';
 
 /** Parses one stored upload, then asks for the weeks it touched to be analysed again. */
 export async function fitIngestHandler(payload: Payload<'fit-ingest'>, deps: JobDeps): Promise<{ status: string }> {

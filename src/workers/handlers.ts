@@ -1,7 +1,7 @@
 import { analysisHandler } from './analysis.ts';
 import type { JobDeps } from './deps.ts';
 import { fitIngestHandler } from './fit-ingest.ts';
-import type { Payload, QueueName } from './queues.ts';
+import type { Payload, QueueName } from '../jobs/queues.ts';
 import { reportDeliveryHandler } from './report-delivery.ts';
 import { reportTickHandler } from './report-tick.ts';
 import { stravaActivityHandler, stravaEventHandler, stravaSyncHandler } from './strava.ts';

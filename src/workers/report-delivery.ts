@@ -1,6 +1,6 @@
-import { deliverReport, ReportGoneError, type DeliveryOutcome } from '../report/delivery.ts';
+import { deliverReport, ReportGoneError, type DeliveryOutcome } from '../services/report-delivery.ts';
 import type { JobDeps } from './deps.ts';
-import { PermanentJobError, type Payload } from './queues.ts';
+import { PermanentJobError, type Payload } from '../jobs/queues.ts';
 
 /**
  * Emails one stored weekly report (`src/report/delivery.ts`). Queued by the weekly-report job with

@@ -1,7 +1,7 @@
 import { findAthlete } from '../db/repositories/athletes.ts';
 import { queueDueReports } from '../services/report-schedule.ts';
 import type { JobDeps } from './deps.ts';
-import type { Payload } from './queues.ts';
+import type { Payload } from '../jobs/queues.ts';
 
 /**
  * How early (by this machine's clock) a tick still counts as on time: the scheduler's job becomes

@@ -6,10 +6,10 @@
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { BullQueues } from './bullmq.ts';
+import { BullQueues } from '../jobs/bullmq.ts';
 import type { JobDeps } from './deps.ts';
-import { InlineRunner } from './inline-runner.ts';
-import type { JobRunner } from './queues.ts';
+import { InlineRunner } from '../jobs/inline-runner.ts';
+import type { JobRunner } from '../jobs/queues.ts';
 
 export function createJobQueue(config: QueueConfig, deps: Omit<JobDeps, 'queue'>): JobRunner {
   return bullQueuesFor(config, deps.log) ?? new InlineRunner(deps);

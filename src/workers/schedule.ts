@@ -20,8 +20,8 @@ import type { Athlete, Database } from '../db/schema.ts';
 import { reportCron } from '../domain/report-schedule.ts';
 import type { Logger } from '../log.ts';
 import { catchUpReports, queueDueReports } from '../services/report-schedule.ts';
-import { BullQueues, jobOptions, RedisUnavailableError } from './bullmq.ts';
-import type { JobQueue } from './queues.ts';
+import { BullQueues, jobOptions, RedisUnavailableError } from '../jobs/bullmq.ts';
+import type { JobQueue } from '../jobs/queues.ts';
 
 const TICK_QUEUE = 'report-tick';
 const SCHEDULER_PREFIX = 'weekly-report-';

@@ -13,17 +13,17 @@
  */
 import { createHash } from 'node:crypto';
 import { loadConfig, type Config } from '../config.ts';
-import { StravaConnectionInactiveError } from '../ingest/strava/connection.ts';
+import { StravaConnectionInactiveError } from '../services/strava-connection.ts';
 import { StravaApiError, StravaRateLimitedError } from '../ingest/strava/errors.ts';
 import { MemoryRateBudget, RedisRateBudget, type EvalFn, type Priority, type RateBudget } from '../ingest/strava/rate-limit.ts';
 import { createStravaServices, missingStravaConfig, StravaNotConfiguredError, type StravaServices } from '../ingest/strava/services.ts';
-import { applyEvent, runBackfill, runIncremental, runReconcile, syncActivity, type PageResult, type SyncResult } from '../ingest/strava/sync.ts';
+import { applyEvent, runBackfill, runIncremental, runReconcile, syncActivity, type PageResult, type SyncResult } from '../services/strava-sync.ts';
 import { listConnections, listPendingDetails } from '../db/repositories/strava.ts';
-import { isoWeekOf } from '../plan/iso-week.ts';
+import { isoWeekOf } from '../domain/iso-week.ts';
 import type { Logger } from '../log.ts';
-import { BullQueues, jobOptions } from './bullmq.ts';
+import { BullQueues, jobOptions } from '../jobs/bullmq.ts';
 import type { JobDeps } from './deps.ts';
-import { PermanentJobError, RetryLaterError, type JobQueue, type Payload } from './queues.ts';
+import { PermanentJobError, RetryLaterError, type JobQueue, type Payload } from '../jobs/queues.ts';
 
 /** BullMQ priority of an activity's details: the last week first, then week by week back in time. */
 export function detailPriority(start: Date, now: Date): number {

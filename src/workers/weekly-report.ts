@@ -1,7 +1,7 @@
-import { generateWeeklyReport, ReportWeekError } from '../report/store.ts';
+import { generateWeeklyReport, ReportWeekError } from '../services/reports.ts';
 import { AthleteGoneError } from '../services/analysis.ts';
 import type { JobDeps } from './deps.ts';
-import { PermanentJobError, type Payload } from './queues.ts';
+import { PermanentJobError, type Payload } from '../jobs/queues.ts';
 
 /**
  * Builds and stores one athlete-week's report (`src/report/store.ts`). Queued by the athlete's report

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAthlete } from '../../src/db/repositories/athletes.ts';
-import { importFitFile } from '../../src/ingest/fit/import.ts';
+import { importFitFile } from '../../src/services/fit-import.ts';
 import { analyseWeeks } from '../../src/services/analysis.ts';
 import { encodeMulti } from '../../src/synth/fit.ts';
 import { generateTraining } from '../../src/synth/training.ts';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDateOf } from '../../src/domain/time.ts';
-import { addWeeks, isoWeekOf } from '../../src/plan/iso-week.ts';
+import { addWeeks, isoWeekOf } from '../../src/domain/iso-week.ts';
 import type { ReportJson } from '../../src/report/json.ts';
 import { DEMO_ATHLETE } from '../../src/synth/demo.ts';
 import { runCli, type CliResult } from '../support/cli.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getActivityDetail, listActivities } from '../../src/db/repositories/activities.ts';
 import { createAthlete } from '../../src/db/repositories/athletes.ts';
 import { getUpload, listUploads } from '../../src/db/repositories/uploads.ts';
-import { importFitFile, processFitUpload, reprocess, storeFitUpload } from '../../src/ingest/fit/import.ts';
+import { importFitFile, processFitUpload, reprocess, storeFitUpload } from '../../src/services/fit-import.ts';
 import { encodeRun, encodeStrength, expectedRun, expectedStrength } from '../../src/synth/fit.ts';
 import { BACKENDS, createTestDb, type TestDb } from '../support/db.ts';
 import { fixture } from '../support/fixtures.ts';

@@ -9,11 +9,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findConnection } from '../../src/db/repositories/strava.ts';
-import { connectWithCode } from '../../src/ingest/strava/connection.ts';
+import { connectWithCode } from '../../src/services/strava-connection.ts';
 import { effectiveLimit, RedisRateBudget } from '../../src/ingest/strava/rate-limit.ts';
 import type { StravaServices } from '../../src/ingest/strava/services.ts';
-import { registerWorker, type RegisteredWorker } from '../../src/workers/bullmq.ts';
-import type { QueueName } from '../../src/workers/queues.ts';
+import { registerWorker, type RegisteredWorker } from '../../src/jobs/bullmq.ts';
+import type { QueueName } from '../../src/jobs/queues.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { FakeClock, FakeStrava } from '../support/fake-strava.ts';
 import { captureLogger, createTestQueues, type TestQueues } from '../support/queues.ts';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { findConnection } from '../../src/db/repositories/strava.ts';
-import { accessTokenFor, StravaConnectionInactiveError } from '../../src/ingest/strava/connection.ts';
+import { accessTokenFor, StravaConnectionInactiveError } from '../../src/services/strava-connection.ts';
 import { admin, createAthleteViaApi, json } from '../support/api.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';

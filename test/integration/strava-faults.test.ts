@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findConnection } from '../../src/db/repositories/strava.ts';
-import { connectWithCode } from '../../src/ingest/strava/connection.ts';
+import { connectWithCode } from '../../src/services/strava-connection.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { FakeClock, FakeStrava } from '../support/fake-strava.ts';

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findConnection, findLink } from '../../src/db/repositories/strava.ts';
-import { connectWithCode } from '../../src/ingest/strava/connection.ts';
-import { InlineRunner } from '../../src/workers/inline-runner.ts';
-import { registerWorker } from '../../src/workers/bullmq.ts';
+import { connectWithCode } from '../../src/services/strava-connection.ts';
+import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { registerWorker } from '../../src/jobs/bullmq.ts';
 import { STRAVA_RECONCILE_PATTERN, STRAVA_RECONCILE_SCHEDULER, startStravaSchedule } from '../../src/workers/strava.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { FakeClock, FakeStrava } from '../support/fake-strava.ts';

@@ -8,8 +8,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findConnection, findLink } from '../../src/db/repositories/strava.ts';
-import { connectWithCode } from '../../src/ingest/strava/connection.ts';
-import { importFitFile } from '../../src/ingest/fit/import.ts';
+import { connectWithCode } from '../../src/services/strava-connection.ts';
+import { importFitFile } from '../../src/services/fit-import.ts';
 import { encodeRun } from '../../src/synth/fit.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';

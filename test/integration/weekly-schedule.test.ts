@@ -21,11 +21,11 @@ import { Worker, type Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAthlete } from '../../src/db/repositories/athletes.ts';
 import type { Athlete } from '../../src/db/schema.ts';
-import { addWeeks } from '../../src/plan/iso-week.ts';
-import { registerWorker, type RegisteredWorker } from '../../src/workers/bullmq.ts';
+import { addWeeks } from '../../src/domain/iso-week.ts';
+import { registerWorker, type RegisteredWorker } from '../../src/jobs/bullmq.ts';
 import type { JobDeps } from '../../src/workers/deps.ts';
 import { HANDLERS } from '../../src/workers/handlers.ts';
-import { PAYLOADS } from '../../src/workers/queues.ts';
+import { PAYLOADS } from '../../src/jobs/queues.ts';
 import {
   applyReportSchedule,
   keepReportScheduleInSync,

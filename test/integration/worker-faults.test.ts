@@ -10,10 +10,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAthlete } from '../../src/db/repositories/athletes.ts';
-import { storeFitUpload } from '../../src/ingest/fit/import.ts';
-import { isoWeekOf } from '../../src/plan/iso-week.ts';
+import { storeFitUpload } from '../../src/services/fit-import.ts';
+import { isoWeekOf } from '../../src/domain/iso-week.ts';
 import { encodeRun, encodeStrength, expectedRun, expectedStrength, type SynthRun, type SynthStrength } from '../../src/synth/fit.ts';
-import { BullQueues } from '../../src/workers/bullmq.ts';
+import { BullQueues } from '../../src/jobs/bullmq.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { captureLogger, createTestQueues, QUEUE_BACKENDS, testPrefix, waitFor, type LogLine } from '../support/queues.ts';
 import { startRedisServer } from '../support/redis-server.ts';

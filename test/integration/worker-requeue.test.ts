@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAthlete } from '../../src/db/repositories/athletes.ts';
-import { storeFitUpload } from '../../src/ingest/fit/import.ts';
+import { storeFitUpload } from '../../src/services/fit-import.ts';
 import { encodeRun } from '../../src/synth/fit.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { captureLogger, createTestQueues, waitFor, type TestQueues } from '../support/queues.ts';

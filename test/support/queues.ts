@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { inject } from 'vitest';
 import type { Logger } from '../../src/log.ts';
-import { BullQueues } from '../../src/workers/bullmq.ts';
+import { BullQueues } from '../../src/jobs/bullmq.ts';
 
 export interface LogLine {
   level: number;

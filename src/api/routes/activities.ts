@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { getActivityDetail } from '../../db/repositories/activities.ts';
 import { activitiesPage, activityMetricsOf, activityOwner } from '../../db/repositories/athlete-data.ts';
-import { isValidDate } from '../../plan/iso-week.ts';
+import { isValidDate } from '../../domain/iso-week.ts';
 import { assertVisible, athleteScope, requireAuth } from '../auth.ts';
 import { ActivityDto, activityDto, IdParams, LapDto, lapDto, SetDto, setDto, Uuid } from '../dto.ts';
 import { errorResponses, notFound } from '../errors.ts';

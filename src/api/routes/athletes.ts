@@ -10,7 +10,7 @@ import { revokeStravaAccess } from './strava.ts';
 import type { Athlete, AthleteUpdate } from '../../db/schema.ts';
 import { isoWeekdayNumber, parseReportTime } from '../../domain/report-schedule.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
-import { parseWeekday } from '../../plan/iso-week.ts';
+import { parseWeekday } from '../../domain/iso-week.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { changeAthleteSettings } from '../../services/athletes.ts';
 import { applyReportSchedule, removeReportSchedule, ReportScheduleSyncError } from '../../workers/schedule.ts';

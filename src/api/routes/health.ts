@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { pendingMigrations } from '../../db/migrate.ts';
 import { Redis } from 'ioredis';
-import { redactUrl } from '../../workers/bullmq.ts';
+import { redactUrl } from '../../util/redact.ts';
 import type { ApiApp } from '../server.ts';
 
 const CHECK_TIMEOUT_MS = 3000;

@@ -12,7 +12,7 @@ import { planToCsv } from '../../ingest/plan/csv.ts';
 import { planToIcs } from '../../ingest/plan/ics.ts';
 import { planToYaml } from '../../ingest/plan/yaml.ts';
 import { checkPlan } from '../../plan/check.ts';
-import { isValidDate } from '../../plan/iso-week.ts';
+import { isValidDate } from '../../domain/iso-week.ts';
 import { importPlan, parsePlanFile, type PlanFileFormat } from '../../services/plans.ts';
 import { athleteScope, requireAuth } from '../auth.ts';
 import { IdParams, iso, isoOrNull, Uuid } from '../dto.ts';

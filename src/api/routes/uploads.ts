@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { uploadActivityIds, uploadBytes, uploadsPage } from '../../db/repositories/athlete-data.ts';
 import { getUpload } from '../../db/repositories/uploads.ts';
 import { archiveLimits, ArchiveReadError, gunzipCapped, kindOfNamedFile, mib, readZip, SizeLimitError, SNIFF_BYTES, sniff, storedName } from '../../ingest/archive.ts';
-import { storeFitUpload } from '../../ingest/fit/import.ts';
+import { storeFitUpload } from '../../services/fit-import.ts';
 import { assertVisible, athleteScope, requireAuth } from '../auth.ts';
 import { IdParams, UploadDto, uploadDto, UploadStatus, Uuid } from '../dto.ts';
 import { ApiError, errorResponses, notFound } from '../errors.ts';

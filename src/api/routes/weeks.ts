@@ -1,6 +1,6 @@
 /** Weekly compliance: exactly the document `kinetic week --json` prints (the same function makes it). */
 import { z } from 'zod';
-import { isValidIsoWeek } from '../../plan/iso-week.ts';
+import { isValidIsoWeek } from '../../domain/iso-week.ts';
 import { weekDocument } from '../../services/weeks.ts';
 import { athleteScope, requireAuth } from '../auth.ts';
 import { IdParams } from '../dto.ts';

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { describeReportSchedule, isoWeekdayNumber, parseReportTime } from '../../domain/report-schedule.ts';
-import { parseWeekday } from '../../plan/iso-week.ts';
+import { parseWeekday } from '../../domain/iso-week.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 

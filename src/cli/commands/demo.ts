@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { PlanUnits } from '../../ingest/plan/units.ts';
+import type { PlanUnits } from '../../domain/units.ts';
 import { DEMO_PLAN_WEEKS, DEMO_WEEKS_DONE } from '../../synth/demo-size.ts';
 import { withContext } from '../context.ts';
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import type { UploadSummary } from '../../db/repositories/uploads.ts';
-import type { ImportResult } from '../../ingest/fit/import.ts';
+import type { ImportResult } from '../../services/fit-import.ts';
 import type { FitDecoder } from '../../ingest/fit/decode.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
@@ -266,8 +266,8 @@ async function runImport(ctx: CliContext, inputs: Input[], opts: ImportOptions, 
     import('../../db/repositories/athletes.ts'),
     import('../../db/repositories/uploads.ts'),
     import('../../domain/pool.ts'),
-    import('../../plan/iso-week.ts'),
-    import('../../ingest/fit/import.ts'),
+    import('../../domain/iso-week.ts'),
+    import('../../services/fit-import.ts'),
     import('../../ingest/archive.ts'),
     import('../exit-code.ts'),
   ]);

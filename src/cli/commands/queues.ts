@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../../config.ts';
-import type { BullQueues } from '../../workers/bullmq.ts';
-import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
+import type { BullQueues } from '../../jobs/bullmq.ts';
+import { QUEUE_NAMES, type QueueName } from '../../jobs/queues.ts';
 import { UsageError } from '../errors.ts';
 
 export function queueName(value: string): QueueName {
@@ -46,7 +46,7 @@ export function queuesCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       await withQueues('kinetic queues', async (queues) => {
-        const { JOB_STATES } = await import('../../workers/bullmq.ts');
+        const { JOB_STATES } = await import('../../jobs/bullmq.ts');
         const counts = await queues.counts();
         if (opts.json === true) {
           process.stdout.write(`${JSON.stringify({ backend: queues.backend, prefix: queues.prefix, queues: counts }, null, 2)}\n`);

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { localDateOf } from '../../domain/time.ts';
-import { addWeeks, isoWeekOf } from '../../plan/iso-week.ts';
+import { addWeeks, isoWeekOf } from '../../domain/iso-week.ts';
 import { withContext } from '../context.ts';
 import { isoWeekOption } from '../options.ts';
 
@@ -24,7 +24,7 @@ export function reportCommand(): Command {
       const [{ resolveAthlete }, { getReport }, { generateWeeklyReport }] = await Promise.all([
         import('../../db/repositories/athletes.ts'),
         import('../../db/repositories/reports.ts'),
-        import('../../report/store.ts'),
+        import('../../services/reports.ts'),
       ]);
       await withContext(async (ctx) => {
         const athlete = await resolveAthlete(ctx.db, opts.athlete);

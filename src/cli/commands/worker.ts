@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_LOCK_DURATION_MS } from '../../workers/lock-duration.ts';
-import { QUEUE_NAMES, type QueueName } from '../../workers/queues.ts';
+import { DEFAULT_LOCK_DURATION_MS } from '../../jobs/lock-duration.ts';
+import { QUEUE_NAMES, type QueueName } from '../../jobs/queues.ts';
 import { withContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { queueNameList, requireQueues } from './queues.ts';
@@ -36,7 +36,7 @@ export function workerCommand(): Command {
       if (config.databaseUrl === undefined) throw new UsageError('kinetic worker needs DATABASE_URL (workers share one Postgres)');
       const [{ createLogger }, { BullQueues, registerWorker }, { unparsedUploadIds }, { keepReportScheduleInSync }, { startStravaSchedule }] = await Promise.all([
         import('../../log.ts'),
-        import('../../workers/bullmq.ts'),
+        import('../../jobs/bullmq.ts'),
         import('../../db/repositories/uploads.ts'),
         import('../../workers/schedule.ts'),
         import('../../workers/strava.ts'),

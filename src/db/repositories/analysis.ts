@@ -4,7 +4,7 @@ import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedS
 import type { WeekDocument } from '../../report/week-document.ts';
 import type { AnalysisStreams, Lap } from '../../domain/activity.ts';
 import { decodeAnalysisStreams } from '../../domain/streams-codec.ts';
-import { isoWeekOf } from '../../plan/iso-week.ts';
+import { isoWeekOf } from '../../domain/iso-week.ts';
 import { toLap } from './activities.ts';
 import { toPlannedSession } from './plans.ts';
 import type { DailyLoadTable, Database } from '../schema.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planArbitrary } from '../../plan/testing.ts';
+import { planArbitrary } from '../../../test/support/plans.ts';
 import { parsePlanCsv, planToCsv } from './csv.ts';
 import { PlanFormatError, type PlanProblem } from './errors.ts';
 

@@ -8,8 +8,8 @@ import { CsvError, parse } from 'csv-parse/sync';
 import type { RaceInfo, TrainingPlan } from '../../domain/plan.ts';
 import { didYouMean, PlanFormatError, type PlanProblem } from './errors.ts';
 import { finishSessions, parseDateField, parseKind, parseOrder, type DraftSession } from './fields.ts';
-import { formatTarget, parseTarget } from './target.ts';
-import { formatDistance, formatDuration, parseDistance, parseDuration, type Parsed, type PlanUnits } from './units.ts';
+import { formatTarget, parseTarget } from '../../domain/target.ts';
+import { formatDistance, formatDuration, parseDistance, parseDuration, type Parsed, type PlanUnits } from '../../domain/units.ts';
 
 export const CSV_COLUMNS = ['date', 'order', 'kind', 'distance', 'duration', 'target', 'notes'] as const;
 type Column = (typeof CSV_COLUMNS)[number];

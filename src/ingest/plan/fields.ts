@@ -3,9 +3,9 @@
  * distance, duration or target is, so both formats accept and reject exactly the same values.
  */
 import { SESSION_KINDS, type PlannedSession, type SessionKind } from '../../domain/plan.ts';
-import { isValidDate } from '../../plan/iso-week.ts';
+import { isValidDate } from '../../domain/iso-week.ts';
 import { didYouMean, type PlanProblem } from './errors.ts';
-import type { Parsed, PlanUnits } from './units.ts';
+import type { Parsed, PlanUnits } from '../../domain/units.ts';
 
 const KIND_ALIASES: Readonly<Record<string, SessionKind>> = {
   long_run: 'long',

@@ -1,7 +1,7 @@
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
 import { generatePlan } from '../../plan/generate.ts';
-import { makePlan, makeSession } from '../../plan/testing.ts';
+import { makePlan, makeSession } from '../../../test/support/plans.ts';
 import { planToIcs, sessionUid } from './ics.ts';
 
 function events(ics: string): InstanceType<typeof ICAL.Component>[] {

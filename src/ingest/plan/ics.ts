@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import { createEvents, type DateArray, type EventAttributes } from 'ics';
 import type { PlannedSession, SessionKind, TrainingPlan } from '../../domain/plan.ts';
-import { addDays } from '../../plan/iso-week.ts';
-import { displayTarget } from './target.ts';
-import { displayDistance, displayDuration, type PlanUnits } from './units.ts';
+import { addDays } from '../../domain/iso-week.ts';
+import { displayTarget } from '../../domain/target.ts';
+import { displayDistance, displayDuration, type PlanUnits } from '../../domain/units.ts';
 
 export interface PlanToIcsOptions {
   /** Seed for stable event UIDs, e.g. the plan's database id. Same seed + same day + same order = same UID. */

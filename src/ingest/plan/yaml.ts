@@ -4,11 +4,11 @@
  */
 import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { IntensityTarget, PlannedSession, RaceInfo, TrainingPlan } from '../../domain/plan.ts';
-import { dateOfPlanWeek, isoWeekOf, parseWeekday, planWeekOf, weekdayOf, WEEKDAYS, type Weekday } from '../../plan/iso-week.ts';
+import { dateOfPlanWeek, isoWeekOf, parseWeekday, planWeekOf, weekdayOf, WEEKDAYS, type Weekday } from '../../domain/iso-week.ts';
 import { didYouMean, PlanFormatError, type PlanProblem } from './errors.ts';
 import { finishSessions, parseDateField, parseKind, parseOrder, parseUnits, type DraftSession } from './fields.ts';
-import { formatTarget, parseTarget } from './target.ts';
-import { formatDistance, formatDuration, parseDistance, parseDuration, type Parsed, type PlanUnits } from './units.ts';
+import { formatTarget, parseTarget } from '../../domain/target.ts';
+import { formatDistance, formatDuration, parseDistance, parseDuration, type Parsed, type PlanUnits } from '../../domain/units.ts';
 
 export interface ParsePlanYamlOptions {
   /** Used in error messages: `plan.yaml line 14, field distance: …`. */

@@ -20,7 +20,7 @@ import { PlanFormatError } from '../../ingest/plan/errors.ts';
 import { missingStravaConfig } from '../../ingest/strava/services.ts';
 import { checkPlan } from '../../plan/check.ts';
 import { GeneratePlanError, generatePlan, parseGenerateArgs } from '../../plan/generate.ts';
-import { isoWeekOf, WEEKDAYS } from '../../plan/iso-week.ts';
+import { isoWeekOf, WEEKDAYS } from '../../domain/iso-week.ts';
 import { importPlan, parsePlanFile } from '../../services/plans.ts';
 import { weekDocument } from '../../services/weeks.ts';
 import { publicBaseUrl, type ApiApp } from '../../api/server.ts';

@@ -2,8 +2,8 @@
  * Test factories and fast-check arbitraries for plans. Only tests import this module.
  */
 import fc from 'fast-check';
-import { SESSION_KINDS, type IntensityTarget, type PlannedSession, type TrainingPlan } from '../domain/plan.ts';
-import { addDays } from './iso-week.ts';
+import { SESSION_KINDS, type IntensityTarget, type PlannedSession, type TrainingPlan } from '../../src/domain/plan.ts';
+import { addDays } from '../../src/domain/iso-week.ts';
 
 export function makeSession(overrides: Partial<PlannedSession> = {}): PlannedSession {
   return {

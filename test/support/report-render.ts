@@ -4,8 +4,8 @@
  * a long run on Sunday, one strength session of two, and an activity without heart rate.
  * Typed against `ReportModel`, so it follows the model's shape.
  */
-import { addDays } from '../plan/iso-week.ts';
-import type { ReportDay, ReportModel, ReportTrendDay, ReportTrendWeek } from './model.ts';
+import { addDays } from '../../src/domain/iso-week.ts';
+import type { ReportDay, ReportModel, ReportTrendDay, ReportTrendWeek } from '../../src/report/model.ts';
 
 const MI = 1609.344;
 const mi = (x: number): number => Math.round(x * MI);

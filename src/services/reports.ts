@@ -12,10 +12,10 @@ import type { Athlete, Database } from '../db/schema.ts';
 import { isRunKind } from '../domain/plan.ts';
 import { localDateOf } from '../domain/time.ts';
 import type { Logger } from '../log.ts';
-import { addDays, addWeeks, isoWeekOf, isValidIsoWeek, mondayOf } from '../plan/iso-week.ts';
+import { addDays, addWeeks, isoWeekOf, isValidIsoWeek, mondayOf } from '../domain/iso-week.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../recommend/types.ts';
-import { AthleteGoneError, analyseWeeks } from '../services/analysis.ts';
-import { buildReport, REPORT_VERSION, reportHash, TREND_WEEKS, type ReportInput, type ReportModel, type StravaConnectionNote } from './model.ts';
+import { AthleteGoneError, analyseWeeks } from './analysis.ts';
+import { buildReport, REPORT_VERSION, reportHash, TREND_WEEKS, type ReportInput, type ReportModel, type StravaConnectionNote } from '../report/model.ts';
 
 export interface ReportDeps {
   db: Kysely<Database>;

@@ -8,10 +8,10 @@ import { loadStatesBetween, storedWeeksFrom } from '../db/repositories/analysis.
 import { activePlanInfo } from '../db/repositories/reports.ts';
 import type { Athlete, Database } from '../db/schema.ts';
 import { localDateOf } from '../domain/time.ts';
-import { mondayOf } from '../plan/iso-week.ts';
+import { mondayOf } from '../domain/iso-week.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../recommend/types.ts';
-import { analyseWeeks } from '../services/analysis.ts';
-import { buildSeason, seasonWeeks, type SeasonModel } from './season.ts';
+import { analyseWeeks } from './analysis.ts';
+import { buildSeason, seasonWeeks, type SeasonModel } from '../report/season.ts';
 
 export async function loadSeason(db: Kysely<Database>, athlete: Athlete, now: Date): Promise<SeasonModel> {
   const asOf = localDateOf(now, athlete.timezone);

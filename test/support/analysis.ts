@@ -1,6 +1,6 @@
 /** Test factories for matching and compliance (plain objects with overridable defaults). */
-import type { SessionKind } from '../domain/plan.ts';
-import type { ActivityMetrics, MatchActivity, PlannedSessionRef } from './types.ts';
+import type { SessionKind } from '../../src/domain/plan.ts';
+import type { ActivityMetrics, MatchActivity, PlannedSessionRef } from '../../src/analysis/types.ts';
 
 export function planned(id: string, date: string, kind: SessionKind, over: Partial<PlannedSessionRef> = {}): PlannedSessionRef {
   return { id, date, kind, order: 1, distanceM: null, durationS: null, target: null, notes: null, ...over };

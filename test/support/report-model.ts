@@ -2,12 +2,12 @@
  * A report input for tests, built with the analysis and the recommender from the model week of
  * src/recommend/testing.ts with the usual mistakes.
  */
-import type { PlannedSessionRef } from '../analysis/types.ts';
-import { addDays, mondayOf } from '../plan/iso-week.ts';
-import { recommend } from '../recommend/recommend.ts';
-import { buildWeeks, greyZoneRun, modelWeek, run, strength } from '../recommend/testing.ts';
-import type { ReportInput } from './model.ts';
-import type { WeekDocument } from './week-document.ts';
+import type { PlannedSessionRef } from '../../src/analysis/types.ts';
+import { addDays, mondayOf } from '../../src/domain/iso-week.ts';
+import { recommend } from '../../src/recommend/recommend.ts';
+import { buildWeeks, greyZoneRun, modelWeek, run, strength } from './recommend.ts';
+import type { ReportInput } from '../../src/report/model.ts';
+import type { WeekDocument } from '../../src/report/week-document.ts';
 
 export const WEEK = '2026-W47';
 export const d = (i: number): string => addDays(mondayOf(WEEK), i);

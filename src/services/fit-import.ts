@@ -4,11 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { ActivityCategory } from '../../domain/activity.ts';
-import { localDateOf } from '../../domain/time.ts';
-import { insertActivity, listUploadActivities } from '../../db/repositories/activities.ts';
-import { relaxDurability } from '../../db/transactions.ts';
-import { findAthlete } from '../../db/repositories/athletes.ts';
+import type { ActivityCategory } from '../domain/activity.ts';
+import { localDateOf } from '../domain/time.ts';
+import { insertActivity, listUploadActivities } from '../db/repositories/activities.ts';
+import { relaxDurability } from '../db/transactions.ts';
+import { findAthlete } from '../db/repositories/athletes.ts';
 import {
   getUpload,
   getUploadWithBytes,
@@ -19,10 +19,10 @@ import {
   storeUpload,
   type StoredUpload,
   type UploadSummary,
-} from '../../db/repositories/uploads.ts';
-import type { Database } from '../../db/schema.ts';
-import { decodeFit, type DecodedFit, type FitDecoder } from './decode.ts';
-import { FitDecodeError } from './errors.ts';
+} from '../db/repositories/uploads.ts';
+import type { Database } from '../db/schema.ts';
+import { decodeFit, type DecodedFit, type FitDecoder } from '../ingest/fit/decode.ts';
+import { FitDecodeError } from '../ingest/fit/errors.ts';
 
 /**
  * Files imported at once by the CLI: with several in flight, one file's database writes and commit

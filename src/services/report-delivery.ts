@@ -19,8 +19,8 @@ import { getReportById } from '../db/repositories/reports.ts';
 import type { Database } from '../db/schema.ts';
 import { MailSendError, toMailSendError, type Mailer } from '../email/smtp.ts';
 import type { Logger } from '../log.ts';
-import { fontsAvailable } from './charts.ts';
-import { composeReportEmail } from './email.ts';
+import { fontsAvailable } from '../report/charts.ts';
+import { composeReportEmail } from '../report/email.ts';
 
 export interface DeliveryDeps {
   db: Kysely<Database>;

@@ -7,15 +7,15 @@
  * Samples every 10 s. Activities start on the hour in UTC, and the time zone is UTC, so the local
  * date is the date given.
  */
-import { weekCompliance } from '../analysis/compliance.ts';
-import { dailyLoads, distanceRamp, fillDays, loadSeries, weekMonotonyStrain } from '../analysis/load.ts';
-import { activityMetrics, markLongRuns } from '../analysis/metrics.ts';
-import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedSessionRef } from '../analysis/types.ts';
-import type { WeekActivity, WeekReportData } from '../analysis/week-data.ts';
-import type { Lap, SampleStreams } from '../domain/activity.ts';
-import type { SessionKind } from '../domain/plan.ts';
-import { addDays, addWeeks, mondayOf } from '../plan/iso-week.ts';
-import { prng } from '../synth/fit.ts';
+import { weekCompliance } from '../../src/analysis/compliance.ts';
+import { dailyLoads, distanceRamp, fillDays, loadSeries, weekMonotonyStrain } from '../../src/analysis/load.ts';
+import { activityMetrics, markLongRuns } from '../../src/analysis/metrics.ts';
+import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedSessionRef } from '../../src/analysis/types.ts';
+import type { WeekActivity, WeekReportData } from '../../src/analysis/week-data.ts';
+import type { Lap, SampleStreams } from '../../src/domain/activity.ts';
+import type { SessionKind } from '../../src/domain/plan.ts';
+import { addDays, addWeeks, mondayOf } from '../../src/domain/iso-week.ts';
+import { prng } from '../../src/synth/fit.ts';
 
 export const TEST_PHYSIOLOGY: Physiology = {
   sex: 'm',

@@ -19,8 +19,9 @@ import { createPostgresBackend, DEFAULT_SCHEMA, Queue, runMigrations, Unrecovera
 import pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
-import type { JobDeps } from './deps.ts';
-import { HANDLERS, type Handler } from './handlers.ts';
+import { redactUrl } from '../util/redact.ts';
+import type { JobDeps } from '../workers/deps.ts';
+import { HANDLERS, type Handler } from '../workers/handlers.ts';
 import { DEFAULT_LOCK_DURATION_MS } from './lock-duration.ts';
 import {
   isPermanentJobError,
@@ -87,17 +88,6 @@ const POSTGRES_QUEUE_POOL_SIZE = QUEUE_NAMES.length + 8;
 /** Redis did not answer: the queues cannot take jobs. */
 export class RedisUnavailableError extends Error {
   override name = 'RedisUnavailableError';
-}
-
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable url)';
-  }
 }
 
 /** BullMQ options for one job: attempts and backoff from `RETRY`, idempotency and retention per queue. */

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { findAthlete } from '../../db/repositories/athletes.ts';
+import { findAthlete } from '../db/repositories/athletes.ts';
 import {
   deleteStravaData,
   findConnection,
@@ -30,16 +30,16 @@ import {
   setBackfillCursor,
   setLastSync,
   type StravaConnection,
-} from '../../db/repositories/strava.ts';
-import type { Database } from '../../db/schema.ts';
-import { accessTokenFor, connectionRefused, REFRESH_MARGIN_MS, StravaConnectionInactiveError } from './connection.ts';
-import { StravaError, StravaNotFoundError, StravaUnauthorizedError } from './errors.ts';
-import { toSampleStreams, wantsDetails } from './map.ts';
-import type { Priority } from './rate-limit.ts';
-import type { DetailedActivity, StreamSet, SummaryActivity, WebhookEvent } from './schemas.ts';
-import { RUN_STREAM_KEYS, MAX_PER_PAGE } from './client.ts';
-import type { StravaServices } from './services.ts';
-import { removeStravaActivity, storeStravaActivity, type AthleteRef, type StoreOutcome } from './store.ts';
+} from '../db/repositories/strava.ts';
+import type { Database } from '../db/schema.ts';
+import { accessTokenFor, connectionRefused, REFRESH_MARGIN_MS, StravaConnectionInactiveError } from './strava-connection.ts';
+import { StravaError, StravaNotFoundError, StravaUnauthorizedError } from '../ingest/strava/errors.ts';
+import { toSampleStreams, wantsDetails } from '../ingest/strava/map.ts';
+import type { Priority } from '../ingest/strava/rate-limit.ts';
+import type { DetailedActivity, StreamSet, SummaryActivity, WebhookEvent } from '../ingest/strava/schemas.ts';
+import { RUN_STREAM_KEYS, MAX_PER_PAGE } from '../ingest/strava/client.ts';
+import type { StravaServices } from '../ingest/strava/services.ts';
+import { removeStravaActivity, storeStravaActivity, type AthleteRef, type StoreOutcome } from './strava-store.ts';
 
 export const INCREMENTAL_OVERLAP_S = 3 * 24 * 3600;
 export const RECONCILE_DAYS = 30;

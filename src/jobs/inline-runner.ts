@@ -5,8 +5,8 @@
  * failed jobs kept with their payload and error.
  */
 import type { Logger } from '../log.ts';
-import { HANDLERS } from './handlers.ts';
-import type { JobDeps } from './deps.ts';
+import { HANDLERS } from '../workers/handlers.ts';
+import type { JobDeps } from '../workers/deps.ts';
 import {
   isPermanentJobError,
   jobIdFor,

@@ -10,7 +10,7 @@
  * (tokens dropped): that athlete's sync stops, everyone else's goes on.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { createAthlete, findAthlete } from '../../db/repositories/athletes.ts';
+import { createAthlete, findAthlete } from '../db/repositories/athletes.ts';
 import {
   findConnection,
   findConnectionByStravaAthlete,
@@ -20,12 +20,12 @@ import {
   updateTokens,
   type SealedTokens,
   type StravaConnection,
-} from '../../db/repositories/strava.ts';
-import type { Athlete, Database } from '../../db/schema.ts';
-import type { SecretBox } from './crypto.ts';
-import { StravaOAuthError } from './errors.ts';
-import type { RefreshedToken } from './schemas.ts';
-import type { StravaServices } from './services.ts';
+} from '../db/repositories/strava.ts';
+import type { Athlete, Database } from '../db/schema.ts';
+import type { SecretBox } from '../ingest/strava/crypto.ts';
+import { StravaOAuthError } from '../ingest/strava/errors.ts';
+import type { RefreshedToken } from '../ingest/strava/schemas.ts';
+import type { StravaServices } from '../ingest/strava/services.ts';
 
 /** Refresh this long before the access token expires. */
 export const REFRESH_MARGIN_MS = 10 * 60_000;

@@ -4,17 +4,17 @@
  * decode-oddities.test.ts are imported with their warnings, or failed with their reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getActivityDetail, listActivities } from '../../db/repositories/activities.ts';
-import { createAthlete } from '../../db/repositories/athletes.ts';
-import { getUpload } from '../../db/repositories/uploads.ts';
-import { createTestDb, type TestDb } from '../../../test/support/db.ts';
+import { getActivityDetail, listActivities } from '../db/repositories/activities.ts';
+import { createAthlete } from '../db/repositories/athletes.ts';
+import { getUpload } from '../db/repositories/uploads.ts';
+import { createTestDb, type TestDb } from '../../test/support/db.ts';
 import {
   chainedRunAndSwim,
   poolSwimWithUntimedRecords,
   sessionlessRide,
   workoutFile,
-} from '../../../test/support/fit-oddities.ts';
-import { importFitFile } from './import.ts';
+} from '../../test/support/fit-oddities.ts';
+import { importFitFile } from './fit-import.ts';
 
 const now = (): Date => new Date('2026-11-26T12:00:00Z');
 

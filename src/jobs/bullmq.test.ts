@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
-import { jobOptions, redactUrl } from './bullmq.ts';
+import { jobOptions } from './bullmq.ts';
 
 const athleteId = '5b0c6a39-3c1f-4a43-9d4c-6f3f1c0e2a11';
 const uploadId = '0e0c7c44-4c4e-4d4b-8f0e-1f8d6c3b9a22';
@@ -22,13 +22,6 @@ describe('jobOptions', () => {
     expect(opts.deduplication).toEqual({ id: `analysis-${athleteId}-2026-W48`, keepLastIfActive: true });
     expect(opts.backoff).toEqual({ type: 'exponential', delay: 20, jitter: 0.5 });
     expect(opts.removeOnFail).toBe(false);
-  });
-});
-
-describe('redactUrl', () => {
-  it('hides the password only', () => {
-    expect(redactUrl('redis://user:s3cret@cache.internal:6380/2')).toBe('redis://user:***@cache.internal:6380/2');
-    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
 });
 

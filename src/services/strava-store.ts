@@ -9,7 +9,7 @@
  *   bring it back.
  */
 import type { Kysely } from 'kysely';
-import { findFitTwin } from '../../db/repositories/activity-twins.ts';
+import { findFitTwin } from '../db/repositories/activity-twins.ts';
 import {
   activitySource,
   deleteLink,
@@ -17,10 +17,10 @@ import {
   lockStravaActivity,
   upsertLink,
   upsertStravaActivity,
-} from '../../db/repositories/strava.ts';
-import type { Database } from '../../db/schema.ts';
-import { localDateOf } from '../../domain/time.ts';
-import { toNormalizedActivity, wantsDetails, type StravaActivityParts } from './map.ts';
+} from '../db/repositories/strava.ts';
+import type { Database } from '../db/schema.ts';
+import { localDateOf } from '../domain/time.ts';
+import { toNormalizedActivity, wantsDetails, type StravaActivityParts } from '../ingest/strava/map.ts';
 
 export interface AthleteRef {
   id: string;

@@ -2,7 +2,7 @@
  * Intensity targets in plan files: heart-rate zone `z2`, pace range `4:30-4:45/km` or `7:15-7:30/mi`,
  * perceived effort `rpe 7`. Paces are stored in seconds per km, rounded to 0.01 s.
  */
-import type { IntensityTarget } from '../../domain/plan.ts';
+import type { IntensityTarget } from './plan.ts';
 import { formatPaceSeconds, METRES_PER_MILE, type Parsed, type PlanUnits } from './units.ts';
 
 export const MAX_HR_ZONE = 5;
