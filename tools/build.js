@@ -23,7 +23,7 @@ const LOCK = path.join(DIST, '.build.lock');
 const allowTypeErrors = process.argv.includes('--allow-type-errors');
 
 /** Compiled sources that are not part of the build (tsconfig.build.json excludes them). */
-const EXCLUDED = /(\.test|(^|[/-])testing)\.js(\.map)?$/;
+const EXCLUDED = /\.test\.js(\.map)?$/;
 
 function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
