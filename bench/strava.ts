@@ -8,7 +8,7 @@
 import { connect } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { connectWithCode } from '../src/services/strava-connection.ts';
-import { InlineRunner } from '../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../src/workers/inline-runner.ts';
 import pino from 'pino';
 import { FakeClock, FakeStrava } from '../test/support/fake-strava.ts';
 import { adminQuery, databaseUrl } from '../test/support/pg-admin.ts';

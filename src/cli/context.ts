@@ -91,7 +91,7 @@ class LazyInlineRunner implements JobRunner {
   constructor(private readonly deps: Omit<JobDeps, 'queue'>) {}
 
   private load(): Promise<JobRunner> {
-    this.runner ??= import('../jobs/inline-runner.ts').then(({ InlineRunner }) => new InlineRunner(this.deps));
+    this.runner ??= import('../workers/inline-runner.ts').then(({ InlineRunner }) => new InlineRunner(this.deps));
     return this.runner;
   }
 

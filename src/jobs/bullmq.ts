@@ -1,8 +1,10 @@
 /**
  * The production job runner: one BullMQ queue per `QueueName` on Redis (or, opted in, in Postgres
  * through BullMQ's PostgreSQL backend), and `registerWorker`, the one place where a BullMQ worker is
- * set up (STYLE.md rules 10–12, 16). Handlers are the same plain functions the in-process runner
- * calls (`HANDLERS`).
+ * set up (STYLE.md rules 10–12, 16). The caller gives each worker its handler, the same plain
+ * function the in-process runner calls (`src/workers/handlers.ts: HANDLERS`), and the deps it gets.
+ * `BullQueues` are also the job schedulers (`JobSchedulers`) of the weekly reports and the Strava
+ * reconcile.
  *
  * Idempotent enqueueing (docs/jobs.md, "Production runner"):
  * - `fit-ingest` uses the deterministic job id `fit-ingest-<uploadId>`: BullMQ ignores an add whose id
@@ -18,23 +20,29 @@ import { hostname } from 'node:os';
 import { createPostgresBackend, DEFAULT_SCHEMA, Queue, runMigrations, UnrecoverableError, Worker, type Job, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
 import pg from 'pg';
 import { z } from 'zod';
+import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { redactUrl } from '../util/redact.ts';
-import type { JobDeps } from '../workers/deps.ts';
-import { HANDLERS, type Handler } from '../workers/handlers.ts';
 import { DEFAULT_LOCK_DURATION_MS } from './lock-duration.ts';
 import {
   isPermanentJobError,
   jobIdFor,
+  RedisUnavailableError,
   RetryLaterError,
   PAYLOADS,
   QUEUE_NAMES,
   RETRY,
   type FailedJob,
+  type Handler,
+  type JobContext,
   type JobRunner,
+  type JobSchedulers,
   type Payload,
   type QueueName,
+  type ScheduledJob,
 } from './queues.ts';
+
+export { RedisUnavailableError };
 
 /** The states `kinetic queues` counts. */
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused'] as const;
@@ -85,11 +93,6 @@ export const POSTGRES_QUEUE_SCHEMA = DEFAULT_SCHEMA;
  */
 const POSTGRES_QUEUE_POOL_SIZE = QUEUE_NAMES.length + 8;
 
-/** Redis did not answer: the queues cannot take jobs. */
-export class RedisUnavailableError extends Error {
-  override name = 'RedisUnavailableError';
-}
-
 /** BullMQ options for one job: attempts and backoff from `RETRY`, idempotency and retention per queue. */
 export function jobOptions<Q extends QueueName>(queue: Q, payload: Payload<Q>, backoffScale = 1): JobsOptions {
   const policy = RETRY[queue];
@@ -126,8 +129,11 @@ export function jobOptions<Q extends QueueName>(queue: Q, payload: Payload<Q>, b
   }
 }
 
-/** The BullMQ queues of one prefix: enqueueing (a `JobRunner`) and the administration `kinetic queues` needs. */
-export class BullQueues implements JobRunner {
+/**
+ * The BullMQ queues of one prefix: enqueueing (a `JobRunner`), job schedulers (`JobSchedulers`) and
+ * the administration `kinetic queues` needs.
+ */
+export class BullQueues implements JobRunner, JobSchedulers {
   private readonly queues = new Map<QueueName, Queue<unknown>>();
   /** PostgreSQL backend: the pool every queue and worker of this process shares, and its schema migration. */
   private pool: pg.Pool | undefined;
@@ -179,6 +185,32 @@ export class BullQueues implements JobRunner {
   /** Nothing to run here: `kinetic worker` processes run the jobs. */
   settle(): Promise<FailedJob[]> {
     return Promise.resolve([]);
+  }
+
+  /** These queues have job schedulers (embedded mode has none). */
+  get schedulers(): JobSchedulers {
+    return this;
+  }
+
+  async listSchedulers(name: QueueName): Promise<ScheduledJob[]> {
+    return (await (await this.ready(name)).getJobSchedulers(0, -1)).map(scheduledJob);
+  }
+
+  async getScheduler(name: QueueName, id: string): Promise<ScheduledJob | undefined> {
+    const s = await (await this.ready(name)).getJobScheduler(id);
+    return s === undefined ? undefined : scheduledJob(s);
+  }
+
+  /** The scheduler's jobs get the queue's attempts, backoff and retention (`jobOptions`). */
+  async upsertScheduler<Q extends QueueName>(name: Q, id: string, repeat: { pattern: string; tz: string }, payload: Payload<Q>): Promise<void> {
+    const data = PAYLOADS[name].parse(payload) as Payload<Q>;
+    // The scheduler names its jobs `repeat:<scheduler id>:<time>`: a fixed job id has no place in the template.
+    const { jobId: _jobId, ...opts } = jobOptions(name, data, this.opts.backoffScale);
+    await (await this.ready(name)).upsertJobScheduler(id, repeat, { name, data, opts });
+  }
+
+  async removeScheduler(name: QueueName, id: string): Promise<boolean> {
+    return (await this.ready(name)).removeJobScheduler(id);
   }
 
   /**
@@ -320,6 +352,10 @@ async function scheduledNextJobs(q: Queue<unknown>): Promise<number> {
   return (await q.getJobSchedulers(0, -1, true)).filter((s) => s.next !== undefined && s.next > now).length;
 }
 
+function scheduledJob(s: { key: string; pattern?: string | null; tz?: string | null; next?: number | null }): ScheduledJob {
+  return { id: s.key, pattern: s.pattern ?? undefined, tz: s.tz ?? undefined, next: s.next ?? undefined };
+}
+
 function failedJob(queue: QueueName, job: Job<unknown>): FailedJob {
   return { queue, jobId: job.id ?? '?', payload: job.data, error: job.failedReason, attempts: job.attemptsMade };
 }
@@ -340,13 +376,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error)
   });
 }
 
-export interface RegisterWorkerOptions<Q extends QueueName> {
+export interface RegisterWorkerOptions<Q extends QueueName, D extends JobContext> {
   /** Where the jobs are: the Redis and prefix of these queues. */
   queues: BullQueues;
+  /** What runs each job: Kinetic's is `HANDLERS[queue]` (src/workers/handlers.ts); tests pass their own. */
+  handler: Handler<Q, D>;
   /** Jobs of this queue run at once in this process; default 4. */
   concurrency?: number;
-  /** Test seam: runs instead of `HANDLERS[queue]`. */
-  handler?: Handler<Q>;
   /** Signals that start a graceful close (a second one gets Node's default: exit); default SIGTERM and SIGINT, `[]` for none. */
   closeOn?: NodeJS.Signals[];
   /**
@@ -376,13 +412,14 @@ export interface RegisteredWorker {
 }
 
 /**
- * Starts a BullMQ worker for `queue`: it parses each payload with the queue's schema, runs the handler
- * with a child logger `{ queue, jobId, athleteId? }`, and turns permanent failures (`PermanentJobError`,
- * an invalid payload) into BullMQ's `UnrecoverableError`, so they fail at once; any other error is
- * rethrown and retried with the job's backoff. Logs completed (with duration), failed, error, stalled.
+ * Starts a BullMQ worker for `queue`: it parses each payload with the queue's schema, runs
+ * `opts.handler` with `deps` and a child logger `{ queue, jobId, athleteId? }`, and turns permanent
+ * failures (`PermanentJobError`, an invalid payload) into BullMQ's `UnrecoverableError`, so they fail
+ * at once; any other error is rethrown and retried with the job's backoff. Logs completed (with
+ * duration), failed, error, stalled.
  */
-export function registerWorker<Q extends QueueName>(queue: Q, deps: JobDeps, opts: RegisterWorkerOptions<Q>): RegisteredWorker {
-  const handler: Handler<Q> = opts.handler ?? HANDLERS[queue];
+export function registerWorker<Q extends QueueName, D extends JobContext>(queue: Q, deps: D, opts: RegisterWorkerOptions<Q, D>): RegisteredWorker {
+  const handler = opts.handler;
   const log = deps.log.child({ queue });
 
   const processor = async (job: Job<unknown>): Promise<unknown> => {
@@ -448,4 +485,23 @@ export function registerWorker<Q extends QueueName>(queue: Q, deps: JobDeps, opt
   for (const s of signals) process.once(s, onSignal);
 
   return { queue, worker, close, closed };
+}
+
+type QueueConfig = Pick<Config, 'queueBackend' | 'redisUrl' | 'databaseUrl' | 'queuePrefix'>;
+
+/** The BullMQ queues the configuration names, or undefined in embedded mode (jobs run in-process). */
+export function bullQueuesFor(config: QueueConfig, log: Logger): BullQueues | undefined {
+  switch (config.queueBackend) {
+    case 'inline':
+      return undefined;
+    case 'redis':
+      return new BullQueues({ redisUrl: required(config.redisUrl, 'REDIS_URL'), prefix: config.queuePrefix, log });
+    case 'postgres':
+      return new BullQueues({ postgresUrl: required(config.databaseUrl, 'DATABASE_URL'), log });
+  }
+}
+
+function required(value: string | undefined, name: string): string {
+  if (value === undefined) throw new Error(`${name} is not set (loadConfig checks this)`);
+  return value;
 }

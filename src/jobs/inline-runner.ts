@@ -1,12 +1,11 @@
 /**
- * The embedded-mode runner: executes the same handlers as the BullMQ workers, in this process, with
- * the same semantics — deterministic job ids (a job already waiting is not added twice, which is what
- * coalesces analysis), retries with exponential backoff, permanent failures failing at once, and
- * failed jobs kept with their payload and error.
+ * The embedded-mode runner: executes the handlers it is given (`src/workers/inline-runner.ts:
+ * InlineRunner` gives it Kinetic's), in this process, with the same semantics as the BullMQ
+ * workers — deterministic job ids (a job already waiting is not added twice, which is what coalesces
+ * analysis), retries with exponential backoff, permanent failures failing at once, and failed jobs
+ * kept with their payload and error.
  */
 import type { Logger } from '../log.ts';
-import { HANDLERS } from '../workers/handlers.ts';
-import type { JobDeps } from '../workers/deps.ts';
 import {
   isPermanentJobError,
   jobIdFor,
@@ -14,6 +13,8 @@ import {
   PAYLOADS,
   RETRY,
   type FailedJob,
+  type Handlers,
+  type JobContext,
   type JobRunner,
   type Payload,
   type QueueName,
@@ -21,23 +22,32 @@ import {
 
 export type { FailedJob };
 
+export interface InlineRunnerOptions {
+  /** Multiplies every retry delay (tests shrink it); default 1. */
+  backoffScale?: number;
+  /** How to wait before a retry (tests fake it); default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
 interface Pending {
   queue: QueueName;
   jobId: string;
   payload: unknown;
 }
 
-export class InlineRunner implements JobRunner {
+/** Runs `handlers` with `deps` (plus this runner as their `queue`, and each job's child logger). */
+export class InProcessRunner<D extends JobContext> implements JobRunner {
   private readonly waiting = new Map<string, Pending>();
   private readonly order: string[] = [];
   readonly failed: FailedJob[] = [];
-  private deps: JobDeps;
+  private readonly deps: D;
 
   constructor(
-    deps: Omit<JobDeps, 'queue'>,
-    private readonly opts: { backoffScale?: number; sleep?: (ms: number) => Promise<void> } = {},
+    private readonly handlers: Handlers<D>,
+    deps: Omit<D, 'queue'>,
+    private readonly opts: InlineRunnerOptions = {},
   ) {
-    this.deps = { ...deps, queue: this };
+    this.deps = { ...deps, queue: this } as unknown as D;
   }
 
   enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<void> {
@@ -76,7 +86,7 @@ export class InlineRunner implements JobRunner {
       const started = Date.now();
       try {
         const payload = PAYLOADS[job.queue].parse(job.payload);
-        await (HANDLERS[job.queue] as (p: unknown, d: JobDeps) => Promise<unknown>)(payload, { ...this.deps, log });
+        await (this.handlers[job.queue] as (p: unknown, d: D) => Promise<unknown>)(payload, { ...this.deps, log });
         log.debug({ ms: Date.now() - started, attempt }, 'job completed');
         return;
       } catch (err) {

@@ -1,8 +1,13 @@
 /**
  * The queue registry: every queue's name, payload schema and deterministic job id. Enqueueing is
  * type-checked against the schema, and handlers parse what they receive (STYLE.md rule 9).
+ *
+ * Also the contracts between the runners (here, in src/jobs) and the handlers (src/workers): a
+ * handler is a plain async function of (payload, deps); a runner is given the handlers and the deps
+ * by its caller and knows nothing of what they do.
  */
 import { z } from 'zod';
+import type { Logger } from '../log.ts';
 
 const uuid = z.uuid();
 const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'ISO week like 2026-W48');
@@ -87,7 +92,45 @@ export const RETRY: Record<QueueName, RetryPolicy> = {
 /** Anything that can take jobs: the in-process runner (embedded mode) or BullMQ queues (production). */
 export interface JobQueue {
   enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<void>;
+  /** Cron job schedulers: BullMQ queues have them; embedded mode has none (undefined). */
+  readonly schedulers?: JobSchedulers | undefined;
 }
+
+/** A job scheduler as stored: its id, cron pattern and zone, and when it fires next (ms since the epoch). */
+export interface ScheduledJob {
+  id: string;
+  pattern: string | undefined;
+  tz: string | undefined;
+  next: number | undefined;
+}
+
+/**
+ * Job schedulers (BullMQ's): each queues a job with a fixed payload every time its cron pattern
+ * matches in its zone. The id is the caller's; upserting an id again replaces its pattern, zone,
+ * payload and next run.
+ */
+export interface JobSchedulers {
+  listSchedulers(queue: QueueName): Promise<ScheduledJob[]>;
+  getScheduler(queue: QueueName, id: string): Promise<ScheduledJob | undefined>;
+  upsertScheduler<Q extends QueueName>(queue: Q, id: string, repeat: { pattern: string; tz: string }, payload: Payload<Q>): Promise<void>;
+  /** False when there was none. */
+  removeScheduler(queue: QueueName, id: string): Promise<boolean>;
+}
+
+/**
+ * What a runner hands every job besides its payload: a logger (the job's own child) and a queue for
+ * follow-up jobs. The caller's deps (`src/workers/deps.ts: JobDeps`) add what the handlers need.
+ */
+export interface JobContext {
+  log: Logger;
+  queue: JobQueue;
+}
+
+/** A job handler: a plain async function of (payload, deps); it retries by throwing. */
+export type Handler<Q extends QueueName, D extends JobContext = JobContext> = (payload: Payload<Q>, deps: D) => Promise<unknown>;
+
+/** One handler per queue, given to a runner by its caller (`src/workers/handlers.ts: HANDLERS`). */
+export type Handlers<D extends JobContext> = { [Q in QueueName]: Handler<Q, D> };
 
 /** A job that failed for good, kept with its payload and error. */
 export interface FailedJob {
@@ -106,6 +149,11 @@ export interface JobRunner extends JobQueue {
    */
   settle(): Promise<FailedJob[]>;
   close(): Promise<void>;
+}
+
+/** Redis (or the Postgres job queues) did not answer: the queues cannot take jobs. */
+export class RedisUnavailableError extends Error {
+  override name = 'RedisUnavailableError';
 }
 
 /** A permanent failure: retrying cannot help (bad input), so the job fails at once. */

@@ -12,7 +12,7 @@ import type { Athlete, AthleteUpdate, Database } from '../db/schema.ts';
 import { localDateOf } from '../domain/time.ts';
 import { addWeeks, isoWeekOf } from '../domain/iso-week.ts';
 import type { JobQueue } from '../jobs/queues.ts';
-import { applyReportSchedule } from '../workers/schedule.ts';
+import { applyReportSchedule } from './report-schedule.ts';
 
 const ANALYSIS_INPUTS = ['timezone', 'max_hr', 'resting_hr', 'lthr', 'sex', 'threshold_speed_mps', 'recommend_thresholds'] as const;
 /** What the weekly report schedule depends on (docs/jobs.md, "Weekly schedule"). */

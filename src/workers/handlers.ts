@@ -1,17 +1,21 @@
 import { analysisHandler } from './analysis.ts';
 import type { JobDeps } from './deps.ts';
 import { fitIngestHandler } from './fit-ingest.ts';
-import type { Payload, QueueName } from '../jobs/queues.ts';
+import type { Handler as JobHandler, Handlers, QueueName } from '../jobs/queues.ts';
 import { reportDeliveryHandler } from './report-delivery.ts';
 import { reportTickHandler } from './report-tick.ts';
 import { stravaActivityHandler, stravaEventHandler, stravaSyncHandler } from './strava.ts';
 import { weeklyReportHandler } from './weekly-report.ts';
 
-/** A job handler: a plain async function of (payload, deps); it retries by throwing. */
-export type Handler<Q extends QueueName> = (payload: Payload<Q>, deps: JobDeps) => Promise<unknown>;
+/** A Kinetic job handler: a plain async function of (payload, deps); it retries by throwing. */
+export type Handler<Q extends QueueName> = JobHandler<Q, JobDeps>;
 
-/** One handler per queue: plain async functions of (payload, deps), run by any runner. */
-export const HANDLERS: { [Q in QueueName]: Handler<Q> } = {
+/**
+ * One handler per queue, given to every runner: the in-process one (`InlineRunner`,
+ * src/workers/inline-runner.ts) and BullMQ workers (`registerWorker(queue, deps, { handler:
+ * HANDLERS[queue], … })`, src/jobs/bullmq.ts).
+ */
+export const HANDLERS: Handlers<JobDeps> = {
   'fit-ingest': fitIngestHandler,
   analysis: analysisHandler,
   'report-tick': reportTickHandler,
@@ -21,3 +25,8 @@ export const HANDLERS: { [Q in QueueName]: Handler<Q> } = {
   'strava-event': stravaEventHandler,
   'report-delivery': reportDeliveryHandler,
 };
+
+/** The handler of `queue`, typed for it (`HANDLERS[name]` with a name that is not a literal is a union of them). */
+export function handlerFor<Q extends QueueName>(queue: Q): Handler<Q> {
+  return HANDLERS[queue];
+}

@@ -15,28 +15,15 @@ import { createHash } from 'node:crypto';
 import { loadConfig, type Config } from '../config.ts';
 import { StravaConnectionInactiveError } from '../services/strava-connection.ts';
 import { StravaApiError, StravaRateLimitedError } from '../ingest/strava/errors.ts';
-import { MemoryRateBudget, RedisRateBudget, type EvalFn, type Priority, type RateBudget } from '../ingest/strava/rate-limit.ts';
+import { MemoryRateBudget, RedisRateBudget, type EvalFn, type RateBudget } from '../ingest/strava/rate-limit.ts';
 import { createStravaServices, missingStravaConfig, StravaNotConfiguredError, type StravaServices } from '../ingest/strava/services.ts';
 import { applyEvent, runBackfill, runIncremental, runReconcile, syncActivity, type PageResult, type SyncResult } from '../services/strava-sync.ts';
+import { budgetPriority, detailPriority, queueAnalysis } from '../services/strava-queue.ts';
 import { listConnections, listPendingDetails } from '../db/repositories/strava.ts';
-import { isoWeekOf } from '../domain/iso-week.ts';
 import type { Logger } from '../log.ts';
-import { BullQueues, jobOptions } from '../jobs/bullmq.ts';
+import { BullQueues } from '../jobs/bullmq.ts';
 import type { JobDeps } from './deps.ts';
-import { PermanentJobError, RetryLaterError, type JobQueue, type Payload } from '../jobs/queues.ts';
-
-/** BullMQ priority of an activity's details: the last week first, then week by week back in time. */
-export function detailPriority(start: Date, now: Date): number {
-  const ageDays = Math.max(0, (now.getTime() - start.getTime()) / 86_400_000);
-  return ageDays <= 7 ? RECENT_PRIORITY : Math.min(3 + Math.floor(ageDays / 7), 2_000_000);
-}
-/** Priority of activities of the last 7 days (webhook events have none, so they go first). */
-export const RECENT_PRIORITY = 2;
-
-/** Budget class of a job: webhook events and recent activities are high priority, old backfill low. */
-export function budgetPriority(priority: number | undefined): Priority {
-  return priority === undefined || priority <= RECENT_PRIORITY ? 'high' : 'low';
-}
+import { PermanentJobError, RetryLaterError, type JobQueue, type JobSchedulers, type Payload } from '../jobs/queues.ts';
 
 const memoryBudgets = new Map<string, RateBudget>();
 const built = new WeakMap<object, Promise<StravaServices>>();
@@ -82,11 +69,6 @@ async function buildServices(queue: JobQueue): Promise<StravaServices> {
     memoryBudgets.set(clientId, budget);
   }
   return createStravaServices(config, { budget, maxWaitMs: queue instanceof BullQueues ? 0 : Number.POSITIVE_INFINITY });
-}
-
-/** Queues the analysis of every week a change touched. */
-export async function queueAnalysis(queue: JobQueue, athleteId: string, localDates: readonly string[]): Promise<void> {
-  for (const isoWeek of new Set(localDates.map(isoWeekOf))) await queue.enqueue('analysis', { athleteId, isoWeek });
 }
 
 /** After a page: details of its runs, and the analysis of its weeks. */
@@ -176,13 +158,9 @@ export const STRAVA_RECONCILE_PATTERN = '0 3 * * *';
  * (a BullMQ job scheduler with a fixed id, so any number of workers and restarts keep exactly one).
  * Nothing when Strava is not configured.
  */
-export async function startStravaSchedule(queues: BullQueues, config: Pick<Config, 'strava' | 'secret'>, log: Logger): Promise<boolean> {
+export async function startStravaSchedule(schedulers: JobSchedulers, config: Pick<Config, 'strava' | 'secret'>, log: Logger): Promise<boolean> {
   if (missingStravaConfig(config).length > 0) return false;
-  const q = await queues.ready('strava-sync');
-  const data: Payload<'strava-sync'> = { mode: 'reconcile' };
-  // The scheduler names its jobs `repeat:<id>:<time>`: a fixed job id has no place in the template.
-  const { jobId: _jobId, ...opts } = jobOptions('strava-sync', data);
-  await q.upsertJobScheduler(STRAVA_RECONCILE_SCHEDULER, { pattern: STRAVA_RECONCILE_PATTERN, tz: 'UTC' }, { name: 'strava-sync', data, opts });
+  await schedulers.upsertScheduler('strava-sync', STRAVA_RECONCILE_SCHEDULER, { pattern: STRAVA_RECONCILE_PATTERN, tz: 'UTC' }, { mode: 'reconcile' });
   log.info({ pattern: STRAVA_RECONCILE_PATTERN }, 'Strava reconcile scheduled');
   return true;
 }

@@ -26,7 +26,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { ReportJson } from '../../src/report/json.ts';
 import type { ReportDay, ReportModel } from '../../src/report/model.ts';
 import { createDemo, type DemoResult } from '../../src/services/demo.ts';
-import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { ADMIN_TOKEN, admin, bearer } from '../support/api.ts';
 import { artifactDir, launchChromium, NO_CHROMIUM } from '../support/browser.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';

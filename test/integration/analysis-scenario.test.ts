@@ -11,7 +11,7 @@ import { importFitFile } from '../../src/services/fit-import.ts';
 import { createLogger } from '../../src/log.ts';
 import { importPlan } from '../../src/services/plans.ts';
 import { encodeRun, encodeStrength, expectedRun, type SynthRun } from '../../src/synth/fit.ts';
-import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { at, intervalLaps, steady } from '../support/scenario.ts';
 

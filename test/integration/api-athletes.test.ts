@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCron } from '../../src/domain/report-schedule.ts';
 import { parsePlanYaml } from '../../src/ingest/plan/yaml.ts';
 import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
-import { reportSchedulerId } from '../../src/workers/schedule.ts';
+import { reportSchedulerId } from '../../src/services/report-schedule.ts';
 import { admin, createAthleteViaApi, createTestApi, errorOf, postUploads, type CreatedAthlete, type TestApi } from '../support/api.ts';
 import { runCli } from '../support/cli.ts';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/config.ts';
 import { connect } from '../../src/db/connect.ts';
-import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { admin, ADMIN_TOKEN, createAthleteViaApi, createTestApi, errorOf, postUploads, type TestApi } from '../support/api.ts';
 import { fixture } from '../support/fixtures.ts';
 import { captureLogger } from '../support/queues.ts';

@@ -10,7 +10,7 @@ import { importFitFile } from '../../src/services/fit-import.ts';
 import { createLogger } from '../../src/log.ts';
 import { changeAthleteSettings } from '../../src/services/athletes.ts';
 import { encodeRun } from '../../src/synth/fit.ts';
-import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { BACKENDS, createTestDb, type TestDb } from '../support/db.ts';
 
 const now = (): Date => new Date('2026-03-20T12:00:00Z');

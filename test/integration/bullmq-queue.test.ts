@@ -13,6 +13,7 @@ import { storeFitUpload } from '../../src/services/fit-import.ts';
 import { isoWeekOf } from '../../src/domain/iso-week.ts';
 import { registerWorker, type RegisteredWorker } from '../../src/jobs/bullmq.ts';
 import type { JobDeps } from '../../src/workers/deps.ts';
+import { HANDLERS } from '../../src/workers/handlers.ts';
 import { PermanentJobError } from '../../src/jobs/queues.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
@@ -71,8 +72,8 @@ describe.each(QUEUE_BACKENDS)('BullMQ job runner on %s', (backend) => {
   it('processes a stored upload with a worker, then analyses its week', async () => {
     const { upload } = await storeFitUpload(t.db, { athleteId, filename: 'fr110.fit', bytes: fixture('run-garmin-fr110-hr.fit') });
     await q.queues.enqueue('fit-ingest', { uploadId: upload.id });
-    workers.push(registerWorker('fit-ingest', deps, { queues: q.queues, concurrency: 2, closeOn: [] }));
-    workers.push(registerWorker('analysis', deps, { queues: q.queues, concurrency: 2, closeOn: [] }));
+    workers.push(registerWorker('fit-ingest', deps, { queues: q.queues, handler: HANDLERS['fit-ingest'], concurrency: 2, closeOn: [] }));
+    workers.push(registerWorker('analysis', deps, { queues: q.queues, handler: HANDLERS.analysis, concurrency: 2, closeOn: [] }));
 
     await waitFor('the analysis job', () => logged('job completed', 'analysis').length === 1);
     expect((await getUpload(t.db, upload.id))?.status).toBe('imported');
@@ -125,7 +126,7 @@ describe.each(QUEUE_BACKENDS)('BullMQ job runner on %s', (backend) => {
     await q.queues.enqueue('fit-ingest', { uploadId: missing });
     // An invalid payload cannot be enqueued through BullQueues: add it as an outdated producer would.
     await q.queues.queue('fit-ingest').add('fit-ingest', { uploadId: 'not-a-uuid' }, { jobId: 'fit-ingest-bad', attempts: 5 });
-    workers.push(registerWorker('fit-ingest', deps, { queues: q.queues, closeOn: [] }));
+    workers.push(registerWorker('fit-ingest', deps, { queues: q.queues, handler: HANDLERS['fit-ingest'], closeOn: [] }));
     workers.push(
       registerWorker('analysis', deps, {
         queues: q.queues,

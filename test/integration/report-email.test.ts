@@ -19,7 +19,8 @@ import { reportSubject } from '../../src/report/email.ts';
 import { REPORT_VERSION, reportHash, type ReportModel } from '../../src/report/model.ts';
 import { sampleReport } from '../support/report-render.ts';
 import { registerWorker } from '../../src/jobs/bullmq.ts';
-import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../../src/workers/inline-runner.ts';
+import { HANDLERS } from '../../src/workers/handlers.ts';
 import { RETRY } from '../../src/jobs/queues.ts';
 import { ADMIN_TOKEN } from '../support/api.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
@@ -285,7 +286,7 @@ describe('report email delivery', () => {
     const { log, lines } = captureLogger();
     // RETRY's 60 s first backoff × 0.005 = 0.3 s.
     const q = createTestQueues(log, { backoffScale: 0.005 });
-    const worker = registerWorker('report-delivery', { db: t.db, log, now, queue: q.queues, mail: mailer }, { queues: q.queues, closeOn: [] });
+    const worker = registerWorker('report-delivery', { db: t.db, log, now, queue: q.queues, mail: mailer }, { queues: q.queues, handler: HANDLERS['report-delivery'], closeOn: [] });
     try {
       await q.queues.enqueue('report-delivery', { reportId: a.reportId });
       // A second add of the same job id is ignored while the first exists.

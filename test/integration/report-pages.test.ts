@@ -13,7 +13,7 @@ import { importFitFile } from '../../src/services/fit-import.ts';
 import { renderReportJson } from '../../src/report/json.ts';
 import type { SeasonModel } from '../../src/report/season.ts';
 import { importPlan } from '../../src/services/plans.ts';
-import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { ADMIN_TOKEN, admin, createAthleteViaApi, errorOf, type CreatedAthlete } from '../support/api.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { byTag, find, findAll, parseHtml, text } from '../support/html.ts';

@@ -14,6 +14,7 @@ import { effectiveLimit, RedisRateBudget } from '../../src/ingest/strava/rate-li
 import type { StravaServices } from '../../src/ingest/strava/services.ts';
 import { registerWorker, type RegisteredWorker } from '../../src/jobs/bullmq.ts';
 import type { QueueName } from '../../src/jobs/queues.ts';
+import { handlerFor } from '../../src/workers/handlers.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { FakeClock, FakeStrava } from '../support/fake-strava.ts';
 import { captureLogger, createTestQueues, type TestQueues } from '../support/queues.ts';
@@ -65,7 +66,7 @@ describe('Strava backfill of 1,000 activities within the rate limits (BullMQ, Re
     const now = (): Date => fake.clock.now();
     for (const strava of [machineA, machineB]) {
       for (const queue of ['strava-sync', 'strava-activity'] as QueueName[]) {
-        workers.push(registerWorker(queue, { db: t.db, log, now, queue: q.queues, strava }, { queues: q.queues, concurrency: 3, closeOn: [] }));
+        workers.push(registerWorker(queue, { db: t.db, log, now, queue: q.queues, strava }, { queues: q.queues, handler: handlerFor(queue), concurrency: 3, closeOn: [] }));
       }
     }
     await Promise.all(workers.map((w) => w.worker.waitUntilReady()));

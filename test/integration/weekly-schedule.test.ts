@@ -33,7 +33,7 @@ import {
   reportSchedulerId,
   startReportSchedule,
   syncReportSchedule,
-} from '../../src/workers/schedule.ts';
+} from '../../src/services/report-schedule.ts';
 import { BIN, runCli } from '../support/cli.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { captureLogger, createTestQueues, waitFor, type LogLine, type TestQueues } from '../support/queues.ts';
@@ -394,7 +394,7 @@ describe('weekly report schedule (BullMQ job schedulers, controlled clock)', () 
     await syncReportSchedule(q.queues, berlin);
     tick = new TickWorkers(q, deps, 1);
     // The real weekly-report worker builds and stores the reports.
-    started.push(registerWorker('weekly-report', deps, { queues: q.queues, closeOn: [] }));
+    started.push(registerWorker('weekly-report', deps, { queues: q.queues, handler: HANDLERS['weekly-report'], closeOn: [] }));
     await stepThrough(q, tick, '2026-03-17T00:00:00Z'); // W09 on 2 Mar, W10 on 9 Mar, W11 on 16 Mar
     await waitFor('three stored reports', async () => (await t.db.selectFrom('weekly_reports').select('iso_week').where('athlete_id', '=', berlin.id).execute()).length === 3);
     const stored = await t.db.selectFrom('weekly_reports').select(['iso_week', 'generated_at']).where('athlete_id', '=', berlin.id).orderBy('iso_week').execute();

@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import { buildServer, type ApiApp } from '../../src/api/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Logger } from '../../src/log.ts';
-import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import type { JobRunner } from '../../src/jobs/queues.ts';
 import { createTestDb, type TestDb } from './db.ts';
 import { captureLogger, createTestQueues, type LogLine, type TestQueues } from './queues.ts';

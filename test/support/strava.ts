@@ -9,7 +9,7 @@ import { MemoryRateBudget, type RateBudget } from '../../src/ingest/strava/rate-
 import { createStravaServices, type StravaServices } from '../../src/ingest/strava/services.ts';
 import type { ResponseInfo } from '../../src/ingest/strava/client.ts';
 import type { Logger } from '../../src/log.ts';
-import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import type { TestDb } from './db.ts';
 import type { FakeStrava } from './fake-strava.ts';
 import { ADMIN_TOKEN } from './api.ts';

@@ -7,7 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { expect } from 'vitest';
 import { buildServer, type ApiApp } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/config.ts';
-import { InlineRunner } from '../../src/jobs/inline-runner.ts';
+import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { ADMIN_TOKEN } from './api.ts';
 import { createTestDb, type TestDb } from './db.ts';
 import { captureLogger, type LogLine } from './queues.ts';

@@ -13,7 +13,7 @@ import { isValidTimeZone } from '../../domain/time.ts';
 import { parseWeekday } from '../../domain/iso-week.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { changeAthleteSettings } from '../../services/athletes.ts';
-import { applyReportSchedule, removeReportSchedule, ReportScheduleSyncError } from '../../workers/schedule.ts';
+import { applyReportSchedule, removeReportSchedule, ReportScheduleSyncError } from '../../services/report-schedule.ts';
 import { athleteScope, hashToken, newApiToken, requireAdmin, requireAuth } from '../auth.ts';
 import { AthleteDto, athleteDto, IdParams, parsePace } from '../dto.ts';
 import { errorResponses, notFound } from '../errors.ts';

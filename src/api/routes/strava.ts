@@ -27,7 +27,7 @@ import { MemoryRateBudget } from '../../ingest/strava/rate-limit.ts';
 import { describeIssues, WebhookEvent } from '../../ingest/strava/schemas.ts';
 import { createStravaServices, missingStravaConfig, type StravaServices } from '../../ingest/strava/services.ts';
 import { storeEvent } from '../../services/strava-sync.ts';
-import { queueAnalysis } from '../../workers/strava.ts';
+import { queueAnalysis } from '../../services/strava-queue.ts';
 import { athleteScope } from '../auth.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { IdParams, isoOrNull } from '../dto.ts';

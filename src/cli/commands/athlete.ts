@@ -118,7 +118,7 @@ export function athleteCommand(): Command {
       if (opts.email !== undefined) checkEmail(opts.email);
       const [{ createAthlete }, { applyReportSchedule }] = await Promise.all([
         import('../../db/repositories/athletes.ts'),
-        import('../../workers/schedule.ts'),
+        import('../../services/report-schedule.ts'),
       ]);
       await withContext(async ({ db, jobs, now }) => {
         const a = await createAthlete(db, {

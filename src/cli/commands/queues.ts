@@ -30,7 +30,7 @@ async function withQueues<T>(command: string, fn: (queues: BullQueues) => Promis
   const { loadConfig } = await import('../../config.ts');
   const config = loadConfig();
   requireQueues(config, command);
-  const [{ createLogger }, { bullQueuesFor }] = await Promise.all([import('../../log.ts'), import('../../workers/runner.ts')]);
+  const [{ createLogger }, { bullQueuesFor }] = await Promise.all([import('../../log.ts'), import('../../jobs/bullmq.ts')]);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const queues = bullQueuesFor(config, log)!;
   try {

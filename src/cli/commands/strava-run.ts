@@ -13,11 +13,11 @@ import { MemoryRateBudget, RedisRateBudget, type RateBudget } from '../../ingest
 import { assertStravaConfigured, createStravaServices, StravaNotConfiguredError, type StravaServices } from '../../ingest/strava/services.ts';
 import { runBackfill, runIncremental, StravaStreamsNotReadyError, syncActivity, type PageResult } from '../../services/strava-sync.ts';
 import { BullQueues } from '../../jobs/bullmq.ts';
-import { budgetPriority, detailPriority, queueAnalysis } from '../../workers/strava.ts';
+import { budgetPriority, detailPriority, queueAnalysis } from '../../services/strava-queue.ts';
 import { withContext, type CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { markFailed } from '../exit-code.ts';
-import { CLI_REDIRECT } from './strava.ts';
+import { CLI_REDIRECT } from './strava-redirect.ts';
 
 function usage<T>(fn: () => T): T {
   try {

@@ -4,9 +4,7 @@
  */
 import { Command } from 'commander';
 import { isoDateOption } from '../options.ts';
-
-/** Strava accepts `localhost` as a redirect for any application: the code is then in the address bar. */
-export const CLI_REDIRECT = 'http://localhost/exchange_token';
+import { CLI_REDIRECT } from './strava-redirect.ts';
 
 export function stravaCommand(): Command {
   const cmd = new Command('strava').description('Strava: connect an account, sync activities, webhook subscription (docs/strava.md)');

@@ -34,12 +34,13 @@ export function workerCommand(): Command {
       const config = loadConfig();
       requireQueues(config, 'kinetic worker');
       if (config.databaseUrl === undefined) throw new UsageError('kinetic worker needs DATABASE_URL (workers share one Postgres)');
-      const [{ createLogger }, { BullQueues, registerWorker }, { unparsedUploadIds }, { keepReportScheduleInSync }, { startStravaSchedule }] = await Promise.all([
+      const [{ createLogger }, { BullQueues, registerWorker }, { unparsedUploadIds }, { keepReportScheduleInSync }, { startStravaSchedule }, { handlerFor }] = await Promise.all([
         import('../../log.ts'),
         import('../../jobs/bullmq.ts'),
         import('../../db/repositories/uploads.ts'),
-        import('../../workers/schedule.ts'),
+        import('../../services/report-schedule.ts'),
         import('../../workers/strava.ts'),
+        import('../../workers/handlers.ts'),
       ]);
       await withContext(async ({ db, jobs, now, mail }) => {
         // The command's jobs runner is BullMQ here (Redis or Postgres): follow-up jobs go back to it.
@@ -51,7 +52,7 @@ export function workerCommand(): Command {
         // With the Postgres backend, creates BullMQ's tables before the workers check them.
         await jobs.prepare();
         const options = { queues: jobs, concurrency: perQueue, lockDurationMs: opts.lockDuration };
-        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs, mail }, options));
+        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs, mail }, { ...options, handler: handlerFor(q) }));
         await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
         // Schedulers in line with the athletes table and the reports a downtime missed queued, now and
         // hourly (docs/jobs.md, "Weekly schedule"). A failed pass stops no queue: the next one retries.
