@@ -5,7 +5,7 @@
  * 1. model — `generateWeeklyReport` (brings the week's analysis up to date, reads the inputs, builds
  *    and stores the report) and the stored document read back, as the delivery job reads it;
  * 2. HTML — `renderReportHtml` (the web page with its four charts as inline SVG);
- * 3. email — `composeReportEmail` without sending (plain text, the HTML with `cid:` images and the
+ * 3. email — `reportMail` without sending (plain text, the HTML with `cid:` images and the
  *    four charts rendered to PNG with resvg).
  *
  * The athletes are seeded as in the analysis benchmark (bench/analysis.ts: 4 generated athletes, the
@@ -14,11 +14,12 @@
  * `BENCH_DB=name` keeps the database for the next run, as for the analysis benchmark.
  */
 import os from 'node:os';
-import { composeReportEmail } from '../src/report/email.ts';
 import { getReport } from '../src/db/repositories/reports.ts';
-import { fontsAvailable } from '../src/report/charts.ts';
+import { fontsAvailable } from '../src/email/png.ts';
+import { CHART_FONT } from '../src/report/charts.ts';
 import { renderReportHtml } from '../src/report/html.ts';
 import type { ReportModel } from '../src/report/model.ts';
+import { reportMail } from '../src/services/report-delivery.ts';
 import { generateWeeklyReport } from '../src/services/reports.ts';
 import { createLogger } from '../src/log.ts';
 import { addWeeks, isoWeekOf } from '../src/domain/iso-week.ts';
@@ -76,7 +77,7 @@ export async function benchReports(athletes = Number(process.env.BENCH_ATHLETES 
 
         t = process.hrtime.bigint();
         c = process.cpuUsage();
-        const mail = composeReportEmail(model, {
+        const mail = reportMail(model, {
           to: `athlete-${i}@example.invalid`,
           publicUrl: 'https://kinetic.example',
           unsubscribeToken: 'bench-unsubscribe-token',
@@ -100,14 +101,14 @@ export async function benchReports(athletes = Number(process.env.BENCH_ATHLETES 
     const ms = (s: number): string => `${((s / n) * 1000).toFixed(0)} ms`;
     const row = (what: string, s: number, c: number): string => `| ${what} | ${n} in ${s.toFixed(1)} s = **${(n / s).toFixed(1)} /s** | ${ms(s)} | ${ms(c)} |`;
     console.log(`\n### Weekly reports (${n} athletes, week ${week}: ${TRAINING.weeks} weeks of training, each report with an 8-week trend)\n`);
-    console.log(`Load average (1, 5, 15 min) before / after the report loop: ${loadBefore} / ${load()}. Fonts for PNG text: ${fontsAvailable() ? 'found' : 'MISSING (PNG charts without text)'}.\n`);
+    console.log(`Load average (1, 5, 15 min) before / after the report loop: ${loadBefore} / ${load()}. Fonts for PNG text: ${fontsAvailable(CHART_FONT) ? 'found' : 'MISSING (PNG charts without text)'}.\n`);
     console.log('| measure | value |\n| --- | --- |');
     if (seedS !== null) console.log(`| seeding (4 athletes inserted, the others copied in SQL) | ${seedS.toFixed(0)} s |`);
     console.log(`| analysis of the ${TRAINING.weeks} weeks first (${n * TRAINING.weeks} athlete-weeks, 2 processes) | ${analysis.seconds.toFixed(0)} s |`);
     console.log('\n| stage (one process, one athlete after another) | reports/s | wall per report | CPU per report (this process) |\n| --- | --- | --- | --- |');
     console.log(row('model: generateWeeklyReport (week re-analysed, inputs read, built, stored) + read back', stage.model, cpu.model));
     console.log(row(`HTML page: renderReportHtml, 4 SVG charts (${(htmlBytes / n / 1024).toFixed(0)} KiB each)`, stage.html, cpu.html));
-    console.log(row(`email: composeReportEmail, text + HTML + 4 PNG charts (${(pngBytes / n / 1024).toFixed(0)} KiB of PNG each)`, stage.email, cpu.email));
+    console.log(row(`email: reportMail, text + HTML + 4 PNG charts (${(pngBytes / n / 1024).toFixed(0)} KiB of PNG each)`, stage.email, cpu.email));
     console.log(row('total: model + HTML + email', total, totalCpu));
     console.log(`| wall clock of the loop | ${wallS.toFixed(1)} s = ${(n / wallS).toFixed(1)} /s | | |`);
     console.log(`\nPeak RSS of the reporting process: ${(peakRss / 2 ** 20).toFixed(0)} MiB (${(rssBefore / 2 ** 20).toFixed(0)} MiB before the loop); of one analysing process: ${(analysis.peakRss / 2 ** 20).toFixed(0)} MiB.`);

@@ -3,9 +3,9 @@
  * `migrations/`; the repository tests on both back ends exercise every column.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { ActivityMetrics, IntensityClass, Physiology } from '../analysis/types.ts';
-import type { WeekDocument } from '../report/week-document.ts';
-import type { ReportModel } from '../report/model.ts';
+import type { ActivityMetrics, IntensityClass, Physiology } from '../domain/analysis.ts';
+import type { WeekDocument } from '../domain/week-document.ts';
+import type { ReportModel } from '../domain/report-model.ts';
 import type { IntensityTarget, SessionKind } from '../domain/plan.ts';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */

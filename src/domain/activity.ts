@@ -56,6 +56,25 @@ export interface SampleStreams {
  */
 export type AnalysisStreams = Pick<SampleStreams, 't' | 'distanceM' | 'speedMps' | 'heartRate'>;
 
+/** An activity as analysis reads it: the stored summary fields, laps and the analysis streams. */
+export interface AnalysisActivity {
+  id: string;
+  category: ActivityCategory;
+  sport: string;
+  /** Local calendar date in the athlete's zone (YYYY-MM-DD). */
+  localDate: string;
+  startTime: Date;
+  elapsedS: number;
+  movingS: number | null;
+  distanceM: number | null;
+  avgHr: number | null;
+  maxHr: number | null;
+  laps: Lap[];
+  streams: AnalysisStreams | null;
+  /** Session RPE (1–10) when the athlete gave one. */
+  rpe: number | null;
+}
+
 export const STREAM_CHANNELS = ['distanceM', 'speedMps', 'heartRate', 'cadence', 'altitudeM', 'powerW'] as const;
 export type StreamChannel = (typeof STREAM_CHANNELS)[number];
 

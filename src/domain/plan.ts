@@ -73,6 +73,12 @@ export interface PlannedSession {
   notes: string | null;
 }
 
+/** A stored planned session: the session with its database id. */
+export interface PlannedSessionRef extends PlannedSession {
+  /** Database id of the planned session. */
+  id: string;
+}
+
 export interface RaceInfo {
   date: string;
   distanceM: number | null;

@@ -3,7 +3,7 @@
  * the plan of this and next week, the classified days and the next-week advice.
  */
 import type { PlannedSessionRef, SessionMatch } from '../analysis/types.ts';
-import type { WeekActivity, WeekReportData } from '../analysis/week-data.ts';
+import type { WeekActivity, WeekReportData } from '../domain/week-document.ts';
 import type { PlanUnits } from '../domain/units.ts';
 import { addDays, addWeeks } from '../domain/iso-week.ts';
 import { indexDays, type DayMap } from '../plan/rules.ts';

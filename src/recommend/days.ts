@@ -7,7 +7,7 @@
 import { isSessionDone } from '../analysis/compliance.ts';
 import { knownIntensity } from '../analysis/matching.ts';
 import type { ActivityMetrics, PlannedSessionRef, SessionMatch } from '../analysis/types.ts';
-import type { WeekActivity, WeekReportData } from '../analysis/week-data.ts';
+import type { WeekActivity, WeekReportData } from '../domain/week-document.ts';
 import { isHardKind, isQualityKind, type SessionKind } from '../domain/plan.ts';
 import { addDays, addWeeks, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
 import type { DayItem } from '../plan/rules.ts';

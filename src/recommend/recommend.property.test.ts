@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { AnalysisActivity, PlannedSessionRef } from '../analysis/types.ts';
-import type { WeekReportData } from '../analysis/week-data.ts';
+import type { WeekReportData } from '../domain/week-document.ts';
 import type { SessionKind } from '../domain/plan.ts';
 import { addDays, addWeeks, mondayOf } from '../domain/iso-week.ts';
 import { indexDays, placementIssues } from '../plan/rules.ts';

@@ -2,7 +2,7 @@
  * Strength flags: skipped, missing (also in the taper), too short, and placed badly relative to the
  * hard days (the day before a key session, an easy day, before the run on a hard day).
  */
-import type { WeekReportData } from '../analysis/week-data.ts';
+import type { WeekReportData } from '../domain/week-document.ts';
 import { addDays } from '../domain/iso-week.ts';
 import { indexDays, isHardDay, type DayMap } from '../plan/rules.ts';
 import { canJudgeMissed, hardItemsOn, hardLabel, plannedHardOn, type Context } from './context.ts';

@@ -1,79 +1,25 @@
 /**
- * The recommender's vocabulary: flag codes and severities, the flag and next-week shapes stored in the
- * week document, the input, and the per-athlete thresholds with their documented defaults
- * (docs/flags.md explains every code, trigger and number).
+ * The recommender's vocabulary: flag codes and severities and the flag and next-week shapes (defined
+ * with the week document that stores them, src/domain/week-document.ts), the input, and the
+ * per-athlete thresholds with their documented defaults (docs/flags.md explains every code, trigger
+ * and number).
  */
 import { z } from 'zod';
 import type { PlannedSessionRef } from '../analysis/types.ts';
-import type { WeekReportData } from '../analysis/week-data.ts';
-import type { SessionKind } from '../domain/plan.ts';
+import type { Flag, NextWeekPlan, WeekReportData } from '../domain/week-document.ts';
 import type { PlanUnits } from '../domain/units.ts';
 import { MAX_WEEKLY_RISE } from '../plan/rules.ts';
 
-/** Every flag code, in the order flags of one date are listed. Stable: stored documents use them. */
-export const FLAG_CODES = [
-  'strength_skipped',
-  'strength_missing',
-  'strength_too_short',
-  'strength_before_key_session',
-  'strength_on_easy_day',
-  'strength_before_run',
-  'strength_missing_taper',
-  'hard_days_back_to_back',
-  'easy_run_too_hard',
-  'key_session_missed',
-  'mileage_below_plan',
-  'mileage_above_plan',
-  'ramp_too_steep',
-] as const;
-export type FlagCode = (typeof FLAG_CODES)[number];
-
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** What a flag rests on: ids that exist in the input, and the numbers compared. */
-export interface FlagEvidence {
-  /** Activity ids (this week's, or last week's for a pair across Monday), sorted. */
-  activityIds: string[];
-  /** Planned-session ids (this week's or next week's plan), sorted. */
-  plannedIds: string[];
-  /** Named numbers in SI units (metres, seconds, minutes where the name says so, ratios as fractions). */
-  numbers: Record<string, number>;
-}
-
-export interface Flag {
-  code: FlagCode;
-  severity: Severity;
-  /** The day the flag is about (YYYY-MM-DD); null for a flag about the whole week. */
-  date: string | null;
-  /** ISO week of the analysed week, e.g. `2027-W06`. */
-  week: string;
-  /** What happened, in one sentence. */
-  message: string;
-  evidence: FlagEvidence;
-  /** What to do, naming next week's days where it can. */
-  suggestion: string;
-}
-
-export interface StrengthDayAdvice {
-  /** YYYY-MM-DD in the coming week. */
-  date: string;
-  /** The run the session goes after (do it after that run); null on a day without a run. */
-  afterKind: SessionKind | null;
-  /** Why this day, in one or two sentences. */
-  reason: string;
-  /** True for the optional second session ("a second one pays"); false for the sessions that count. */
-  optional: boolean;
-}
-
-export interface NextWeekPlan {
-  isoWeek: string;
-  /** `plan` when next week has planned sessions, `pattern` when the days follow this week's hard days. */
-  basis: 'plan' | 'pattern';
-  /** Recommended strength days, in date order. */
-  strengthDays: StrengthDayAdvice[];
-  notes: string[];
-}
+export {
+  FLAG_CODES,
+  SEVERITIES,
+  type Flag,
+  type FlagCode,
+  type FlagEvidence,
+  type NextWeekPlan,
+  type Severity,
+  type StrengthDayAdvice,
+} from '../domain/week-document.ts';
 
 export interface RecommendInput {
   /** The analysed week (stored week document). */

@@ -4,7 +4,7 @@
  * duration at the typical pace when a run has no distance; the race itself counts zero.
  */
 import type { PlannedSessionRef } from '../analysis/types.ts';
-import type { WeekReportData } from '../analysis/week-data.ts';
+import type { WeekReportData } from '../domain/week-document.ts';
 import { isRunKind } from '../domain/plan.ts';
 import { addWeeks } from '../domain/iso-week.ts';
 import { CUTBACK_MAX_RATIO, VOLUME_TOLERANCE, runVolumeM, typicalPaceSPerKm, type VolumeItem } from '../plan/rules.ts';

@@ -1,9 +1,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
 import {
-  chartPng,
   distanceChart,
-  fontsAvailable,
   intensityChart,
   loadTrendChart,
   seasonComplianceChart,
@@ -161,26 +159,5 @@ describe('determinism', () => {
 
   it('rejects an id that is not safe in a page', () => {
     expect(() => distanceChart(model.days, 'mi', { id: 'x"y' })).toThrow(/chart id/);
-  });
-});
-
-describe('PNG', () => {
-  it('renders at twice the size with text drawn', () => {
-    expect(fontsAvailable()).toBe(true);
-    const chart = intensityChart(model.intensity);
-    const png = chartPng(chart);
-    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
-    // Width and height from the IHDR chunk.
-    expect(png.readUInt32BE(16)).toBe(chart.width * 2);
-    expect(png.readUInt32BE(20)).toBe(chart.height * 2);
-    // Text makes a difference: the same chart without fonts has fewer dark pixels.
-    const dark = (pixels: Buffer): number => {
-      let n = 0;
-      for (let i = 0; i < pixels.length; i += 4) if (pixels[i]! < 80 && pixels[i + 1]! < 80 && pixels[i + 2]! < 80) n++;
-      return n;
-    };
-    const withFonts = new Resvg(chart.svg, { background: '#fff', font: { loadSystemFonts: true } }).render().pixels;
-    const without = new Resvg(chart.svg, { background: '#fff', font: { loadSystemFonts: false } }).render().pixels;
-    expect(dark(withFonts)).toBeGreaterThan(dark(without) + 500);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * The report's charts, rendered server-side as SVG with ECharts (SSR, SVG renderer) and, for email,
- * as PNG with resvg. Pure functions of plain typed inputs — slices of the report model — so the same
- * chart is in the web page, the email and the tests.
+ * The report's charts, rendered server-side as SVG with ECharts (SSR, SVG renderer). Pure functions
+ * of plain typed inputs — slices of the report model — so the same chart is in the web page, the
+ * email (as PNG: src/email/png.ts) and the tests.
  *
  * Every chart is:
  * - deterministic: no animation, and ECharts' per-instance ids (`zr<N>-…`, which grow with every
@@ -11,10 +11,6 @@
  *   the data (also returned as `summary`, for captions and alt text); colour is never the only
  *   signal — series differ by pattern (decals), line style, marker shape and text labels.
  */
-import { readdirSync, type Dirent } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import type { BarSeriesOption, EChartsOption } from 'echarts';
 import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
@@ -60,7 +56,7 @@ const COLOR = {
   muted: '#555555',
 } as const;
 
-/** DejaVu Sans first: it is what the PNG renderer finds on a Debian machine (docs/report.md, "Fonts"). */
+/** DejaVu Sans first: it is what the PNG renderer (src/email/png.ts) finds on a Debian machine (docs/report.md, "PNG and fonts"). */
 export const CHART_FONT = "'DejaVu Sans', Verdana, Arial, sans-serif";
 
 type Decal = Exclude<NonNullable<NonNullable<BarSeriesOption['itemStyle']>['decal']>, 'none'>;
@@ -451,83 +447,6 @@ export function seasonStrengthChart(weeks: readonly SeasonChartWeek[], opts: Cha
       ],
     },
   );
-}
-
-// ---------------------------------------------------------------------------------------------------
-// PNG (email)
-
-/** Where fonts live on Linux and macOS; the first family found here with a regular face is used. */
-const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', path.join(os.homedir(), '.local/share/fonts'), path.join(os.homedir(), '.fonts'), '/System/Library/Fonts', '/Library/Fonts'];
-/** The families of `CHART_FONT` that ship as single files, with the faces the charts use (regular, bold). */
-const FONT_FILES: readonly { family: string; regular: string; bold: string }[] = [
-  { family: 'DejaVu Sans', regular: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf' },
-  { family: 'Verdana', regular: 'Verdana.ttf', bold: 'Verdana Bold.ttf' },
-  { family: 'Liberation Sans', regular: 'LiberationSans-Regular.ttf', bold: 'LiberationSans-Bold.ttf' },
-];
-
-type FontOptions = NonNullable<ResvgRenderOptions['font']>;
-let fontOptions: FontOptions | undefined;
-
-function findFontFiles(): Map<string, string> {
-  const found = new Map<string, string>();
-  const walk = (dir: string, depth: number): void => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return; // no such folder on this system
-    }
-    for (const e of entries) {
-      if (e.isDirectory() && depth < 4) walk(path.join(dir, e.name), depth + 1);
-      else if (!found.has(e.name)) found.set(e.name, path.join(dir, e.name));
-    }
-  };
-  for (const dir of FONT_DIRS) walk(dir, 0);
-  return found;
-}
-
-/**
- * The PNG renderer's fonts, resolved once per process: the chart font's files when they are found
- * (resvg then parses two files per chart instead of every system font, several times faster), else
- * every system font.
- */
-function chartFonts(): FontOptions {
-  if (fontOptions === undefined) {
-    const files = findFontFiles();
-    const pick = FONT_FILES.find((f) => files.has(f.regular));
-    fontOptions =
-      pick === undefined
-        ? { loadSystemFonts: true }
-        : { loadSystemFonts: false, fontFiles: [files.get(pick.regular)!, ...(files.has(pick.bold) ? [files.get(pick.bold)!] : [])], defaultFontFamily: pick.family, sansSerifFamily: pick.family };
-  }
-  return fontOptions;
-}
-
-/**
- * The chart as PNG (for email: most mail clients drop inline SVG), at `scale` × its size so it is
- * sharp on high-density screens. Text is drawn with the chart font's files, or the system's fonts
- * (see `chartFonts`, `fontsAvailable`).
- */
-export function chartPng(chart: Pick<Chart, 'svg'>, scale = 2): Buffer {
-  return new Resvg(chart.svg, { fitTo: { mode: 'zoom', value: scale }, background: '#FFFFFF', font: chartFonts() }).render().asPng();
-}
-
-let fontsChecked: boolean | undefined;
-
-/**
- * True when the PNG renderer finds a font to draw text with. resvg draws no text at all without one
- * (the charts would lose every label): a machine needs at least one system font, e.g. Debian's
- * `fonts-dejavu-core`. Checked once per process.
- */
-export function fontsAvailable(): boolean {
-  if (fontsChecked === undefined) {
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="60" height="30"><text x="4" y="22" style="font-size:20px;font-family:${CHART_FONT.replaceAll("'", '')}">Hg</text></svg>`;
-    const pixels = new Resvg(svg, { font: chartFonts() }).render().pixels;
-    let inked = 0;
-    for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) inked++;
-    fontsChecked = inked > 0;
-  }
-  return fontsChecked;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,32 +1,47 @@
 /**
- * The weekly report as an email: a plain-text part (the terminal report) and an HTML part (the web
- * page, with its charts as PNG images attached inline and shown through `cid:` — most mail clients
- * drop inline SVG), a subject with the athlete's name, the week and the headline, and the links to
- * the web page and to the email settings / unsubscribe page (`List-Unsubscribe` with one-click
- * unsubscribe, RFC 8058, as well). Pure: from the model, the links' base URL and the athlete's
- * unsubscribe token.
+ * The weekly report as an email's content: a plain-text part (the terminal report) and an HTML part
+ * (the web page, showing its charts through `cid:` — the sender attaches them as PNG images, since
+ * most mail clients drop inline SVG), a subject with the athlete's name, the week and the headline,
+ * and the links to the web page and to the email settings / unsubscribe page (`List-Unsubscribe`
+ * with one-click unsubscribe, RFC 8058, as well). Pure: from the model, the links' base URL and the
+ * athlete's unsubscribe token. Addressing and sending the message, and the PNGs, are the email
+ * adapter's (src/email); src/services/report-delivery.ts puts the two together.
  */
-import { chartPng, reportCharts, type Chart } from './charts.ts';
+import { reportCharts, type Chart } from './charts.ts';
 import { dateRange, renderReportHtml } from './html.ts';
 import type { ReportModel } from './model.ts';
 import { renderReportText } from './text.ts';
-import type { OutgoingMail } from '../email/smtp.ts';
 
 export interface ReportEmailOptions {
-  to: string;
   /** Base URL of the web pages (KINETIC_PUBLIC_URL), without a trailing slash. */
   publicUrl: string;
   /** The athlete's unsubscribe token (email_preferences). */
   unsubscribeToken: string;
   /** When the report was generated (shown in the HTML footer). */
   generatedAt?: Date;
-  /** A fixed Message-ID (`<…@…>`), e.g. from the delivery id. */
-  messageId?: string;
-  /** PNG scale of the charts; 2 is sharp on high-density screens. */
-  pngScale?: number;
 }
 
-/** Content-ID of a chart's PNG. */
+/** A chart of the message: the HTML shows it through `cid:`, the sender attaches it as an image. */
+export interface EmailChart {
+  /** The chart's id (`chart-distance`, …). */
+  id: string;
+  /** Content-ID of the attached image. */
+  cid: string;
+  svg: string;
+}
+
+/** What the report email says; the recipient, the Message-ID and the sending are the sender's. */
+export interface ReportEmail {
+  subject: string;
+  text: string;
+  html: string;
+  /** The charts the HTML shows through `cid:`, in page order. */
+  charts: EmailChart[];
+  /** List-Unsubscribe, List-Unsubscribe-Post, Auto-Submitted. */
+  headers: Record<string, string>;
+}
+
+/** Content-ID of a chart's image. */
 export const chartCid = (chart: Pick<Chart, 'id'>): string => `${chart.id}@kinetic`;
 
 /** Header-safe: no line breaks, at most `max` characters. */
@@ -62,7 +77,7 @@ export function reportLinks(m: Pick<ReportModel, 'athlete' | 'week'>, publicUrl:
   };
 }
 
-export function composeReportEmail(m: ReportModel, opts: ReportEmailOptions): OutgoingMail {
+export function composeReportEmail(m: ReportModel, opts: ReportEmailOptions): ReportEmail {
   const links = reportLinks(m, opts.publicUrl, opts.unsubscribeToken);
   const charts = reportCharts(m);
   const list: Chart[] = [charts.distance, charts.weekStrip, charts.intensity, charts.load];
@@ -82,17 +97,15 @@ export function composeReportEmail(m: ReportModel, opts: ReportEmailOptions): Ou
     '',
   ].join('\n');
   return {
-    to: opts.to,
     subject: reportSubject(m),
     text,
     html,
-    attachments: list.map((c) => ({ filename: `${c.id}.png`, content: chartPng(c, opts.pngScale ?? 2), contentType: 'image/png', cid: chartCid(c) })),
+    charts: list.map((c) => ({ id: c.id, cid: chartCid(c), svg: c.svg })),
     headers: {
       'List-Unsubscribe': `<${links.unsubscribe}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       // Weekly reports are automatic: no out-of-office replies, please.
       'Auto-Submitted': 'auto-generated',
     },
-    ...(opts.messageId !== undefined && { messageId: opts.messageId }),
   };
 }

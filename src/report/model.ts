@@ -1,5 +1,6 @@
 /**
- * The weekly report model: one typed, versioned document per athlete-week, built by a pure function
+ * The weekly report model: one typed, versioned document per athlete-week (its shape, a data
+ * contract stored and served as it is, is src/domain/report-model.ts; re-exported here), built by a pure function
  * from the stored analysis (the week document with its flags and next-week advice, this week's
  * planned sessions, the daily load series and a few data-quality facts). Every renderer — text,
  * JSON, HTML, email — reads this model and nothing else.
@@ -10,245 +11,59 @@
  * content hash only changes when the content does.
  */
 import { createHash } from 'node:crypto';
-import type { ComplianceBand, IntensityClass, LoadState, MatchStatus, PlannedSessionRef, SessionMatch, SourcedValue } from '../analysis/types.ts';
-import type { WeekActivity } from '../analysis/week-data.ts';
-import { isHardKind, isRunKind, KIND_NAMES, type IntensityTarget, type SessionKind } from '../domain/plan.ts';
+import type { LoadState, PlannedSessionRef, SessionMatch, SourcedValue } from '../analysis/types.ts';
+import { isHardKind, isRunKind, KIND_NAMES, type IntensityTarget } from '../domain/plan.ts';
 import { displayDistance, displayDuration, metresPerUnit, type PlanUnits } from '../domain/units.ts';
 import { displayTarget } from '../domain/target.ts';
-import { addDays, addWeeks, isoWeekOf, mondayOf, weekdayOf, type Weekday } from '../domain/iso-week.ts';
+import { addDays, addWeeks, isoWeekOf, mondayOf, weekdayOf } from '../domain/iso-week.ts';
 import type { FlagCode, Severity } from '../recommend/types.ts';
-import type { WeekDocument } from './week-document.ts';
+import type { WeekActivity, WeekDocument } from '../domain/week-document.ts';
+import {
+  REPORT_VERSION,
+  type ReportDataQuality,
+  type ReportDay,
+  type ReportDayRow,
+  type ReportDistance,
+  type ReportDoneActivity,
+  type ReportFlag,
+  type ReportHeadline,
+  type ReportLoad,
+  type ReportModel,
+  type ReportPlannedSession,
+  type ReportSourcedValue,
+  type ReportStrength,
+  type ReportStrengthSession,
+  type ReportTrendDay,
+  type ReportTrendWeek,
+  type StravaConnectionNote,
+  type StrengthDayType,
+} from '../domain/report-model.ts';
 
-/** Bump when the model's shape or meaning changes; stored reports of an older version are regenerated. */
-export const REPORT_VERSION = 1;
+export {
+  REPORT_VERSION,
+  type ReportDataQuality,
+  type ReportDay,
+  type ReportDayRow,
+  type ReportDistance,
+  type ReportDoneActivity,
+  type ReportFlag,
+  type ReportHeadline,
+  type ReportIntensity,
+  type ReportLoad,
+  type ReportModel,
+  type ReportNextWeek,
+  type ReportPlannedSession,
+  type ReportSourcedValue,
+  type ReportStrength,
+  type ReportStrengthSession,
+  type ReportTrendDay,
+  type ReportTrendWeek,
+  type StravaConnectionNote,
+  type StrengthDayType,
+} from '../domain/report-model.ts';
 
 /** Weeks in the load and form trend, this week included. */
 export const TREND_WEEKS = 8;
-
-// ---------------------------------------------------------------------------------------------------
-// The model
-
-export interface ReportModel {
-  version: typeof REPORT_VERSION;
-  athlete: { id: string; name: string; units: PlanUnits; timezone: string };
-  week: {
-    isoWeek: string;
-    /** Monday and Sunday, local dates in the athlete's time zone. */
-    from: string;
-    to: string;
-    /** False while the week is not over on the day the report was built (flags wait for the week's end). */
-    complete: boolean;
-  };
-  /** The active plan, when there is one. */
-  plan: { name: string; raceDate: string | null; weekNumber: number | null; totalWeeks: number | null } | null;
-  headline: ReportHeadline;
-  /** Monday to Sunday, always seven entries. */
-  days: ReportDay[];
-  strength: ReportStrength;
-  intensity: ReportIntensity;
-  load: ReportLoad;
-  /** The recommender's flags, in its order (date, then code). */
-  flags: ReportFlag[];
-  nextWeek: ReportNextWeek;
-  dataQuality: ReportDataQuality;
-  physiology: {
-    maxHr: ReportSourcedValue;
-    restingHr: ReportSourcedValue;
-    lthr: ReportSourcedValue;
-    /** Threshold pace in seconds per km; null when unknown. */
-    thresholdPaceSPerKm: ReportSourcedValue | null;
-  };
-}
-
-export interface ReportSourcedValue {
-  value: number;
-  source: SourcedValue['source'];
-}
-
-/** A distance in metres and in the athlete's units (rounded to 0.1). */
-export interface ReportDistance {
-  metres: number;
-  value: number;
-  units: PlanUnits;
-}
-
-export interface ReportHeadline {
-  /** Overall compliance in percent (0–100, whole); null when nothing but rest was planned. */
-  compliancePct: number | null;
-  /** Band of the compliance score (green ≥ 80 %, yellow ≥ 50 %, else orange); null without a plan. */
-  complianceBand: Exclude<ComplianceBand, 'red'> | null;
-  distance: { planned: ReportDistance; done: ReportDistance };
-  runTime: { plannedS: number; doneS: number };
-  sessions: { planned: number; completed: number; keyPlanned: number; keyCompleted: number };
-  strength: { planned: number; done: number };
-  flags: { critical: number; warning: number; info: number };
-  /** One line for a subject or a notification: "78 % of plan — 31.2 of 35 mi, strength 1 of 2". */
-  summary: string;
-}
-
-export interface ReportPlannedSession {
-  id: string;
-  kind: SessionKind;
-  /** `easy run`, `intervals`, `strength session`, … */
-  label: string;
-  distanceM: number | null;
-  durationS: number | null;
-  /** The session as a person reads it: "8 mi easy run, zone 2". */
-  text: string;
-}
-
-export interface ReportDoneActivity {
-  id: string;
-  /** Local date it was done (differs from the row's day for a moved session). */
-  date: string;
-  category: WeekActivity['category'];
-  sport: string;
-  distanceM: number | null;
-  movingS: number | null;
-  /** Runs: the intensity class from the analysis. */
-  intensity: IntensityClass | null;
-  hasHr: boolean;
-  /** "8.2 mi in 1 h 12 min, easy", "strength 45 min". */
-  text: string;
-}
-
-export interface ReportDayRow {
-  planned: ReportPlannedSession | null;
-  done: ReportDoneActivity | null;
-  status: MatchStatus;
-  band: ComplianceBand | null;
-  /** Done / planned on distance (or duration), 0.001 precision; null when not comparable. */
-  ratio: number | null;
-  /** Days the activity moved from the planned date (−1, 0, +1). */
-  dayShift: number;
-}
-
-export interface ReportDay {
-  date: string;
-  weekday: Weekday;
-  /** Planned and done running distance on this day (metres; planned counts run kinds, done every run). */
-  plannedDistanceM: number;
-  doneDistanceM: number;
-  /** A hard session (intervals, tempo, threshold, hills, race pace, race, long) was planned / done here. */
-  hardPlanned: boolean;
-  hardDone: boolean;
-  strengthPlanned: boolean;
-  strengthDone: boolean;
-  /** Planned sessions on this day (missed or done, rest excluded) and unplanned activities done on it. */
-  rows: ReportDayRow[];
-}
-
-export type StrengthDayType = 'hard_day' | 'easy_day' | 'rest_day';
-
-export interface ReportStrengthSession {
-  activityId: string;
-  date: string;
-  minutes: number;
-  /** A hard run was done that day (hard_day), another run (easy_day), or no run (rest_day). */
-  dayType: StrengthDayType;
-  /** On a day with a run: the strength started after the run. Null without a run that day. */
-  afterRun: boolean | null;
-  /** The next day held a hard session (done, or planned in this week). */
-  beforeHardDay: boolean;
-  /** Placement flags raised about this session (their evidence names it). */
-  flagCodes: FlagCode[];
-}
-
-export interface ReportStrength {
-  planned: { sessions: number; minutes: number; days: string[] };
-  done: { sessions: number; minutes: number; days: string[] };
-  /** DESIGN.md: at least one strength session of `minMinutes` a week (the athlete's threshold). */
-  minimum: { sessions: 1; minMinutes: number; met: boolean };
-  sessions: ReportStrengthSession[];
-  /** Hard days of the week, planned and done, for placing the sessions against them. */
-  hardDays: { planned: string[]; done: string[] };
-}
-
-export interface ReportIntensity {
-  /** Seconds of run time with heart rate; the fractions are 0 when this is 0. */
-  secondsWithHr: number;
-  /** Fractions of run time with HR in zones 1–2, 3 and 4–5 (0.001 precision). */
-  low: number;
-  moderate: number;
-  high: number;
-  target: { low: number; high: number };
-  /** Low-intensity share minus the target, in percentage points (negative: too little easy running); null without HR. */
-  lowVsTargetPts: number | null;
-  easyRunsTooHard: number;
-  qualitySessionsTooEasy: number;
-}
-
-export interface ReportTrendDay {
-  date: string;
-  /** Null on days before the athlete's load series starts. */
-  load: number | null;
-  acute: number | null;
-  chronic: number | null;
-  form: number | null;
-  acwr: number | null;
-}
-
-export interface ReportTrendWeek {
-  isoWeek: string;
-  from: string;
-  /** Sum of the week's daily loads. */
-  load: number | null;
-  /** State at the end of the week's Sunday. */
-  acute: number | null;
-  chronic: number | null;
-  form: number | null;
-  acwr: number | null;
-  /** Run distance done and planned (active plan). */
-  distanceM: number;
-  plannedDistanceM: number;
-}
-
-export interface ReportLoad {
-  /** This week: total load, Foster monotony and strain, run distance change against last week. */
-  week: { load: number; monotony: number | null; strain: number | null; distanceRamp: number | null; previousWeekDistanceM: number };
-  /** Load at the end of this week's Sunday (or the latest day of an unfinished week). */
-  end: ReportTrendDay;
-  /** The last `TREND_WEEKS` weeks, oldest first, this week last. */
-  weeks: ReportTrendWeek[];
-  /** The days of those weeks, oldest first (TREND_WEEKS × 7 entries). */
-  days: ReportTrendDay[];
-  /** ACWR above this is a load spike (the athlete's threshold). */
-  acwrLimit: number;
-}
-
-export interface ReportFlag {
-  code: FlagCode;
-  severity: Severity;
-  date: string | null;
-  message: string;
-  suggestion: string;
-  evidence: { activityIds: string[]; plannedIds: string[]; numbers: Record<string, number> };
-}
-
-export interface ReportNextWeek {
-  isoWeek: string;
-  basis: 'plan' | 'pattern';
-  strengthDays: { date: string; weekday: Weekday; afterKind: SessionKind | null; reason: string; optional: boolean }[];
-  notes: string[];
-}
-
-/** Filled by the Strava integration: the athlete's Strava connection stopped working. */
-export interface StravaConnectionNote {
-  status: 'needs_reauthorisation';
-  /** When the connection was found broken (ISO instant); null when unknown. */
-  since: string | null;
-}
-
-export interface ReportDataQuality {
-  /** Activities of the week without heart rate (their load comes from session RPE). */
-  activitiesWithoutHr: { activityId: string; date: string; category: WeekActivity['category']; sport: string }[];
-  /** Uploads received this week (athlete's local dates) that failed to parse and are not fixed. */
-  failedUploads: { uploadId: string; filename: string; error: string; date: string }[];
-  /** Null when the athlete has no Strava connection or it works. */
-  strava: StravaConnectionNote | null;
-  /** Each of the above as a sentence, in that order. */
-  notes: string[];
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Input

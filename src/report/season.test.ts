@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LoadState } from '../analysis/types.ts';
 import { addDays } from '../domain/iso-week.ts';
 import { buildSeason, seasonWeeks, SEASON_WEEKS_WITHOUT_PLAN, type SeasonInput } from './season.ts';
-import type { WeekDocument } from './week-document.ts';
+import type { WeekDocument } from '../domain/week-document.ts';
 
 const plan = { name: 'Spring', startDate: '2026-11-04', raceDate: '2026-12-20', endDate: '2026-12-20' };
 

@@ -7,7 +7,7 @@ import type { LoadState } from '../analysis/types.ts';
 import type { PlanUnits } from '../domain/units.ts';
 import { addDays, addWeeks, daysBetween, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
 import type { ReportTrendDay } from './model.ts';
-import type { WeekDocument } from './week-document.ts';
+import type { WeekDocument } from '../domain/week-document.ts';
 
 export const SEASON_VERSION = 1;
 

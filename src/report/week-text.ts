@@ -1,6 +1,6 @@
 /** The week's analysis for the terminal, readable in 80 columns. */
 import type { SessionMatch } from '../analysis/types.ts';
-import type { WeekDocument } from './week-document.ts';
+import type { WeekDocument } from '../domain/week-document.ts';
 import { displayDistance, displayDuration, type PlanUnits } from '../domain/units.ts';
 import { dayLabel } from '../domain/iso-week.ts';
 

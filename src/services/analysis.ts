@@ -13,7 +13,7 @@ import { fillDays, dailyLoads, distanceRamp, loadSeries, weekMonotonyStrain } fr
 import { activityMetrics, markLongRuns } from '../analysis/metrics.ts';
 import { resolvePhysiology } from '../analysis/physiology.ts';
 import type { ActivityMetrics, AthleteProfile, LoadState, Physiology, PlannedSessionRef, WeekCompliance } from '../analysis/types.ts';
-import type { WeekReportData } from '../analysis/week-data.ts';
+import type { WeekDocument, WeekReportData } from '../domain/week-document.ts';
 import {
   activePlanRaceDate,
   activePlanSessions,
@@ -41,7 +41,6 @@ import { lockAthlete, relaxDurability } from '../db/transactions.ts';
 import { localDateOf } from '../domain/time.ts';
 import { recommend } from '../recommend/recommend.ts';
 import { parseThresholdOverrides } from '../recommend/types.ts';
-import type { WeekDocument } from '../report/week-document.ts';
 import { addDays, addWeeks, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
 
 /** Days of runs that feed the physiology estimates (max HR, threshold pace). */

@@ -17,10 +17,12 @@ import { claimDelivery, ensureEmailPreferences, lockDelivery, updateDelivery, ty
 import { findAthlete } from '../db/repositories/athletes.ts';
 import { getReportById } from '../db/repositories/reports.ts';
 import type { Database } from '../db/schema.ts';
-import { MailSendError, toMailSendError, type Mailer } from '../email/smtp.ts';
+import { chartAttachment, fontsAvailable } from '../email/png.ts';
+import { MailSendError, toMailSendError, type Mailer, type OutgoingMail } from '../email/smtp.ts';
 import type { Logger } from '../log.ts';
-import { fontsAvailable } from '../report/charts.ts';
-import { composeReportEmail } from '../report/email.ts';
+import { CHART_FONT } from '../report/charts.ts';
+import { composeReportEmail, type ReportEmailOptions } from '../report/email.ts';
+import type { ReportModel } from '../report/model.ts';
 
 export interface DeliveryDeps {
   db: Kysely<Database>;
@@ -45,6 +47,25 @@ export type DeliveryOutcome =
   | { status: 'skipped'; deliveryId: string; reason: string }
   /** Done by an earlier run: nothing was sent now. */
   | { status: 'already_sent' | 'already_skipped'; deliveryId: string };
+
+export interface ReportMailOptions extends ReportEmailOptions {
+  to: string;
+  /** A fixed Message-ID (`<…@…>`), e.g. from the delivery id. */
+  messageId?: string;
+  /** PNG scale of the charts; 2 is sharp on high-density screens. */
+  pngScale?: number;
+}
+
+/** The report email as the mailer sends it: the composed message, with its charts as inline PNG attachments. */
+export function reportMail(model: ReportModel, opts: ReportMailOptions): OutgoingMail {
+  const { charts, ...content } = composeReportEmail(model, opts);
+  return {
+    to: opts.to,
+    ...content,
+    attachments: charts.map((c) => chartAttachment(c, opts.pngScale ?? 2)),
+    ...(opts.messageId !== undefined && { messageId: opts.messageId }),
+  };
+}
 
 let warnedFonts = false;
 
@@ -76,13 +97,13 @@ export async function deliverReport(deps: DeliveryDeps, reportId: string): Promi
     throw new EmailNotConfiguredError(message);
   }
   const mailer = deps.mail;
-  if (!warnedFonts && !fontsAvailable()) {
+  if (!warnedFonts && !fontsAvailable(CHART_FONT)) {
     warnedFonts = true;
     log.warn('no system font found: the charts in report emails will have no text (install e.g. fonts-dejavu-core)');
   }
 
   const host = new URL(mailer.publicUrl!).hostname || 'kinetic.invalid';
-  const message = composeReportEmail(report.document, {
+  const message = reportMail(report.document, {
     to: email,
     publicUrl: mailer.publicUrl!,
     unsubscribeToken: prefs.unsubscribeToken,

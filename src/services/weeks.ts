@@ -4,7 +4,7 @@ import { getWeek } from '../db/repositories/analysis.ts';
 import type { Athlete, Database } from '../db/schema.ts';
 import { localDateOf } from '../domain/time.ts';
 import { isoWeekOf } from '../domain/iso-week.ts';
-import type { WeekDocument } from '../report/week-document.ts';
+import type { WeekDocument } from '../domain/week-document.ts';
 import { analyseWeeks } from './analysis.ts';
 
 /**

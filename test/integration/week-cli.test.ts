@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WeekDocument } from '../../src/report/week-document.ts';
+import type { WeekDocument } from '../../src/domain/week-document.ts';
 import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
 import { runCli } from '../support/cli.ts';
 

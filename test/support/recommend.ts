@@ -11,7 +11,7 @@ import { weekCompliance } from '../../src/analysis/compliance.ts';
 import { dailyLoads, distanceRamp, fillDays, loadSeries, weekMonotonyStrain } from '../../src/analysis/load.ts';
 import { activityMetrics, markLongRuns } from '../../src/analysis/metrics.ts';
 import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedSessionRef } from '../../src/analysis/types.ts';
-import type { WeekActivity, WeekReportData } from '../../src/analysis/week-data.ts';
+import type { WeekActivity, WeekReportData } from '../../src/domain/week-document.ts';
 import type { Lap, SampleStreams } from '../../src/domain/activity.ts';
 import type { SessionKind } from '../../src/domain/plan.ts';
 import { addDays, addWeeks, mondayOf } from '../../src/domain/iso-week.ts';

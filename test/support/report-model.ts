@@ -7,7 +7,7 @@ import { addDays, mondayOf } from '../../src/domain/iso-week.ts';
 import { recommend } from '../../src/recommend/recommend.ts';
 import { buildWeeks, greyZoneRun, modelWeek, run, strength } from './recommend.ts';
 import type { ReportInput } from '../../src/report/model.ts';
-import type { WeekDocument } from '../../src/report/week-document.ts';
+import type { WeekDocument } from '../../src/domain/week-document.ts';
 
 export const WEEK = '2026-W47';
 export const d = (i: number): string => addDays(mondayOf(WEEK), i);

@@ -1,8 +1,9 @@
 /** Reads analysis inputs and writes analysis results. */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedSessionRef } from '../../analysis/types.ts';
-import type { WeekDocument } from '../../report/week-document.ts';
-import type { AnalysisStreams, Lap } from '../../domain/activity.ts';
+import type { ActivityMetrics, LoadState, Physiology } from '../../domain/analysis.ts';
+import type { WeekDocument } from '../../domain/week-document.ts';
+import type { AnalysisActivity, AnalysisStreams, Lap } from '../../domain/activity.ts';
+import type { PlannedSessionRef } from '../../domain/plan.ts';
 import { decodeAnalysisStreams } from '../../domain/streams-codec.ts';
 import { isoWeekOf } from '../../domain/iso-week.ts';
 import { toLap } from './activities.ts';

@@ -3,8 +3,8 @@
  * rows of a portable export, and deleting everything of an athlete in one transaction.
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { ActivityMetrics } from '../../analysis/types.ts';
-import type { WeekDocument } from '../../report/week-document.ts';
+import type { ActivityMetrics } from '../../domain/analysis.ts';
+import type { WeekDocument } from '../../domain/week-document.ts';
 import { lockAthlete } from '../transactions.ts';
 import type { ActivityRow, Database, PlanRow, PlannedSessionRow } from '../schema.ts';
 import type { UploadSummary } from './uploads.ts';

@@ -1,6 +1,6 @@
 /** The index of an athlete's weekly reports: each week's headline, read from the stored documents without the rest of them. */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { ReportHeadline } from '../../report/model.ts';
+import type { ReportHeadline } from '../../domain/report-model.ts';
 import type { Database } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;

@@ -1,6 +1,6 @@
 /** Stored weekly reports, and the few reads the report needs beyond the stored analysis. */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { ReportModel } from '../../report/model.ts';
+import type { ReportModel } from '../../domain/report-model.ts';
 import type { Database } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
