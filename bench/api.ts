@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pino from 'pino';
-import { hashToken, newApiToken } from '../src/api/auth.ts';
+import { hashToken, newApiToken } from '../src/services/api-tokens.ts';
 import { connect } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { insertApiToken } from '../src/db/repositories/api-tokens.ts';

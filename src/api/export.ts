@@ -18,7 +18,7 @@ import { decodeStreams } from '../domain/streams-codec.ts';
 import { toLap } from '../db/repositories/activities.ts';
 import { toPlannedSession } from '../db/repositories/plans.ts';
 import { activityDto, athleteDto, iso, isoOrNull } from './dto.ts';
-import { verbatim } from './zod.ts';
+import { verbatim } from '../http/zod.ts';
 
 export const EXPORT_FORMAT = 'kinetic-athlete-export';
 export const EXPORT_VERSION = 1;

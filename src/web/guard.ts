@@ -2,10 +2,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findAthlete } from '../db/repositories/athletes.ts';
 import type { Athlete } from '../db/schema.ts';
-import type { ApiApp } from '../api/server.ts';
+import type { ApiApp } from '../http/app.ts';
 import { html } from './html.ts';
 import { page, sendHtml } from './layout.ts';
-import { csrfOf, csrfToken, validCsrf } from './session.ts';
+import { csrfOf, csrfToken, validCsrf } from '../http/session.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

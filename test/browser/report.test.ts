@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, type ApiApp } from '../../src/api/server.ts';
+import { buildServer, type ApiApp } from '../../src/server/server.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { ReportJson } from '../../src/report/json.ts';
 import type { ReportDay, ReportModel } from '../../src/report/model.ts';

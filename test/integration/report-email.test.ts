@@ -9,7 +9,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, type ApiApp } from '../../src/api/server.ts';
+import { buildServer, type ApiApp } from '../../src/server/server.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createAthlete } from '../../src/db/repositories/athletes.ts';
 import { ensureEmailPreferences, getDelivery } from '../../src/db/repositories/deliveries.ts';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, type ApiApp } from '../../src/api/server.ts';
+import { buildServer, type ApiApp } from '../../src/server/server.ts';
 import { loadConfig } from '../../src/config.ts';
 import { getReport, listReports } from '../../src/db/repositories/reports.ts';
 import type { TrainingPlan } from '../../src/domain/plan.ts';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { buildServer, type ApiApp } from '../../src/api/server.ts';
+import { buildServer, type ApiApp } from '../../src/server/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Logger } from '../../src/log.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';

@@ -3,7 +3,7 @@
  * API app whose in-process jobs use them.
  */
 import { randomBytes } from 'node:crypto';
-import { buildServer, type ApiApp } from '../../src/api/server.ts';
+import { buildServer, type ApiApp } from '../../src/server/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { MemoryRateBudget, type RateBudget } from '../../src/ingest/strava/rate-limit.ts';
 import { createStravaServices, type StravaServices } from '../../src/ingest/strava/services.ts';

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { expect } from 'vitest';
-import { buildServer, type ApiApp } from '../../src/api/server.ts';
+import { buildServer, type ApiApp } from '../../src/server/server.ts';
 import { loadConfig } from '../../src/config.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { ADMIN_TOKEN } from './api.ts';

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { getActivityDetail } from '../../db/repositories/activities.ts';
 import { activitiesPage, activityMetricsOf, activityOwner } from '../../db/repositories/athlete-data.ts';
 import { isValidDate } from '../../domain/iso-week.ts';
-import { assertVisible, athleteScope, requireAuth } from '../auth.ts';
+import { assertVisible, athleteScope, requireAuth } from '../../http/auth.ts';
 import { ActivityDto, activityDto, IdParams, LapDto, lapDto, SetDto, setDto, Uuid } from '../dto.ts';
-import { errorResponses, notFound } from '../errors.ts';
-import type { ApiApp } from '../server.ts';
+import { errorResponses, notFound } from '../../http/errors.ts';
+import type { ApiApp } from '../../http/app.ts';
 
 const date = z.string().refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && isValidDate(d), 'must be a date, YYYY-MM-DD');
 

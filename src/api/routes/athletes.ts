@@ -14,11 +14,12 @@ import { parseWeekday } from '../../domain/iso-week.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { changeAthleteSettings } from '../../services/athletes.ts';
 import { applyReportSchedule, removeReportSchedule, ReportScheduleSyncError } from '../../services/report-schedule.ts';
-import { athleteScope, hashToken, newApiToken, requireAdmin, requireAuth } from '../auth.ts';
+import { athleteScope, requireAdmin, requireAuth } from '../../http/auth.ts';
 import { AthleteDto, athleteDto, IdParams, parsePace } from '../dto.ts';
-import { errorResponses, notFound } from '../errors.ts';
+import { errorResponses, notFound } from '../../http/errors.ts';
 import { athleteExport, ExportDocument } from '../export.ts';
-import type { ApiApp } from '../server.ts';
+import type { ApiApp } from '../../http/app.ts';
+import { hashToken, newApiToken } from '../../services/api-tokens.ts';
 
 const name = z.string().trim().min(1, 'must not be empty').max(200);
 const timezone = z.string().refine(isValidTimeZone, 'unknown time zone (use an IANA name such as Europe/London)');

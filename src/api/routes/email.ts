@@ -11,8 +11,8 @@ import { z } from 'zod';
 import { findAthlete } from '../../db/repositories/athletes.ts';
 import { preferencesByToken, setReportsEnabled, type EmailPreferences } from '../../db/repositories/deliveries.ts';
 import { renderEmailPreferencesHtml } from '../../report/html.ts';
-import { notFound } from '../errors.ts';
-import type { ApiApp } from '../server.ts';
+import { notFound } from '../../http/errors.ts';
+import type { ApiApp } from '../../http/app.ts';
 
 const TokenQuery = z.object({ token: z.string().min(16).max(200).meta({ description: 'the token of the link in the email' }) });
 const PrefsBody = z.object({ reports: z.enum(['on', 'off']) }).partial().optional();

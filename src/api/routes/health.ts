@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { pendingMigrations } from '../../db/migrate.ts';
 import { Redis } from 'ioredis';
 import { redactUrl } from '../../util/redact.ts';
-import type { ApiApp } from '../server.ts';
+import type { ApiApp } from '../../http/app.ts';
 
 const CHECK_TIMEOUT_MS = 3000;
 

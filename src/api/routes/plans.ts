@@ -14,10 +14,10 @@ import { planToYaml } from '../../ingest/plan/yaml.ts';
 import { checkPlan } from '../../plan/check.ts';
 import { isValidDate } from '../../domain/iso-week.ts';
 import { importPlan, parsePlanFile, type PlanFileFormat } from '../../services/plans.ts';
-import { athleteScope, requireAuth } from '../auth.ts';
+import { athleteScope, requireAuth } from '../../http/auth.ts';
 import { IdParams, iso, isoOrNull, Uuid } from '../dto.ts';
-import { ApiError, errorResponses, notFound } from '../errors.ts';
-import { sendFile, type ApiApp } from '../server.ts';
+import { ApiError, errorResponses, notFound } from '../../http/errors.ts';
+import { sendFile, type ApiApp } from '../../http/app.ts';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const CSV_TYPES = ['text/csv'];

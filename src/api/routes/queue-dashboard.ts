@@ -9,9 +9,9 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { BullQueues } from '../../jobs/bullmq.ts';
 import { QUEUE_NAMES } from '../../jobs/queues.ts';
-import { requireAdmin } from '../auth.ts';
-import { sendError } from '../errors.ts';
-import type { ApiApp } from '../server.ts';
+import { requireAdmin } from '../../http/auth.ts';
+import { sendError } from '../../http/errors.ts';
+import type { ApiApp } from '../../http/app.ts';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 

@@ -19,10 +19,10 @@ import { canonicalJson } from '../../report/model.ts';
 import { renderReportJson } from '../../report/json.ts';
 import { loadSeason } from '../../services/season.ts';
 import { generateWeeklyReport } from '../../services/reports.ts';
-import { athleteScope, requireAuth } from '../auth.ts';
+import { athleteScope, requireAuth } from '../../http/auth.ts';
 import { IdParams } from '../dto.ts';
-import { errorResponses, notFound } from '../errors.ts';
-import type { ApiApp } from '../server.ts';
+import { errorResponses, notFound } from '../../http/errors.ts';
+import type { ApiApp } from '../../http/app.ts';
 
 const Format = z.object({ format: z.enum(['html', 'json']).default('html').meta({ description: 'html (default): a page for people; json: the document' }) });
 

@@ -28,12 +28,12 @@ import { describeIssues, WebhookEvent } from '../../ingest/strava/schemas.ts';
 import { createStravaServices, missingStravaConfig, type StravaServices } from '../../ingest/strava/services.ts';
 import { storeEvent } from '../../services/strava-sync.ts';
 import { queueAnalysis } from '../../services/strava-queue.ts';
-import { athleteScope } from '../auth.ts';
+import { athleteScope } from '../../http/auth.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { IdParams, isoOrNull } from '../dto.ts';
-import { ApiError, ErrorBody, errorResponses } from '../errors.ts';
-import { publicBaseUrl, type ApiApp } from '../server.ts';
-import { startWebSession } from '../../web/session.ts';
+import { ApiError, ErrorBody, errorResponses } from '../../http/errors.ts';
+import { publicBaseUrl, type ApiApp } from '../../http/app.ts';
+import { startWebSession } from '../../http/session.ts';
 
 const STATE_COOKIE = 'kinetic_strava_oauth';
 const STATE_TTL_S = 15 * 60;

@@ -1,10 +1,11 @@
 /** An athlete's API tokens: issue another (shown once), list, revoke. The admin or the athlete. */
 import { z } from 'zod';
-import { deleteApiToken, insertApiToken, listApiTokens } from '../../db/repositories/api-tokens.ts';
-import { athleteScope, hashToken, newApiToken, requireAuth } from '../auth.ts';
+import { deleteApiToken, listApiTokens } from '../../db/repositories/api-tokens.ts';
+import { athleteScope, requireAuth } from '../../http/auth.ts';
 import { IdParams, iso, isoOrNull, Uuid } from '../dto.ts';
-import { errorResponses, notFound } from '../errors.ts';
-import type { ApiApp } from '../server.ts';
+import { errorResponses, notFound } from '../../http/errors.ts';
+import type { ApiApp } from '../../http/app.ts';
+import { issueApiToken } from '../../services/api-tokens.ts';
 
 const TokenInfo = z.object({ id: Uuid, createdAt: z.string(), lastUsedAt: z.string().nullable() });
 
@@ -24,8 +25,7 @@ export function tokenRoutes(app: ApiApp): void {
     },
     async (request, reply) => {
       const athlete = await athleteScope(request, request.params.id);
-      const token = newApiToken();
-      const info = await insertApiToken(db, athlete.id, hashToken(token));
+      const { token, info } = await issueApiToken(db, athlete.id);
       return reply.status(201).send({ id: info.id, createdAt: iso(info.createdAt), lastUsedAt: null, token });
     },
   );

@@ -15,10 +15,10 @@ import { uploadActivityIds, uploadBytes, uploadsPage } from '../../db/repositori
 import { getUpload } from '../../db/repositories/uploads.ts';
 import { archiveLimits, ArchiveReadError, gunzipCapped, kindOfNamedFile, mib, readZip, SizeLimitError, SNIFF_BYTES, sniff, storedName } from '../../ingest/archive.ts';
 import { storeFitUpload } from '../../services/fit-import.ts';
-import { assertVisible, athleteScope, requireAuth } from '../auth.ts';
+import { assertVisible, athleteScope, requireAuth } from '../../http/auth.ts';
 import { IdParams, UploadDto, uploadDto, UploadStatus, Uuid } from '../dto.ts';
-import { ApiError, errorResponses, notFound } from '../errors.ts';
-import { sendFile, type ApiApp } from '../server.ts';
+import { ApiError, errorResponses, notFound } from '../../http/errors.ts';
+import { sendFile, type ApiApp } from '../../http/app.ts';
 
 interface SkippedFile {
   filename: string;

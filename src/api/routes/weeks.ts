@@ -2,11 +2,11 @@
 import { z } from 'zod';
 import { isValidIsoWeek } from '../../domain/iso-week.ts';
 import { weekDocument } from '../../services/weeks.ts';
-import { athleteScope, requireAuth } from '../auth.ts';
+import { athleteScope, requireAuth } from '../../http/auth.ts';
 import { IdParams } from '../dto.ts';
-import { errorResponses } from '../errors.ts';
-import type { ApiApp } from '../server.ts';
-import { verbatim } from '../zod.ts';
+import { errorResponses } from '../../http/errors.ts';
+import type { ApiApp } from '../../http/app.ts';
+import { verbatim } from '../../http/zod.ts';
 
 const WeekDocument = verbatim(
   z

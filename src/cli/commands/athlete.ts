@@ -199,7 +199,7 @@ export function athleteCommand(): Command {
       const [{ resolveAthlete }, { athleteIdByEmail }, { issueSignInLink, SIGN_IN_LINK_MINUTES }] = await Promise.all([
         import('../../db/repositories/athletes.ts'),
         import('../../db/repositories/web-sessions.ts'),
-        import('../../web/session.ts'),
+        import('../../services/web-sessions.ts'),
       ]);
       await withContext(async ({ db, config, now }) => {
         const athlete = await resolveAthlete(db, opts.athlete);

@@ -30,7 +30,7 @@ export function serveCommand(): Command {
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', DEFAULT_HOST)
     .action(async (opts: { port?: number; host: string }) => {
       const [{ buildServer }, { loadConfig }, { createLogger }, { createJobQueue }] = await Promise.all([
-        import('../../api/server.ts'),
+        import('../../server/server.ts'),
         import('../../config.ts'),
         import('../../log.ts'),
         import('../../workers/runner.ts'),

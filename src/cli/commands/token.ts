@@ -10,15 +10,10 @@ export function tokenCommand(): Command {
     .description('issue a new API token and print it (shown only this once; only its hash is stored)')
     .option('--athlete <id>', 'athlete id (optional when there is exactly one athlete)')
     .action(async (opts: { athlete?: string }) => {
-      const [{ hashToken, newApiToken }, { insertApiToken }, { resolveAthlete }] = await Promise.all([
-        import('../../api/auth.ts'),
-        import('../../db/repositories/api-tokens.ts'),
-        import('../../db/repositories/athletes.ts'),
-      ]);
+      const [{ issueApiToken }, { resolveAthlete }] = await Promise.all([import('../../services/api-tokens.ts'), import('../../db/repositories/athletes.ts')]);
       await withContext(async ({ db }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
-        const token = newApiToken();
-        await insertApiToken(db, athlete.id, hashToken(token));
+        const { token } = await issueApiToken(db, athlete.id);
         process.stdout.write(`${token}\n`);
       });
     });

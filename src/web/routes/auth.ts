@@ -12,11 +12,12 @@ import formbody from '@fastify/formbody';
 import { createAthlete } from '../../db/repositories/athletes.ts';
 import { athleteIdByEmail, consumeLoginLink, deleteWebSession, liveLoginLinks } from '../../db/repositories/web-sessions.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
-import { publicBaseUrl, type ApiApp } from '../../api/server.ts';
+import { publicBaseUrl, type ApiApp } from '../../http/app.ts';
 import { html } from '../html.ts';
 import { page, sendHtml } from '../layout.ts';
 import { MailNotConfiguredError, sendSignInMail } from '../mailer.ts';
-import { csrfOf, csrfToken, issueSignInLink, SESSION_COOKIE, SIGN_IN_LINK_MINUTES, sha256Hex, startWebSession, validCsrf } from '../session.ts';
+import { csrfOf, csrfToken, SESSION_COOKIE, startWebSession, validCsrf } from '../../http/session.ts';
+import { issueSignInLink, SIGN_IN_LINK_MINUTES, sha256Hex } from '../../services/web-sessions.ts';
 import { hideFromOpenApi, registerWebErrors, requireCsrf } from '../guard.ts';
 
 /** At most this many unused, unexpired links per address: more requests are answered the same, but send nothing. */

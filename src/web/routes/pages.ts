@@ -23,11 +23,12 @@ import { GeneratePlanError, generatePlan, parseGenerateArgs } from '../../plan/g
 import { isoWeekOf, WEEKDAYS } from '../../domain/iso-week.ts';
 import { importPlan, parsePlanFile } from '../../services/plans.ts';
 import { weekDocument } from '../../services/weeks.ts';
-import { publicBaseUrl, type ApiApp } from '../../api/server.ts';
+import { publicBaseUrl, type ApiApp } from '../../http/app.ts';
 import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn, WebPageError } from '../guard.ts';
 import { html, type HtmlValue } from '../html.ts';
 import { page, sendHtml, type Section } from '../layout.ts';
-import { csrfOf, csrfToken, SESSION_COOKIE, takeFlash } from '../session.ts';
+import { csrfOf, csrfToken, SESSION_COOKIE } from '../../http/session.ts';
+import { takeFlash } from '../flash.ts';
 
 const STATIC = {
   'web.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('../static/web.css', import.meta.url)) },

@@ -5,9 +5,10 @@
  * With `Accept: application/json` (the page's script) the API's answer comes back as it is;
  * otherwise the uploads page is shown with what happened.
  */
-import type { ApiApp } from '../../api/server.ts';
+import type { ApiApp } from '../../http/app.ts';
 import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn } from '../guard.ts';
-import { csrfOf, setFlash } from '../session.ts';
+import { csrfOf } from '../../http/session.ts';
+import { setFlash } from '../flash.ts';
 
 export function webUploadRoutes(app: ApiApp): void {
   hideFromOpenApi(app);

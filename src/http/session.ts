@@ -1,5 +1,5 @@
 /**
- * Browser sessions of the web app (docs/web.md), on the API's own Fastify app.
+ * Browser sessions of the web app (docs/web.md), on the one Fastify app of api and web.
  *
  * - The session cookie (`kinetic_session`) holds a random 256-bit id, signed with KINETIC_SECRET
  *   (@fastify/cookie); the database keeps only its SHA-256 (`web_sessions`). HttpOnly, SameSite=Lax,
@@ -12,17 +12,14 @@
  *   `x-csrf-token` header or `_csrf` query parameter, so no other site can make the browser change data.
  *   A request with an Authorization header is the API's alone: the cookie is ignored.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
-import { findWebSession, insertLoginLink, insertWebSession, touchWebSession, type WebSession } from '../db/repositories/web-sessions.ts';
-import type { Database } from '../db/schema.ts';
+import { findWebSession, touchWebSession, type WebSession } from '../db/repositories/web-sessions.ts';
+import { createWebSession, newSecret, SESSION_DAYS, sessionExpiry, sha256Hex } from '../services/web-sessions.ts';
 
 export const SESSION_COOKIE = 'kinetic_session';
 export const ANON_CSRF_COOKIE = 'kinetic_csrf';
-export const SESSION_DAYS = 30;
-const DAY_MS = 86_400_000;
 /** `last_seen_at`/`expires_at` are written at most this often per session. */
 const TOUCH_EVERY_MS = 3_600_000;
 
@@ -48,33 +45,6 @@ export interface WebKeys {
   secureCookies: boolean;
 }
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** A new random secret (session id, sign-in token). */
-export function newSecret(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** How long an emailed (or printed) sign-in link works. */
-export const SIGN_IN_LINK_MINUTES = 15;
-
-/**
- * A one-time sign-in link for `email` (stored only as its SHA-256, expiring after
- * `SIGN_IN_LINK_MINUTES`): the address to open, `<base>/signin/verify?token=…`. Using it signs in
- * the athlete with that email, or creates one in `timezone`.
- */
-export async function issueSignInLink(db: Kysely<Database>, o: { base: string; email: string; timezone: string | null; now: Date }): Promise<string> {
-  const token = newSecret();
-  await insertLoginLink(db, { email: o.email, tokenHash: sha256Hex(token), timezone: o.timezone, now: o.now, expiresAt: new Date(o.now.getTime() + SIGN_IN_LINK_MINUTES * 60_000) });
-  return `${o.base.replace(/\/+$/, '')}/signin/verify?token=${encodeURIComponent(token)}`;
-}
-
-export function sessionExpiry(now: Date): Date {
-  return new Date(now.getTime() + SESSION_DAYS * DAY_MS);
-}
-
 function csrfTokenFor(keys: WebKeys, binding: string): string {
   return createHmac('sha256', keys.csrf).update(`csrf:${binding}`, 'utf8').digest('base64url');
 }
@@ -89,7 +59,8 @@ export function cookieOptions(request: FastifyRequest, keys: WebKeys, maxAgeS: n
   return { path: '/', httpOnly: true, sameSite: 'lax', secure: keys.secureCookies || request.protocol === 'https', signed: true, maxAge: maxAgeS };
 }
 
-function signedCookie(request: FastifyRequest, name: string): string | undefined {
+/** The value of a cookie signed with KINETIC_SECRET; undefined when absent or tampered with. */
+export function signedCookie(request: FastifyRequest, name: string): string | undefined {
   const raw = request.cookies[name];
   if (raw === undefined || raw === '') return undefined;
   const unsigned = request.unsignCookie(raw);
@@ -127,38 +98,19 @@ export function csrfOf(request: FastifyRequest): unknown {
   return (typeof body === 'object' && body !== null ? body._csrf : undefined) ?? request.headers['x-csrf-token'] ?? query?._csrf;
 }
 
-const FLASH_COOKIE = 'kinetic_flash';
-
-/**
- * A message for the next page this browser opens (after a redirect): a signed cookie that lives a
- * minute, so the message is never taken from the URL (a link cannot put words in Kinetic's mouth).
- */
-export function setFlash(request: FastifyRequest, reply: FastifyReply, message: string): void {
-  reply.setCookie(FLASH_COOKIE, message.slice(0, 1000), cookieOptions(request, request.server.webKeys, 60));
-}
-
-/** The flash message set by the previous response, if any; it is cleared as it is read. */
-export function takeFlash(request: FastifyRequest, reply: FastifyReply): string | undefined {
-  const message = signedCookie(request, FLASH_COOKIE);
-  if (request.cookies[FLASH_COOKIE] !== undefined) reply.clearCookie(FLASH_COOKIE, { path: '/' });
-  return message;
-}
-
 /**
  * Signs this browser in as `athleteId`: a new server-side session and its cookie. Every sign-in flow
  * ends here (email link; the Strava callback can call it too); the caller then redirects to `/app`.
  */
 export async function startWebSession(request: FastifyRequest, reply: FastifyReply, athleteId: string): Promise<void> {
   const { db, now } = request.server.deps;
-  const at = now();
-  const token = newSecret();
-  await insertWebSession(db, { athleteId, tokenHash: sha256Hex(token), now: at, expiresAt: sessionExpiry(at) });
+  const token = await createWebSession(db, athleteId, now());
   reply.setCookie(SESSION_COOKIE, token, cookieOptions(request, request.server.webKeys, SESSION_DAYS * 86_400));
   request.log.info({ athleteId }, 'web session started');
 }
 
 /**
- * Cookies, the session lookup and the browser principal, on the root app (one line in server.ts).
+ * Cookies, the session lookup and the browser principal, on the root app (one line in src/server/server.ts).
  * Without KINETIC_SECRET a random key is used: sessions then end when the process does.
  */
 export async function registerWebSessions(app: FastifyInstance): Promise<void> {

@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import type { JobRunner } from '../jobs/queues.ts';
 
-/** What the HTTP API is built from (`buildServer`): tests build it in-process from the same pieces. */
+/** What the server (api and web) is built from (`buildServer`, src/server/server.ts): tests build it in-process from the same pieces. */
 export interface ApiDeps {
   db: Kysely<Database>;
   log: Logger;

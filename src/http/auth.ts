@@ -1,5 +1,6 @@
 /**
- * Authentication and the athlete boundary of the HTTP API.
+ * Authentication and the athlete boundary of the HTTP API (api routes; the web app's session cookie
+ * makes a browser the same kind of principal, see session.ts).
  *
  * - `Authorization: Bearer <token>`. The admin token is `KINETIC_ADMIN_TOKEN` (compared in constant
  *   time); when it is unset, admin routes answer 401 `admin_disabled`. Athlete tokens are looked up by
@@ -15,11 +16,12 @@
  * a stranger is refused before the body is read or validated), then
  * `await athleteScope(request, request.params.id)` in the handler.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findApiToken, touchApiToken } from '../db/repositories/api-tokens.ts';
 import { findAthlete } from '../db/repositories/athletes.ts';
 import type { Athlete } from '../db/schema.ts';
+import { hashToken } from '../services/api-tokens.ts';
 import { ApiError, notFound } from './errors.ts';
 
 export type Principal = { kind: 'admin' } | { kind: 'athlete'; athleteId: string; tokenId: string };
@@ -35,15 +37,6 @@ declare module 'fastify' {
 
 /** `last_used_at` is written at most this often per token (not on every request). */
 const TOUCH_EVERY_MS = 60_000;
-
-/** A new API token: 256 random bits, URL-safe, with a prefix that makes it recognisable in a leak scan. */
-export function newApiToken(): string {
-  return `kin_${randomBytes(32).toString('base64url')}`;
-}
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();

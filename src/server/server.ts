@@ -1,42 +1,43 @@
 /**
- * The HTTP API (issue 6; docs/api.md): a Fastify app built from plain dependencies, so tests build it
- * in-process (`app.inject`, or `listen` on port 0) and `kinetic serve` runs the same app.
+ * The server (issue 6; docs/api.md, docs/web.md): one Fastify app with the HTTP API (src/api) and the
+ * web app (src/web), built from plain dependencies, so tests build it in-process (`app.inject`, or
+ * `listen` on port 0) and `kinetic serve` runs the same app.
  *
- * Routes live in `routes/*.ts`, one module per resource, each a function of the app; `ROUTES` is the
- * one list of them — add a module with one line there. Every module gets, from here: zod schemas as
- * the schema language (validation, typed requests, serialisation, the OpenAPI document at /docs),
- * the caller's identity (`request.principal`, see auth.ts), and the one error handler.
+ * Routes live in `src/api/routes/*.ts` and `src/web/routes/*.ts`, one module per resource, each a
+ * function of the app; `ROUTES` is the one list of them — add a module with one line there. Every
+ * module gets, from here: zod schemas as the schema language (validation, typed requests,
+ * serialisation, the OpenAPI document at /docs), the caller's identity (`request.principal`, see
+ * src/http/auth.ts), the browser session (src/http/session.ts), and the one error handler.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import { activityRoutes } from '../api/routes/activities.ts';
+import { athleteRoutes } from '../api/routes/athletes.ts';
+import { emailRoutes } from '../api/routes/email.ts';
+import { healthRoutes } from '../api/routes/health.ts';
+import { planRoutes } from '../api/routes/plans.ts';
+import { queueDashboardRoutes } from '../api/routes/queue-dashboard.ts';
+import { reportRoutes } from '../api/routes/reports.ts';
+import { tokenRoutes } from '../api/routes/tokens.ts';
+import { uploadRoutes } from '../api/routes/uploads.ts';
+import { weekRoutes } from '../api/routes/weeks.ts';
+import { stravaRoutes } from '../api/routes/strava.ts';
+import type { ApiApp, RouteModule } from '../http/app.ts';
+import { registerAuth } from '../http/auth.ts';
+import { BackgroundJobs } from '../http/background.ts';
+import type { ApiDeps } from '../http/deps.ts';
+import { ApiError, sendError } from '../http/errors.ts';
+import { registerWebSessions } from '../http/session.ts';
+import { openApiTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from '../http/zod.ts';
 import { BullQueues } from '../jobs/bullmq.ts';
-import { registerAuth } from './auth.ts';
-import { BackgroundJobs } from './background.ts';
-import type { ApiDeps } from './deps.ts';
-import { ApiError, sendError } from './errors.ts';
-import { activityRoutes } from './routes/activities.ts';
-import { athleteRoutes } from './routes/athletes.ts';
-import { emailRoutes } from './routes/email.ts';
-import { healthRoutes } from './routes/health.ts';
-import { planRoutes } from './routes/plans.ts';
-import { queueDashboardRoutes } from './routes/queue-dashboard.ts';
-import { reportRoutes } from './routes/reports.ts';
-import { tokenRoutes } from './routes/tokens.ts';
-import { uploadRoutes } from './routes/uploads.ts';
-import { weekRoutes } from './routes/weeks.ts';
-import { stravaRoutes } from './routes/strava.ts';
 import { webAuthRoutes } from '../web/routes/auth.ts';
 import { webPageRoutes } from '../web/routes/pages.ts';
 import { webUploadRoutes } from '../web/routes/uploads.ts';
-import { registerWebSessions } from '../web/session.ts';
-import { openApiTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from './zod.ts';
 
-export type ApiApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
-
-/** A route module: registers its routes on (an encapsulated scope of) the app; `app.deps` holds the dependencies. */
-export type RouteModule = (app: ApiApp) => void | Promise<void>;
+/** What `buildServer` returns: tests and `kinetic serve` take the app type from here. */
+export type { ApiApp } from '../http/app.ts';
 
 /** Every route module, in registration order. One line per module. */
 export const ROUTES: readonly RouteModule[] = [
@@ -73,33 +74,6 @@ const REDACT = [
   '*.accessToken',
   '*.refreshToken',
 ];
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Embedded mode: runs the in-process runner's jobs after responses (see background.ts). */
-    background: BackgroundJobs;
-  }
-}
-
-/**
- * Sends a file (not JSON): the body goes out as it is, whatever the route's JSON response schema says,
- * with a download name (`Content-Disposition`, ASCII fallback plus the UTF-8 name).
- */
-export function sendFile(reply: FastifyReply, contentType: string, filename: string, body: string | Buffer): FastifyReply {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return reply
-    .type(contentType)
-    .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`)
-    .send(body);
-}
-
-/**
- * Where browsers reach this server: `KINETIC_PUBLIC_URL`, else the request's own scheme and host
- * (set it in production: the Host header is the client's). No trailing slash.
- */
-export function publicBaseUrl(request: FastifyRequest): string {
-  return (request.server.deps.config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
-}
 
 /** Query parameters that carry credentials (sign-in link, CSRF token, OAuth code and state): never logged. */
 const SECRET_PARAMS = ['token', '_csrf', 'code', 'state', 'access_token'];
