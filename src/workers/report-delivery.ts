@@ -3,7 +3,7 @@ import type { JobDeps } from './deps.ts';
 import { PermanentJobError, type Payload } from '../jobs/queues.ts';
 
 /**
- * Emails one stored weekly report (`src/report/delivery.ts`). Queued by the weekly-report job with
+ * Emails one stored weekly report (`src/services/report-delivery.ts`). Queued by the weekly-report job with
  * the job id `report-delivery-<reportId>`; the delivery row makes it once per athlete-week whatever
  * runs it. A refused send throws, so the job retries it; a report that is gone fails at once.
  */

@@ -1,5 +1,5 @@
 /**
- * The Strava jobs (docs/strava.md, docs/jobs.md): thin handlers over src/ingest/strava/sync.ts.
+ * The Strava jobs (docs/strava.md, docs/jobs.md): thin handlers over src/services/strava-sync.ts.
  *
  * - `strava-sync`: backfill / incremental / reconcile of one athlete (or reconcile of every connected
  *   athlete); each stored page queues the details of its runs (`strava-activity`, priority by age:

@@ -1,6 +1,6 @@
 /**
  * A report input for tests, built with the analysis and the recommender from the model week of
- * src/recommend/testing.ts with the usual mistakes.
+ * test/support/recommend.ts with the usual mistakes.
  */
 import type { PlannedSessionRef } from '../../src/analysis/types.ts';
 import { addDays, mondayOf } from '../../src/domain/iso-week.ts';

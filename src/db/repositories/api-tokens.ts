@@ -1,4 +1,4 @@
-/** Per-athlete API tokens: only their SHA-256 hashes are stored (see src/api/auth.ts). */
+/** Per-athlete API tokens: only their SHA-256 hashes are stored (see src/services/api-tokens.ts). */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
 
