@@ -29,6 +29,28 @@ import { decodeRecordsFallback } from './fallback-records.ts';
 /** Sessions that are not training in themselves (the pause between legs of a multisport event). */
 const SKIPPED_SPORTS = new Set(['transition']);
 
+/**
+ * Laps and strength sets one activity keeps, at most. Real recordings have a few hundred at most (a
+ * lap per kilometre of a 24-hour race); thousands come from a damaged file that repeats a message.
+ * It also keeps each activity's laps and sets within one INSERT of the embedded database, which takes
+ * at most 32,767 values per statement (10 per lap, 9 per set) and breaks beyond (found by the fuzz
+ * test, docs/fit-import.md "Fuzzing").
+ */
+const MAX_LAPS_PER_ACTIVITY = 2000;
+const MAX_SETS_PER_ACTIVITY = 2000;
+
+/**
+ * Activities one file may hold. A multisport recording has a few legs (a swimrun a few dozen); a file
+ * with thousands of sessions is damaged (a record definition turned into a session's), and storing
+ * them would take minutes and overflow the embedded database's statement (found by the fuzz test):
+ * such a file fails with the reason instead.
+ */
+const MAX_ACTIVITIES_PER_FILE = 200;
+
+function tooManySessions(n: number): FitDecodeError {
+  return new FitDecodeError(`the file holds ${n} sessions: no recording has that many (Kinetic reads at most ${MAX_ACTIVITIES_PER_FILE} per file), so it is taken as damaged`);
+}
+
 export interface DecodedFit {
   activities: NormalizedActivity[];
   /** Notes about the decode a runner or operator may want to know (e.g. the fallback decoder was used). */
@@ -179,6 +201,7 @@ function combineParts(outcomes: PartOutcome[], notes: string[]): DecodedFit {
   if (activities.some((a) => a.startTime < DEVICE_TIME_LIMIT)) {
     warnings.push("the watch's clock was not set: times count from when it was switched on, so the date is not real");
   }
+  if (activities.length > MAX_ACTIVITIES_PER_FILE) throw tooManySessions(activities.length);
   activities.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   return { activities, warnings };
 }
@@ -266,6 +289,7 @@ function decodePart(part: Uint8Array, identity: string): DecodedFit {
   const { messages } = read;
   const fileId = messages.fileIdMesgs?.[0];
   const { timed, untimed } = step('session messages', () => timeSessions(messages.sessionMesgs ?? []));
+  if (timed.length > MAX_ACTIVITIES_PER_FILE) throw tooManySessions(timed.length);
   const laps = messages.lapMesgs ?? [];
   const usable = timed.length > 0 || samples.length > 0 || laps.some((l) => lapTime(l) !== undefined);
   if (sdkTrouble !== null) {
@@ -385,9 +409,9 @@ function summaryFromSession(s: SessionMesg, start: Date, end: Date | undefined):
     movingS: num(s.totalTimerTime),
     distanceM: sport === 'training' && (num(s.totalDistance) ?? 0) === 0 ? null : num(s.totalDistance),
     ascentM: num(s.totalAscent),
-    avgHr: num(s.avgHeartRate),
-    maxHr: num(s.maxHeartRate),
-    calories: num(s.totalCalories),
+    avgHr: uint(s.avgHeartRate, UINT8_MAX),
+    maxHr: uint(s.maxHeartRate, UINT8_MAX),
+    calories: uint(s.totalCalories, UINT16_MAX),
   };
 }
 
@@ -485,7 +509,7 @@ function summaryFromRecords(messages: FitMessages, samples: Sample[], laps: LapM
     ascentM: sumIfAny(laps.map((l) => num(l.totalAscent))),
     avgHr: null,
     maxHr: null,
-    calories: sumIfAny(laps.map((l) => num(l.totalCalories))),
+    calories: sumIfAny(laps.map((l) => uint(l.totalCalories, UINT16_MAX))),
   };
 }
 
@@ -504,7 +528,8 @@ function buildActivity(
   const { sport, subSport, start } = summary;
   const streams = step('records', () => toStreams(samples, start));
   const hr = streams === null ? [] : streams.heartRate.filter((h): h is number => h !== null && h > 0);
-  const mappedLaps = step('lap messages', () => toLaps(laps, start));
+  const mappedLaps = capped(step('lap messages', () => toLaps(laps, start)), MAX_LAPS_PER_ACTIVITY, `the ${sport} activity`, 'lap', warnings);
+  const mappedSets = capped(step('set messages', () => toSets(sets)), MAX_SETS_PER_ACTIVITY, `the ${sport} activity`, 'set', warnings);
   const elapsedS = summary.elapsedS ?? elapsedFromTimes(summary, samples, mappedLaps);
   if (elapsedS === null) {
     warnings.push(`the ${sport} activity has no elapsed time, end time or timed records: its duration is stored as 0`);
@@ -527,7 +552,7 @@ function buildActivity(
     calories: summary.calories,
     device,
     laps: mappedLaps,
-    sets: step('set messages', () => toSets(sets)),
+    sets: mappedSets,
     streams,
   };
 }
@@ -545,6 +570,13 @@ function elapsedFromTimes(summary: Summary, samples: Sample[], laps: Lap[]): num
   const last = latest([lastRecord, lastLapEnd].filter((d): d is Date => d !== undefined));
   const fromRecords = last === undefined ? null : positive((last.getTime() - startMs) / 1000);
   return fromRecords ?? positive(laps.reduce((sum, l) => sum + l.elapsedS, 0));
+}
+
+/** The first `max` laps or sets of an activity, with a warning when there were more. */
+function capped<T>(items: T[], max: number, what: string, noun: string, warnings: string[]): T[] {
+  if (items.length <= max) return items;
+  warnings.push(`${what} has ${plural(items.length, noun)}, more than a real recording has: the first ${max} were kept (the file repeats messages)`);
+  return items.slice(0, max);
 }
 
 /** A lap's time for placing it in a session: its end (timestamp), else its start. */
@@ -575,8 +607,8 @@ function toLaps(laps: LapMesg[], sessionStart: Date): Lap[] {
       elapsedS,
       movingS: num(l.totalTimerTime),
       distanceM: num(l.totalDistance),
-      avgHr: num(l.avgHeartRate),
-      maxHr: num(l.maxHeartRate),
+      avgHr: uint(l.avgHeartRate, UINT8_MAX),
+      maxHr: uint(l.maxHeartRate, UINT8_MAX),
       avgSpeedMps: num(l.enhancedAvgSpeed ?? l.avgSpeed),
       intensity: enumName(l.intensity),
     });
@@ -607,7 +639,7 @@ function toSets(sets: SetMesg[]): StrengthSet[] {
         durationS: num(st.duration),
         category: rest ? null : categoryName,
         exerciseName: rest ? null : exerciseName(category, num(first(st.categorySubtype))),
-        reps: rest ? null : num(st.repetitions),
+        reps: rest ? null : uint(st.repetitions, UINT16_MAX),
         weightKg: rest ? null : num(st.weight),
       } satisfies StrengthSet;
     });
@@ -629,7 +661,7 @@ function toStreams(samples: Sample[], start: Date): SampleStreams | null {
     t: ordered.map((r) => Math.round((r.timestamp.getTime() - t0) / 1000)),
     distanceM: ordered.map((r) => r.distanceM),
     speedMps: ordered.map((r) => r.speedMps),
-    heartRate: ordered.map((r) => r.heartRate),
+    heartRate: ordered.map((r) => uint(r.heartRate, UINT8_MAX)),
     cadence: ordered.map((r) => r.cadence),
     altitudeM: ordered.map((r) => r.altitudeM),
     powerW: ordered.map((r) => r.powerW),
@@ -727,6 +759,20 @@ function subSportName(v: unknown): string | null {
 
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Largest values of FIT's uint8 and uint16: the profile's type of heart rates, and of calories and repetitions. */
+const UINT8_MAX = 0xff;
+const UINT16_MAX = 0xffff;
+
+/**
+ * A value of a field the profile types as an unsigned integer up to `max`; absent when it is not one,
+ * which only a damaged definition (the field given a wider, signed or floating-point base type) can
+ * give — and which the database's integer columns refuse (found by the fuzz test).
+ */
+function uint(v: unknown, max: number): number | null {
+  const n = num(v);
+  return n !== null && Number.isInteger(n) && n >= 0 && n <= max ? n : null;
 }
 
 function positive(v: number | null): number | null {
