@@ -3,6 +3,7 @@ import type { Lap, NormalizedActivity, SampleStreams, StrengthSet } from '../../
 import { decodeStreams, encodeStreams, STREAMS_CODEC } from '../../domain/streams-codec.ts';
 import type { ActivityRow, Database, LapsTable } from '../schema.ts';
 import { absorbStravaTwin } from './activity-twins.ts';
+import { insertBatches } from '../batch.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -71,48 +72,36 @@ export function summaryColumns(a: NormalizedActivity, localDate: string, timezon
 
 async function insertChildren(trx: Transaction<Database>, activityId: string, a: NormalizedActivity): Promise<void> {
   await insertLaps(trx, activityId, a.laps);
-  if (a.sets.length > 0) {
-    await trx
-      .insertInto('strength_sets')
-      .values(
-        a.sets.map((s) => ({
-          activity_id: activityId,
-          set_index: s.index,
-          set_type: s.setType,
-          start_time: s.startTime,
-          duration_s: s.durationS,
-          category: s.category,
-          exercise_name: s.exerciseName,
-          reps: s.reps,
-          weight_kg: s.weightKg,
-        })),
-      )
-      .execute();
-  }
+  const sets = a.sets.map((s) => ({
+    activity_id: activityId,
+    set_index: s.index,
+    set_type: s.setType,
+    start_time: s.startTime,
+    duration_s: s.durationS,
+    category: s.category,
+    exercise_name: s.exerciseName,
+    reps: s.reps,
+    weight_kg: s.weightKg,
+  }));
+  for (const batch of insertBatches(sets, 9)) await trx.insertInto('strength_sets').values(batch).execute();
   await insertStreams(trx, activityId, a.streams);
 }
 
 /** Writes an activity's laps (the activity has none stored yet). */
 export async function insertLaps(trx: Transaction<Database>, activityId: string, laps: NormalizedActivity['laps']): Promise<void> {
-  if (laps.length > 0) {
-    await trx
-      .insertInto('laps')
-      .values(
-        laps.map((l) => ({
-          activity_id: activityId,
-          lap_index: l.index,
-          start_time: l.startTime,
-          elapsed_s: l.elapsedS,
-          moving_s: l.movingS,
-          distance_m: l.distanceM,
-          avg_hr: l.avgHr === null ? null : Math.round(l.avgHr),
-          max_hr: l.maxHr === null ? null : Math.round(l.maxHr),
-          avg_speed_mps: l.avgSpeedMps,
-          intensity: l.intensity,
-        })),
-      )
-      .execute();
-  }
+  const rows = laps.map((l) => ({
+    activity_id: activityId,
+    lap_index: l.index,
+    start_time: l.startTime,
+    elapsed_s: l.elapsedS,
+    moving_s: l.movingS,
+    distance_m: l.distanceM,
+    avg_hr: l.avgHr === null ? null : Math.round(l.avgHr),
+    max_hr: l.maxHr === null ? null : Math.round(l.maxHr),
+    avg_speed_mps: l.avgSpeedMps,
+    intensity: l.intensity,
+  }));
+  for (const batch of insertBatches(rows, 10)) await trx.insertInto('laps').values(batch).execute();
 }
 
 /** Writes an activity's samples as one packed blob, when it has any (docs/storage.md). */
