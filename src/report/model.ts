@@ -39,28 +39,9 @@ import {
   type StrengthDayType,
 } from '../domain/report-model.ts';
 
-export {
-  REPORT_VERSION,
-  type ReportDataQuality,
-  type ReportDay,
-  type ReportDayRow,
-  type ReportDistance,
-  type ReportDoneActivity,
-  type ReportFlag,
-  type ReportHeadline,
-  type ReportIntensity,
-  type ReportLoad,
-  type ReportModel,
-  type ReportNextWeek,
-  type ReportPlannedSession,
-  type ReportSourcedValue,
-  type ReportStrength,
-  type ReportStrengthSession,
-  type ReportTrendDay,
-  type ReportTrendWeek,
-  type StravaConnectionNote,
-  type StrengthDayType,
-} from '../domain/report-model.ts';
+// The model's shape lives in the domain (it is stored and served as it is); callers may import it from here.
+export { REPORT_VERSION } from '../domain/report-model.ts';
+export type * from '../domain/report-model.ts';
 
 /** Weeks in the load and form trend, this week included. */
 export const TREND_WEEKS = 8;
