@@ -15,6 +15,7 @@ import * as jsonDocuments from './20261126165000_json_documents.ts';
 import * as strava from './20261126170000_strava.ts';
 import * as webSessions from './20261126180000_web_sessions.ts';
 import * as calendarFeeds from './20261126190000_calendar_feeds.ts';
+import * as emailIdentity from './20261127100000_email_identity.ts';
 
 export const migrations: Record<string, Migration> = {
   '20261126120000_foundation': foundation,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '20261126170000_strava': strava,
   '20261126180000_web_sessions': webSessions,
   '20261126190000_calendar_feeds': calendarFeeds,
+  '20261127100000_email_identity': emailIdentity,
 };

@@ -54,7 +54,33 @@ const EnvSchema = z.object({
   SMTP_URL: optionalUrl,
   KINETIC_MAIL_FROM: z.string().trim().min(3).default('Kinetic <kinetic@localhost>'),
   KINETIC_PUBLIC_URL: optionalUrl,
+  // Limits (docs/security.md, "Limits"): 0 turns a limit off.
+  KINETIC_TRUST_PROXY: optionalText,
+  KINETIC_API_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
+  KINETIC_SIGNIN_RATE_LIMIT_ADDRESS: z.coerce.number().int().min(0).default(5),
+  KINETIC_SIGNIN_RATE_LIMIT_IP: z.coerce.number().int().min(0).default(20),
 });
+
+/**
+ * Fastify's `trustProxy` from KINETIC_TRUST_PROXY: unset or `false` → the client is the socket's
+ * peer (X-Forwarded-For is ignored); a comma-separated list of the proxies' addresses or CIDR ranges
+ * (`127.0.0.1`, `10.0.0.0/8`) → X-Forwarded-For is believed from those peers only; `true` → from any
+ * peer (only when nothing but the proxy can reach the port). A hop count is refused: it cannot check
+ * who sent the header.
+ */
+export type TrustProxy = boolean | string[];
+
+function parseTrustProxy(value: string | undefined): TrustProxy {
+  if (value === undefined || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    throw new ConfigError('invalid environment:\n  KINETIC_TRUST_PROXY: name the proxy by its address or range (e.g. 127.0.0.1 or 10.0.0.0/8), not by a hop count');
+  }
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
 
 export interface Config {
   /** Postgres connection string; undefined → embedded PGlite in `dataDir`. */
@@ -97,8 +123,22 @@ export interface Config {
   smtpUrl: string | undefined;
   /** From address of Kinetic's emails. */
   mailFrom: string;
-  /** The address people open Kinetic at (links in emails; https → Secure cookies); undefined → the request's own host. */
+  /**
+   * The address people open Kinetic at (links in emails, the Strava redirect, calendar feeds; https →
+   * Secure cookies); undefined → the address `kinetic serve` listens on. Never taken from a request.
+   */
   publicUrl: string | undefined;
+  /** Which proxies' X-Forwarded-For to believe (Fastify `trustProxy`, KINETIC_TRUST_PROXY); false → none. */
+  trustProxy: TrustProxy;
+  /** Rate limits (docs/security.md, "Limits"); 0 → off. */
+  rateLimits: {
+    /** Requests per minute per API token or browser session (per client address without one): KINETIC_API_RATE_LIMIT. */
+    apiPerMinute: number;
+    /** Sign-in links per hour per address (lower-cased, `+tag` removed): KINETIC_SIGNIN_RATE_LIMIT_ADDRESS. */
+    signinPerAddressPerHour: number;
+    /** Sign-in requests per 15 minutes per client address: KINETIC_SIGNIN_RATE_LIMIT_IP. */
+    signinPerIpPer15Min: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -145,5 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.KINETIC_MAIL_FROM,
     publicUrl: e.KINETIC_PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: parseTrustProxy(e.KINETIC_TRUST_PROXY),
+    rateLimits: {
+      apiPerMinute: e.KINETIC_API_RATE_LIMIT,
+      signinPerAddressPerHour: e.KINETIC_SIGNIN_RATE_LIMIT_ADDRESS,
+      signinPerIpPer15Min: e.KINETIC_SIGNIN_RATE_LIMIT_IP,
+    },
   };
 }

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { AthleteNotFoundError } from '../db/repositories/athletes.ts';
+import { AthleteNotFoundError, EmailTakenError } from '../db/repositories/athletes.ts';
 import { DataDirInUseError } from '../db/data-dir-lock.ts';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { GeneratePlanError } from '../plan/generate.ts';
@@ -88,6 +88,7 @@ async function isUserError(err: unknown): Promise<boolean> {
     err instanceof UsageError ||
     err instanceof InvalidArgumentError ||
     err instanceof AthleteNotFoundError ||
+    err instanceof EmailTakenError ||
     err instanceof PlanFormatError ||
     err instanceof GeneratePlanError ||
     (await isConfigError(err)) ||

@@ -35,6 +35,11 @@ export interface AthletesTable {
   report_weekday: Generated<number>;
   /** Local time of day (`HH:MM`, athlete's time zone) the weekly report is due. */
   report_time: Generated<string>;
+  /**
+   * An address this athlete shared with an older athlete when emails became unique (migration
+   * 20261127100000_email_identity): kept here, `email` cleared. Null for everyone else.
+   */
+  previous_email: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UploadsTable {
@@ -257,6 +262,16 @@ export interface WebLoginLinksTable {
   expires_at: Timestamp;
 }
 
+/** A pending change of an athlete's email (docs/web.md): confirmed from a link mailed to the new address; only the SHA-256 of its token is stored. */
+export interface EmailChangesTable {
+  athlete_id: string;
+  /** The new address, as typed. */
+  email: string;
+  token_hash: string;
+  created_at: DefaultTimestamp;
+  expires_at: Timestamp;
+}
+
 /** An athlete's secret calendar feed address (docs/web.md): calendar apps fetch the plan with it, without cookies. */
 export interface CalendarFeedsTable {
   athlete_id: string;
@@ -343,6 +358,7 @@ export interface Database {
   web_sessions: WebSessionsTable;
   web_login_links: WebLoginLinksTable;
   calendar_feeds: CalendarFeedsTable;
+  email_changes: EmailChangesTable;
 }
 
 export type Athlete = Selectable<AthletesTable>;

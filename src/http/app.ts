@@ -4,7 +4,8 @@
  * they are given (`app.deps`, `app.background`, `request.principal`), never by importing the server.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { BackgroundJobs } from './background.ts';
 import type { ZodTypeProvider } from './zod.ts';
 
@@ -17,6 +18,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Embedded mode: runs the in-process runner's jobs after responses (see background.ts). */
     background: BackgroundJobs;
+    /** Where people reach this server: the start of every address Kinetic hands out (see PublicBase). */
+    publicBase: PublicBase;
   }
 }
 
@@ -33,9 +36,32 @@ export function sendFile(reply: FastifyReply, contentType: string, filename: str
 }
 
 /**
- * Where browsers reach this server: `KINETIC_PUBLIC_URL`, else the request's own scheme and host
- * (set it in production: the Host header is the client's). No trailing slash.
+ * Where people reach this server, the start of every address Kinetic hands out (sign-in and
+ * email-change links, the Strava `redirect_uri`, calendar feeds). Never built from a request: the
+ * Host and X-Forwarded-* headers are the client's to choose.
+ *
+ * `KINETIC_PUBLIC_URL` when it is set. Otherwise the address the server listens on, learnt once when
+ * it starts listening (`listening`, from the server's onListen hook): `http://127.0.0.1:PORT` when it
+ * listens on every interface (0.0.0.0, ::), else the address it listens on. Before it listens (a test
+ * app answering `inject`), `http://127.0.0.1:<PORT or 3000>`, as `kinetic athlete signin-link` uses.
  */
-export function publicBaseUrl(request: FastifyRequest): string {
-  return (request.server.deps.config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
+export class PublicBase {
+  private current: string;
+
+  constructor(readonly configured: string | undefined, port: number | undefined) {
+    this.current = configured?.replace(/\/+$/, '') ?? `http://127.0.0.1:${port ?? 3000}`;
+  }
+
+  /** No trailing slash. */
+  get url(): string {
+    return this.current;
+  }
+
+  /** The server listens at `address`: without KINETIC_PUBLIC_URL, addresses point there from now on. */
+  listening(address: AddressInfo | string | null): void {
+    if (this.configured !== undefined || address === null || typeof address === 'string') return;
+    const wildcard = address.address === '0.0.0.0' || address.address === '::';
+    const host = wildcard ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.current = `http://${host}:${address.port}`;
+  }
 }

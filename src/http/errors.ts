@@ -47,6 +47,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   422: 'unprocessable',
@@ -88,6 +89,6 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
 }
 
 /** The error responses a route documents (the body is always `ErrorBody`). */
-export function errorResponses(...codes: (400 | 401 | 403 | 404 | 413 | 415 | 422 | 503)[]): Record<number, typeof ErrorBody> {
+export function errorResponses(...codes: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503)[]): Record<number, typeof ErrorBody> {
   return Object.fromEntries(codes.map((c) => [c, ErrorBody]));
 }

@@ -24,15 +24,17 @@ import { tokenRoutes } from '../api/routes/tokens.ts';
 import { uploadRoutes } from '../api/routes/uploads.ts';
 import { weekRoutes } from '../api/routes/weeks.ts';
 import { stravaRoutes } from '../api/routes/strava.ts';
-import type { ApiApp, RouteModule } from '../http/app.ts';
+import { PublicBase, type ApiApp, type RouteModule } from '../http/app.ts';
 import { registerAuth } from '../http/auth.ts';
 import { BackgroundJobs } from '../http/background.ts';
 import type { ApiDeps } from '../http/deps.ts';
 import { ApiError, sendError } from '../http/errors.ts';
+import { registerRateLimits } from '../http/rate-limit.ts';
 import { registerWebSessions } from '../http/session.ts';
 import { openApiTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from '../http/zod.ts';
 import { BullQueues } from '../jobs/bullmq.ts';
 import { webAuthRoutes } from '../web/routes/auth.ts';
+import { webEmailChangeRoutes } from '../web/routes/email-change.ts';
 import { webPageRoutes } from '../web/routes/pages.ts';
 import { webUploadRoutes } from '../web/routes/uploads.ts';
 
@@ -53,6 +55,7 @@ export const ROUTES: readonly RouteModule[] = [
   emailRoutes,
   queueDashboardRoutes,
   webAuthRoutes,
+  webEmailChangeRoutes,
   webPageRoutes,
   webUploadRoutes,
 ];
@@ -100,14 +103,26 @@ function serializeRequest(request: FastifyRequest): Record<string, unknown> {
 
 export async function buildServer(deps: ApiDeps): Promise<ApiApp> {
   const log = deps.log.child({ component: 'api' }, { redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req: serializeRequest } });
-  const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({ loggerInstance: log, bodyLimit: BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
+  // trustProxy: X-Forwarded-For/-Proto are believed only from the proxies KINETIC_TRUST_PROXY names.
+  const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({ loggerInstance: log, bodyLimit: BODY_LIMIT, trustProxy: deps.config.trustProxy }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
+  // The start of every address the server hands out: KINETIC_PUBLIC_URL, else where it listens.
+  const publicBase = new PublicBase(deps.config.publicUrl, deps.config.port);
+  app.decorate('publicBase', publicBase);
+  app.addHook('onListen', function (done) {
+    publicBase.listening(this.server.address());
+    if (publicBase.configured === undefined) {
+      log.warn({ publicUrl: publicBase.url }, `KINETIC_PUBLIC_URL is not set: sign-in links, the Strava redirect and calendar addresses point at ${publicBase.url}; set KINETIC_PUBLIC_URL to the address people open`);
+    }
+    done();
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) => sendError(new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
   registerAuth(app);
   await registerWebSessions(app);
+  await registerRateLimits(app);
 
   const background = new BackgroundJobs(deps.jobs, log.child({ component: 'background-jobs' }));
   app.decorate('background', background);

@@ -70,6 +70,8 @@ describe.each(['postgres', 'embedded'] as const)('kinetic serve (%s database)', 
     expect(listening, JSON.stringify(served.lines)).toBeDefined();
     const base = listening!.address as string;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // Without KINETIC_PUBLIC_URL, it says at start where the links it hands out point: its own address.
+    expect(served.lines.find((l) => l.msg.includes('KINETIC_PUBLIC_URL is not set'))).toMatchObject({ level: 40, publicUrl: base });
 
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);

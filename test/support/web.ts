@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { buildServer, type ApiApp } from '../../src/server/server.ts';
 import { loadConfig } from '../../src/config.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
-import { ADMIN_TOKEN } from './api.ts';
+import { ADMIN_TOKEN, NO_RATE_LIMITS } from './api.ts';
 import { createTestDb, type TestDb } from './db.ts';
 import { captureLogger, type LogLine } from './queues.ts';
 
@@ -171,7 +171,7 @@ export async function createWebTestApp(opts: { at?: Date; env?: Record<string, s
   const smtp = await startTestSmtp();
   const { log, lines } = captureLogger();
   const clock = testClock(opts.at ?? new Date());
-  const config = loadConfig({ DATABASE_URL: t.url!, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN, SMTP_URL: smtp.url, KINETIC_SECRET: 'test-secret-'.padEnd(40, 'x'), ...opts.env });
+  const config = loadConfig({ DATABASE_URL: t.url!, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN, SMTP_URL: smtp.url, KINETIC_SECRET: 'test-secret-'.padEnd(40, 'x'), ...NO_RATE_LIMITS, ...opts.env });
   const jobs = new InlineRunner({ db: t.db, log, now: clock.now }, { backoffScale: 0.001 });
   const app = await buildServer({ db: t.db, log, jobs, config, now: clock.now });
   await app.ready();

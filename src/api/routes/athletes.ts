@@ -1,9 +1,15 @@
 /**
  * Athletes: create (admin; returns the athlete's first API token, shown once), read and change
  * settings, export everything as one JSON document, delete everything in one transaction.
+ *
+ * Email addresses are unique (any letter case) and are how athletes sign in: an athlete's own change
+ * of address is pending until the new address confirms it (src/services/email-change.ts); the
+ * administrator's is direct.
  */
 import { z } from 'zod';
-import { createAthlete } from '../../db/repositories/athletes.ts';
+import { createAthlete, EmailTakenError } from '../../db/repositories/athletes.ts';
+import { deleteEmailChange, pendingEmailChange } from '../../db/repositories/email-changes.ts';
+import { mailerFromConfig } from '../../email/smtp.ts';
 import { insertApiToken } from '../../db/repositories/api-tokens.ts';
 import { deleteAthleteData } from '../../db/repositories/athlete-data.ts';
 import { revokeStravaAccess } from './strava.ts';
@@ -13,10 +19,11 @@ import { isValidTimeZone } from '../../domain/time.ts';
 import { parseWeekday } from '../../domain/iso-week.ts';
 import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import { changeAthleteSettings } from '../../services/athletes.ts';
+import { EmailChangeUnavailableError, requestEmailChange } from '../../services/email-change.ts';
 import { applyReportSchedule, removeReportSchedule, ReportScheduleSyncError } from '../../services/report-schedule.ts';
 import { athleteScope, requireAdmin, requireAuth } from '../../http/auth.ts';
 import { AthleteDto, athleteDto, IdParams, parsePace } from '../dto.ts';
-import { errorResponses, notFound } from '../../http/errors.ts';
+import { ApiError, errorResponses, notFound } from '../../http/errors.ts';
 import { athleteExport, ExportDocument } from '../export.ts';
 import type { ApiApp } from '../../http/app.ts';
 import { hashToken, newApiToken } from '../../services/api-tokens.ts';
@@ -101,6 +108,16 @@ const ExportQuery = z.object({
     .meta({ description: 'comma-separated: `files` adds each upload\'s bytes (base64), `streams` each activity\'s sample streams' }),
 });
 
+const pendingEmail = z
+  .string()
+  .nullable()
+  .meta({ description: 'a new email address waiting for confirmation from the link mailed to it (24 hours); `email` stays the old one until then' });
+
+function emailTaken(err: unknown): never {
+  if (err instanceof EmailTakenError) throw new ApiError(409, 'email_taken', `${err.message}: each athlete needs an address of their own (it is how they sign in)`);
+  throw err;
+}
+
 function thresholdsColumn(value: Record<string, number> | null): string | null {
   if (value === null || Object.keys(value).length === 0) return null;
   // Names every bad field (ThresholdsError → 400).
@@ -109,7 +126,13 @@ function thresholdsColumn(value: Record<string, number> | null): string | null {
 }
 
 export function athleteRoutes(app: ApiApp): void {
-  const { db, jobs, now, log } = app.deps;
+  const { db, jobs, now, log, config } = app.deps;
+  const mailer = mailerFromConfig(config);
+  if (mailer !== undefined) {
+    app.addHook('onClose', () => {
+      mailer.close();
+    });
+  }
 
   /**
    * The athlete's weekly-report scheduler follows their zone, day and time (BullMQ mode; nothing in
@@ -133,7 +156,10 @@ export function athleteRoutes(app: ApiApp): void {
         tags: ['athletes'],
         summary: 'create an athlete (admin); the response carries their API token, shown only this once',
         body: CreateAthlete,
-        response: { 201: AthleteDto.extend({ token: z.string().meta({ description: 'the athlete API token: store it, it is not shown again' }) }), ...errorResponses(400, 401, 403) },
+        response: {
+          201: AthleteDto.extend({ token: z.string().meta({ description: 'the athlete API token: store it, it is not shown again' }) }),
+          ...errorResponses(400, 401, 403, 409),
+        },
       },
     },
     async (request, reply) => {
@@ -155,7 +181,7 @@ export function athleteRoutes(app: ApiApp): void {
         });
         await insertApiToken(trx, a.id, hashToken(token));
         return a;
-      });
+      }).catch(emailTaken);
       request.log.info({ athleteId: athlete.id }, 'athlete created');
       await syncSchedule(athlete);
       return reply.status(201).send({ ...athleteDto(athlete), token });
@@ -166,9 +192,12 @@ export function athleteRoutes(app: ApiApp): void {
     '/athletes/:id',
     {
       onRequest: requireAuth,
-      schema: { tags: ['athletes'], summary: 'an athlete and their settings', params: IdParams, response: { 200: AthleteDto, ...errorResponses(401, 404) } },
+      schema: { tags: ['athletes'], summary: 'an athlete and their settings', params: IdParams, response: { 200: AthleteDto.extend({ pendingEmail }), ...errorResponses(401, 404) } },
     },
-    async (request) => athleteDto(await athleteScope(request, request.params.id)),
+    async (request) => {
+      const athlete = await athleteScope(request, request.params.id);
+      return { ...athleteDto(athlete), pendingEmail: (await pendingEmailChange(db, athlete.id, now()))?.email ?? null };
+    },
   );
 
   app.patch(
@@ -177,19 +206,27 @@ export function athleteRoutes(app: ApiApp): void {
       onRequest: requireAuth,
       schema: {
         tags: ['athletes'],
-        summary: 'change settings; a new time zone re-dates activities, and changes analysis depends on re-analyse every week (queued)',
+        summary:
+          "change settings; a new time zone re-dates activities, and changes analysis depends on re-analyse every week (queued). An athlete's new email is pending until confirmed from the link mailed to it (`pendingEmail`); the admin's is direct",
         params: IdParams,
         body: PatchAthlete,
-        response: { 200: AthleteDto.extend({ weeksQueued: z.number().int().meta({ description: 'weeks queued for re-analysis' }) }), ...errorResponses(400, 401, 404) },
+        response: {
+          200: AthleteDto.extend({ weeksQueued: z.number().int().meta({ description: 'weeks queued for re-analysis' }), pendingEmail }),
+          ...errorResponses(400, 401, 404, 409, 503),
+        },
       },
     },
     async (request) => {
       const athlete = await athleteScope(request, request.params.id);
       const b = request.body;
+      // The email: the same address (in any case) or null is set at once; a new address is the
+      // admin's to set directly, an athlete's to confirm from the new inbox.
+      const sameAddress = b.email !== undefined && b.email !== null && athlete.email !== null && b.email.toLowerCase() === athlete.email.toLowerCase();
+      const direct = b.email !== undefined && (b.email === null || sameAddress || request.principal?.kind === 'admin');
       const changes: AthleteUpdate = {
         ...(b.name !== undefined && { name: b.name }),
         ...(b.timezone !== undefined && { timezone: b.timezone }),
-        ...(b.email !== undefined && { email: b.email }),
+        ...(direct && { email: b.email }),
         ...(b.sex !== undefined && { sex: b.sex }),
         ...(b.maxHr !== undefined && { max_hr: b.maxHr }),
         ...(b.restingHr !== undefined && { resting_hr: b.restingHr }),
@@ -200,12 +237,24 @@ export function athleteRoutes(app: ApiApp): void {
         ...(b.reportTime !== undefined && { report_time: b.reportTime }),
         ...(b.thresholds !== undefined && { recommend_thresholds: thresholdsColumn(b.thresholds) }),
       };
-      if (Object.keys(changes).length === 0) return { ...athleteDto(athlete), weeksQueued: 0 };
-      const { athlete: updated, weeksQueued } = await changeAthleteSettings(db, jobs, athlete, changes, now());
+      if (b.email !== undefined && b.email !== null && !direct) {
+        try {
+          await requestEmailChange({ db, mailer, log }, { athlete, email: b.email, base: app.publicBase.url, now: now() });
+        } catch (err) {
+          if (err instanceof EmailChangeUnavailableError) throw new ApiError(503, 'email_unavailable', err.message);
+          request.log.error({ err }, 'email change: confirmation mail not sent');
+          throw new ApiError(503, 'email_unavailable', 'the confirmation email to the new address could not be sent: try again in a minute');
+        }
+      }
+      // A direct change of address (or clearing it) ends a pending one.
+      if (direct && !sameAddress) await deleteEmailChange(db, athlete.id);
+      const pending = async (): Promise<string | null> => (await pendingEmailChange(db, athlete.id, now()))?.email ?? null;
+      if (Object.keys(changes).length === 0) return { ...athleteDto(athlete), weeksQueued: 0, pendingEmail: await pending() };
+      const { athlete: updated, weeksQueued } = await changeAthleteSettings(db, jobs, athlete, changes, now()).catch(emailTaken);
       if (updated.timezone !== athlete.timezone || updated.report_weekday !== athlete.report_weekday || updated.report_time !== athlete.report_time) {
         await syncSchedule(updated);
       }
-      return { ...athleteDto(updated), weeksQueued };
+      return { ...athleteDto(updated), weeksQueued, pendingEmail: await pending() };
     },
   );
 

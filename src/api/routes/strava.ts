@@ -32,7 +32,7 @@ import { athleteScope } from '../../http/auth.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { IdParams, isoOrNull } from '../dto.ts';
 import { ApiError, ErrorBody, errorResponses } from '../../http/errors.ts';
-import { publicBaseUrl, type ApiApp } from '../../http/app.ts';
+import type { ApiApp } from '../../http/app.ts';
 import { startWebSession } from '../../http/session.ts';
 
 const STATE_COOKIE = 'kinetic_strava_oauth';
@@ -150,7 +150,8 @@ export function stravaRoutes(app: ApiApp): void {
       const state = s.box.sign({ n: nonce, a: athleteId, e: Math.floor(now().getTime() / 1000) + STATE_TTL_S, ...(tz !== undefined && { z: tz }) });
       const target = new URL(`${config.strava.oauthUrl.replace(/\/+$/, '')}/authorize`);
       target.searchParams.set('client_id', config.strava.clientId!);
-      target.searchParams.set('redirect_uri', `${publicBaseUrl(request)}/auth/strava/callback`);
+      // Never from the request's Host header: KINETIC_PUBLIC_URL or the listen address.
+      target.searchParams.set('redirect_uri', `${app.publicBase.url}/auth/strava/callback`);
       target.searchParams.set('response_type', 'code');
       target.searchParams.set('approval_prompt', 'auto');
       target.searchParams.set('scope', REQUESTED_SCOPES);

@@ -7,8 +7,32 @@ export class AthleteNotFoundError extends Error {
   override name = 'AthleteNotFoundError';
 }
 
+/** Another athlete already has this email address (any letter case): addresses are unique, they sign in. */
+export class EmailTakenError extends Error {
+  override name = 'EmailTakenError';
+  constructor(readonly email: string) {
+    super(`another athlete already has the email address ${email}`);
+  }
+}
+
+/** True for the unique violation of `athletes_email_lower_key` (Postgres and PGlite errors carry the code). */
+export function isEmailTaken(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  return e !== null && typeof e === 'object' && e.code === '23505' && (e.constraint === 'athletes_email_lower_key' || String(e.message).includes('athletes_email_lower_key'));
+}
+
+async function emailChecked<T>(email: string | null | undefined, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isEmailTaken(err)) throw new EmailTakenError(email ?? '');
+    throw err;
+  }
+}
+
+/** Throws `EmailTakenError` when another athlete has the email. In a transaction, the transaction is then aborted. */
 export async function createAthlete(db: Db, values: NewAthlete): Promise<Athlete> {
-  return db.insertInto('athletes').values(values).returningAll().executeTakeFirstOrThrow();
+  return emailChecked(values.email, () => db.insertInto('athletes').values(values).returningAll().executeTakeFirstOrThrow());
 }
 
 export async function listAthletes(db: Db): Promise<Athlete[]> {
@@ -51,6 +75,7 @@ export async function resolveAthlete(db: Db, ref: string | undefined): Promise<A
   throw new AthleteNotFoundError(`no athlete with id ${ref}`);
 }
 
+/** Throws `EmailTakenError` when the new email is another athlete's. */
 export async function updateAthlete(db: Db, id: string, changes: AthleteUpdate): Promise<Athlete> {
-  return db.updateTable('athletes').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return emailChecked(changes.email, () => db.updateTable('athletes').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow());
 }

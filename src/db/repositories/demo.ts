@@ -5,7 +5,13 @@ import type { Athlete, Database } from '../schema.ts';
 type Db = Kysely<Database> | Transaction<Database>;
 
 export async function findAthleteByEmail(db: Db, email: string): Promise<Athlete[]> {
-  return db.selectFrom('athletes').selectAll().where('email', '=', email).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('athletes')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 /** Deletes an athlete and, by cascade, everything stored for them. */

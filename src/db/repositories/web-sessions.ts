@@ -74,15 +74,12 @@ export async function deleteLoginLinksOf(db: Db, email: string): Promise<void> {
   await db.deleteFrom('web_login_links').where('email', '=', email).execute();
 }
 
-/** The athlete who signs in with this email address: the earliest created, when several share it. */
+/** The athlete who signs in with this email address (any letter case; addresses are unique, so at most one). */
 export async function athleteIdByEmail(db: Db, email: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('athletes')
     .select('id')
     .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(1)
     .executeTakeFirst();
   return row?.id;
 }

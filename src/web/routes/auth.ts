@@ -6,13 +6,18 @@
  * Opening the link (`GET /signin/verify`) shows a button; only its POST uses the link — mail scanners
  * that fetch links do not sign anyone in or burn the link. An address no athlete has yet becomes a
  * new athlete (named after the address, in the browser's time zone).
+ *
+ * The link starts with `app.publicBase` (KINETIC_PUBLIC_URL or the listen address), never with the
+ * request's Host. Requests are rate-limited per client address and per email address (lower-cased,
+ * `+tag` removed): over a limit, a 429 page with Retry-After, and nothing is sent.
  */
 import { z } from 'zod';
 import formbody from '@fastify/formbody';
-import { createAthlete } from '../../db/repositories/athletes.ts';
+import { createAthlete, EmailTakenError } from '../../db/repositories/athletes.ts';
 import { athleteIdByEmail, consumeLoginLink, deleteWebSession, liveLoginLinks } from '../../db/repositories/web-sessions.ts';
 import { isValidTimeZone } from '../../domain/time.ts';
-import { publicBaseUrl, type ApiApp } from '../../http/app.ts';
+import type { ApiApp } from '../../http/app.ts';
+import { addressKey, clientKey, requestLimit, waitText } from '../../http/rate-limit.ts';
 import { html } from '../html.ts';
 import { page, sendHtml } from '../layout.ts';
 import { MailNotConfiguredError, sendSignInMail } from '../mailer.ts';
@@ -22,12 +27,24 @@ import { hideFromOpenApi, registerWebErrors, requireCsrf } from '../guard.ts';
 
 /** At most this many unused, unexpired links per address: more requests are answered the same, but send nothing. */
 const MAX_LIVE_LINKS = 5;
+/** Windows of the sign-in limits (their sizes: KINETIC_SIGNIN_RATE_LIMIT_ADDRESS and _IP). */
+const ADDRESS_WINDOW_MS = 3_600_000;
+const IP_WINDOW_MS = 15 * 60_000;
 
 const SignInForm = z.object({ _csrf: z.string().optional(), email: z.string().trim().max(320).optional(), timezone: z.string().max(100).optional() });
 const VerifyForm = z.object({ _csrf: z.string().optional(), token: z.string().max(200).optional() });
 
 export async function webAuthRoutes(app: ApiApp): Promise<void> {
   const { db, config, now } = app.deps;
+  const perIp = requestLimit(app, { max: config.rateLimits.signinPerIpPer15Min, windowMs: IP_WINDOW_MS, key: (request) => `signin:ip:${clientKey(request)}` });
+  const perAddress = requestLimit(app, {
+    max: config.rateLimits.signinPerAddressPerHour,
+    windowMs: ADDRESS_WINDOW_MS,
+    key: (request) => {
+      const email = (request.body as { email?: unknown } | undefined)?.email;
+      return `signin:address:${addressKey(typeof email === 'string' ? email : '')}`;
+    },
+  });
   hideFromOpenApi(app);
   await app.register(formbody);
   registerWebErrors(app);
@@ -76,9 +93,18 @@ ${stravaSignIn}`,
     const form = SignInForm.parse(request.body ?? {});
     const csrf = csrfToken(request, reply);
     const email = (form.email ?? '').toLowerCase();
+    const tooMany = (seconds: number, what: string) => {
+      request.log.warn({ limit: what }, 'sign-in refused: rate limit');
+      void reply.header('retry-after', seconds);
+      return sendHtml(reply, signInPage(csrf, { error: `Too many sign-in emails were asked for ${what}. Please wait ${waitText(seconds)} and try again.`, email }), 429);
+    };
+    const ipWait = await perIp(request);
+    if (ipWait !== null) return tooMany(ipWait, 'from your network');
     if (!z.email().safeParse(email).success) return sendHtml(reply, signInPage(csrf, { error: 'Enter an email address, like name@example.com.', email }), 400);
+    const addressWait = await perAddress(request);
+    if (addressWait !== null) return tooMany(addressWait, 'this address');
     const at = now();
-    const base = publicBaseUrl(request);
+    const base = app.publicBase.url;
     const sentPage = page({ title: 'Check your email', section: 'signin', csrf, body: html`<p role="status">If <strong>${email}</strong> is right, a sign-in link is on its way. It works once, for ${SIGN_IN_LINK_MINUTES} minutes.</p><p><a href="/signin">Use another address</a></p>` });
     if ((await liveLoginLinks(db, email, at)) >= MAX_LIVE_LINKS) {
       request.log.warn('sign-in link not sent: too many unused links for this address');
@@ -122,12 +148,18 @@ ${stravaSignIn}`,
     if (link === undefined) {
       return sendHtml(reply, signInPage(csrfToken(request, reply), { error: 'That sign-in link has expired or was already used. Ask for a new one.' }), 400);
     }
-    const athleteId = await db.transaction().execute(async (trx) => {
-      const existing = await athleteIdByEmail(trx, link.email);
-      if (existing !== undefined) return existing;
-      const created = await createAthlete(trx, { name: link.email.split('@')[0]!, email: link.email, timezone: link.timezone ?? 'UTC' });
-      request.log.info({ athleteId: created.id }, 'athlete created by email sign-in');
-      return created.id;
+    const signInAs = () =>
+      db.transaction().execute(async (trx) => {
+        const existing = await athleteIdByEmail(trx, link.email);
+        if (existing !== undefined) return existing;
+        const created = await createAthlete(trx, { name: link.email.split('@')[0]!, email: link.email, timezone: link.timezone ?? 'UTC' });
+        request.log.info({ athleteId: created.id }, 'athlete created by email sign-in');
+        return created.id;
+      });
+    // Two links of one new address used at once: the second finds the athlete the first created.
+    const athleteId = await signInAs().catch((err: unknown) => {
+      if (err instanceof EmailTakenError) return signInAs();
+      throw err;
     });
     await startWebSession(request, reply, athleteId);
     return reply.redirect('/app', 303);

@@ -10,6 +10,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify';
 import { uploadActivityIds, uploadsPage } from '../../db/repositories/athlete-data.ts';
 import { calendarFeedToken, resetCalendarFeedToken } from '../../db/repositories/calendar-feeds.ts';
+import { pendingEmailChange } from '../../db/repositories/email-changes.ts';
 import { getActivePlan, toTrainingPlan } from '../../db/repositories/plans.ts';
 import { reportIndex } from '../../db/repositories/report-index.ts';
 import { findConnection } from '../../db/repositories/strava.ts';
@@ -23,7 +24,7 @@ import { GeneratePlanError, generatePlan, parseGenerateArgs } from '../../plan/g
 import { isoWeekOf, WEEKDAYS } from '../../domain/iso-week.ts';
 import { importPlan, parsePlanFile } from '../../services/plans.ts';
 import { weekDocument } from '../../services/weeks.ts';
-import { publicBaseUrl, type ApiApp } from '../../http/app.ts';
+import type { ApiApp } from '../../http/app.ts';
 import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn, WebPageError } from '../guard.ts';
 import { html, type HtmlValue } from '../html.ts';
 import { page, sendHtml, type Section } from '../layout.ts';
@@ -157,7 +158,7 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
 <label for="g-long">Long run day</label><select id="g-long" name="longRunDay">${WEEKDAYS.map((d) => html`<option value="${d}"${d === 'sun' ? html` selected` : null}>${d}</option>`)}</select>
 <label for="g-strength">Strength sessions per week</label><input id="g-strength" name="strengthSessions" type="number" min="0" max="3" value="2">
 <button type="submit">Generate plan</button></form></section></div>`;
-    const calendar = await calendarSection(request, athlete, csrf);
+    const calendar = await calendarSection(athlete, csrf);
     if (stored === undefined) return html`<p>No plan yet: import yours or generate one.</p>${forms}${calendar}`;
     const plan = toTrainingPlan(stored);
     const findings = checkPlan(plan);
@@ -175,9 +176,9 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
   }
 
   /** The secret feed address calendar apps subscribe to (they send no cookie), and its reset. */
-  async function calendarSection(request: FastifyRequest, athlete: Athlete, csrf: string): Promise<HtmlValue> {
+  async function calendarSection(athlete: Athlete, csrf: string): Promise<HtmlValue> {
     const token = await calendarFeedToken(db, athlete.id, now());
-    const url = `${publicBaseUrl(request)}/calendar/${token}.ics`;
+    const url = `${app.publicBase.url}/calendar/${token}.ics`;
     return html`<section aria-labelledby="cal-h"><h2 id="cal-h">Calendar subscription</h2>
 <p>Add your plan to Google Calendar (“From URL”), Apple Calendar (“New Calendar Subscription”) or Outlook (“Subscribe from web”) with this address; the calendar follows every change to your plan.</p>
 <div class="stack wide"><label for="cal-url">Calendar address</label>
@@ -270,9 +271,14 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
     if (!zones.includes(a.timezone)) zones.unshift(a.timezone);
     const pace = a.threshold_speed_mps === null ? '' : paceText(a.threshold_speed_mps, a.units);
     const num = (v: number | null): string => (v === null ? '' : String(v));
+    const pending = await pendingEmailChange(db, a.id, now());
+    const pendingNote =
+      pending === undefined
+        ? null
+        : html`<p class="notice" role="status" data-testid="pending-email">Waiting for <strong>${pending.email}</strong> to confirm: open the link we sent there before ${pending.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. Until then you sign in with ${a.email ?? 'your old address'}.</p>`;
     return html`<form method="post" action="/app/settings" class="stack settings"><input type="hidden" name="_csrf" value="${csrf}">
 <label for="s-name">Name</label><input id="s-name" name="name" value="${a.name}" required>
-<label for="s-email">Email (sign-in and reports)</label><input id="s-email" name="email" type="email" value="${a.email ?? ''}">
+<label for="s-email">Email (sign-in and reports; a new address must be confirmed from a link we send it)</label><input id="s-email" name="email" type="email" value="${a.email ?? ''}">${pendingNote}
 <label for="s-tz">Time zone</label><select id="s-tz" name="timezone">${zones.map((z) => html`<option${z === a.timezone ? html` selected` : null}>${z}</option>`)}</select>
 <label for="s-units">Units</label><select id="s-units" name="units"><option value="km"${a.units === 'km' ? html` selected` : null}>kilometres</option><option value="mi"${a.units === 'mi' ? html` selected` : null}>miles</option></select>
 <label for="s-max">Maximum heart rate (bpm)</label><input id="s-max" name="maxHr" type="number" min="100" max="250" value="${num(a.max_hr)}">
