@@ -13,7 +13,8 @@
  * - where the import's time goes: decoding through the pool alone (the thread and the copy of each
  *   result back), and writing alone (`importFitFile` with every file already decoded);
  * then the real command, `kinetic import` spawned on the corpus folder, once on Postgres and once
- * on the embedded database: wall time and peak RSS.
+ * on the embedded database: wall time and peak RSS. Each set's row ends with the machine's load
+ * average (1 min) when it started and ended: on a shared machine, numbers taken under load are slower.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -123,6 +124,7 @@ async function importAll(db: Kysely<Database>, athleteId: string, files: CorpusF
 }
 
 async function measure(set: FileSet, serverUrl: string, runs: number): Promise<Record<string, string | number>> {
+  const loadBefore = os.loadavg()[0]!;
   const totalBytes = set.files.reduce((n, f) => n + f.bytes.length, 0);
   // Decoded once up front, under the identity importFitFile gives the decoder (the sha256 prefix).
   const decodedBySha = new Map<string, DecodedFit>();
@@ -215,6 +217,8 @@ async function measure(set: FileSet, serverUrl: string, runs: number): Promise<R
     'import / decode (new thread)': `**${(imp / cold).toFixed(2)}**`,
     'import samples/s': Math.round(samples / imp),
     'stream bytes / hour': Math.round(streamBytes / streamHours),
+    // The machine may be shared: its load average (1 min) when this set started and ended.
+    'load avg': `${loadBefore.toFixed(1)}–${os.loadavg()[0]!.toFixed(1)}`,
   };
 }
 

@@ -1,11 +1,11 @@
 /**
- * Making Kinetic's FIT decoder crash, hang or lose its thread on purpose, to test that one such file
- * fails alone: `faultyDecoderEnv()` is the environment that makes a `kinetic` process (runCli) decode
- * through faulty-decoder-loader.js, `FAULTY_WORKER_URL` a DecodePool worker script that does, and the
- * files below carry the markers (faulty-decode-behaviour.js) it reacts to.
+ * Making Kinetic's FIT decoder crash, hang, lose its thread or take its time on purpose, to test that
+ * one such file fails alone: `faultyDecoderEnv()` is the environment that makes a `kinetic` process
+ * (runCli) decode through faulty-decoder-loader.js, `FAULTY_WORKER_URL` a DecodePool worker script
+ * that does, and the files below carry the markers (faulty-decode-behaviour.js) it reacts to.
  */
 import { createHash } from 'node:crypto';
-import { CRASH_MARKER, EXIT_MARKER, HANG_MARKER } from './faulty-decode-behaviour.js';
+import { CRASH_MARKER, EXIT_MARKER, HANG_MARKER, SLOW_MARKER } from './faulty-decode-behaviour.js';
 
 const HOOK = new URL('./faulty-decoder-hook.js', import.meta.url);
 
@@ -41,4 +41,12 @@ export function hangingFile(salt = ''): Buffer {
 /** Bytes that make the faulty decoder end its thread (process.exit in a worker thread). */
 export function exitingFile(salt = ''): Buffer {
   return Buffer.from(`not really FIT ${EXIT_MARKER} ${salt}`);
+}
+
+/**
+ * Bytes on which the faulty decoder spends `ms` milliseconds (asleep, as a thread decoding a big file
+ * is busy), then fails as the real decoder does on bytes that are not FIT.
+ */
+export function slowFile(ms: number, salt = ''): Buffer {
+  return Buffer.from(`not really FIT ${SLOW_MARKER} ${ms} ${salt}`);
 }

@@ -7,9 +7,12 @@
  *   never the run. A thread can be stopped from outside (a loop in this thread could not be), so each
  *   file gets a time limit after which its thread is terminated, and a thread that dies is replaced.
  *
- * Files are handed to the thread one at a time, so whatever happens to the thread is known to be
- * about that one file. Same results and errors as `decodeFit`; the pool's own failures (time limit,
- * thread lost) are FitDecodeErrors whose message is the reason shown to the runner.
+ * The thread has up to two files (`filesInFlight`) at a time, so that it starts the next as soon as it
+ * has posted a result instead of waiting for the main thread to take that result and send another. It
+ * decodes them in order and says when it starts each one, so whatever happens to the thread is known
+ * to be about the file it was decoding: that file fails; a file sent but not started yet is sent again
+ * to the replacement thread. Same results and errors as `decodeFit`; the pool's own failures (time
+ * limit, thread lost) are FitDecodeErrors whose message is the reason shown to the runner.
  */
 import { Worker } from 'node:worker_threads';
 import { decodeFit, type DecodedFit, type FitDecoder } from './decode.ts';
@@ -32,11 +35,16 @@ export const WORKER_START_LIMIT_MS = 60_000;
  */
 export const WORKER_HEAP_LIMIT_MB = 512;
 
+/** Files the thread holds at a time by default: the one it decodes and the next. */
+export const FILES_IN_FLIGHT = 2;
+
 export interface DecodePoolOptions {
   /** The worker script; by default Kinetic's decode-worker. Tests pass one whose decoder misbehaves. */
   workerUrl?: URL;
-  /** Time limit per file, in milliseconds (default FILE_TIME_LIMIT_MS). */
+  /** Time limit per file, in milliseconds, from when the thread starts it (default FILE_TIME_LIMIT_MS). */
   fileTimeLimitMs?: number;
+  /** Files sent to the thread ahead of their turn, at most (default FILES_IN_FLIGHT; 1 = one at a time). */
+  filesInFlight?: number;
 }
 
 /**
@@ -59,14 +67,22 @@ interface Job {
   identity: string;
   resolve: (decoded: DecodedFit) => void;
   reject: (err: Error) => void;
+  /** Threads lost while this file was sent to them but not started (see `lost`). */
+  lostBeforeStart: number;
 }
 
 interface Thread {
   worker: Worker;
   /** The decoder is loaded: files may be sent. */
   ready: boolean;
+  /** Files sent to this thread, in the order it decodes them and answers: the first is the current one. */
+  sent: Job[];
+  /** The file the thread said it started and has not answered yet (always `sent[0]`). */
+  decoding: Job | null;
   /** The start-up or the current file's time limit. */
   timer: NodeJS.Timeout | undefined;
+  /** What the thread's `error` event said: acted on at its `exit`, once the messages it posted before are in. */
+  failure: string | undefined;
 }
 
 function revive(error: { name: string; message: string }): Error {
@@ -78,16 +94,18 @@ function revive(error: { name: string; message: string }): Error {
 
 export class DecodePool {
   private thread: Thread | null = null;
-  private current: Job | null = null;
+  /** Files not sent to a thread yet, in order. */
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
   private readonly workerUrl: URL;
   readonly fileTimeLimitMs: number;
+  readonly filesInFlight: number;
 
   constructor(options: DecodePoolOptions = {}) {
     this.workerUrl = options.workerUrl ?? defaultWorkerUrl();
     this.fileTimeLimitMs = options.fileTimeLimitMs ?? FILE_TIME_LIMIT_MS;
+    this.filesInFlight = Math.max(1, Math.floor(options.filesInFlight ?? FILES_IN_FLIGHT));
   }
 
   decode = (bytes: Uint8Array, identity: string): Promise<DecodedFit> =>
@@ -96,36 +114,44 @@ export class DecodePool {
         reject(new FitDecodeError('the import stopped before this file was read'));
         return;
       }
-      this.queue.push({ id: this.nextId++, bytes, identity, resolve, reject });
+      this.queue.push({ id: this.nextId++, bytes, identity, resolve, reject, lostBeforeStart: 0 });
       this.pump();
     });
 
-  /** Starts the thread ahead of the first file, so that loading the decoder overlaps other work. */
+  /**
+   * Starts the thread ahead of the first file, so that loading the decoder overlaps other work, and
+   * has it decode a small file of its own until the first file comes, so that the decoder's code is
+   * optimised by then (decode-worker.ts).
+   */
   warmUp(): void {
-    if (!this.closed) this.spawn();
+    if (this.closed || this.thread !== null) return;
+    this.spawn().worker.postMessage({ warmUp: true } satisfies DecodeRequest);
   }
 
-  /** Sends the next file when the thread is free and ready. */
+  /** Sends files while the thread is ready and holds fewer than `filesInFlight`. */
   private pump(): void {
-    if (this.closed || this.current !== null || this.queue.length === 0) return;
+    if (this.closed || this.queue.length === 0) return;
     const thread = this.spawn();
     if (!thread.ready) return;
-    const job = this.queue.shift()!;
-    this.current = job;
-    thread.timer = setTimeout(() => this.abandon(thread, job), this.fileTimeLimitMs);
-    thread.worker.postMessage({ id: job.id, bytes: job.bytes, identity: job.identity } satisfies DecodeRequest);
+    while (thread.sent.length < this.filesInFlight && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      thread.sent.push(job);
+      thread.worker.postMessage({ id: job.id, bytes: job.bytes, identity: job.identity } satisfies DecodeRequest);
+    }
   }
 
   private spawn(): Thread {
     if (this.thread !== null) return this.thread;
     const worker = new Worker(this.workerUrl, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_LIMIT_MB } });
-    const thread: Thread = { worker, ready: false, timer: undefined };
+    const thread: Thread = { worker, ready: false, sent: [], decoding: null, timer: undefined, failure: undefined };
     thread.timer = setTimeout(() => this.lost(thread, `did not start within ${secondsText(WORKER_START_LIMIT_MS)} s`), WORKER_START_LIMIT_MS);
     worker.on('message', (reply: DecodeReply) => this.onReply(thread, reply));
-    worker.on('error', (err: Error & { code?: string }) =>
-      this.lost(thread, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `ran out of memory (more than ${WORKER_HEAP_LIMIT_MB} MB)` : `failed (${err.name}: ${err.message})`),
-    );
-    worker.on('exit', (code) => this.lost(thread, `stopped (its thread exited with code ${code})`));
+    // An error ends the thread: its `exit` follows, after the messages it posted (a file's `started`),
+    // so the loss is handled there, knowing which file the thread was reading.
+    worker.on('error', (err: Error & { code?: string }) => {
+      thread.failure ??= err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `ran out of memory (more than ${WORKER_HEAP_LIMIT_MB} MB)` : `failed (${err.name}: ${err.message})`;
+    });
+    worker.on('exit', (code) => this.lost(thread, thread.failure ?? `stopped (its thread exited with code ${code})`));
     this.thread = thread;
     return thread;
   }
@@ -138,10 +164,19 @@ export class DecodePool {
       this.pump();
       return;
     }
-    const job = this.current;
-    if (job === null || job.id !== reply.id) return;
+    const job = thread.sent[0];
+    if ('started' in reply) {
+      if (job === undefined || job.id !== reply.started) return;
+      thread.decoding = job;
+      // The file's time counts from here: not while it waited behind the one before it.
+      thread.timer = setTimeout(() => this.abandon(thread, job), this.fileTimeLimitMs);
+      return;
+    }
+    if (job === undefined || job.id !== reply.id) return;
     clearTimeout(thread.timer);
-    this.current = null;
+    thread.timer = undefined;
+    thread.sent.shift();
+    thread.decoding = null;
     if ('ok' in reply) job.resolve(reply.ok);
     else job.reject(revive(reply.error));
     this.pump();
@@ -149,26 +184,41 @@ export class DecodePool {
 
   /** The file's time is up: the thread is stopped (it may be in an endless loop) and replaced. */
   private abandon(thread: Thread, job: Job): void {
-    if (this.current !== job || this.thread !== thread) return;
+    if (thread.decoding !== job || this.thread !== thread) return;
     this.retire(thread);
-    this.current = null;
+    thread.sent.shift();
     job.reject(new FitDecodeError(`took longer than ${secondsText(this.fileTimeLimitMs)} s to read`));
+    this.requeue(thread);
     this.pump();
   }
 
-  /** The thread died (crash, `process.exit`, out of memory) or did not start. */
+  /**
+   * The thread died (crash, `process.exit`, out of memory) or did not start. The file it was decoding
+   * fails; the files sent after it go to the next thread. If it died before starting any (on receiving
+   * one too big to copy in, say), the next file is sent again, and fails only when a second thread dies
+   * before starting it too: a file never fails for another, nor kills threads forever.
+   */
   private lost(thread: Thread, what: string): void {
-    if (thread !== this.thread) return; // already retired: terminated on purpose, or its error came before its exit
+    if (thread !== this.thread) return; // already retired: terminated on purpose
     this.retire(thread);
-    const job = this.current;
-    this.current = null;
-    if (job !== null) {
-      job.reject(new FitDecodeError(`Kinetic's FIT reader ${what} while reading this file`));
+    let blamed = thread.decoding;
+    const next = thread.sent[0];
+    if (blamed === null && next !== undefined && ++next.lostBeforeStart >= 2) blamed = next;
+    if (blamed !== null) {
+      thread.sent.shift();
+      blamed.reject(new FitDecodeError(`Kinetic's FIT reader ${what} while reading this file`));
     } else if (!thread.ready) {
       // It could not start: the files waiting fail, rather than a new thread failing the same way forever.
       for (const waiting of this.queue.splice(0)) waiting.reject(new FitDecodeError(`Kinetic's FIT reader could not start: it ${what}`));
     }
+    this.requeue(thread);
     this.pump();
+  }
+
+  /** The files a retired thread had not started go back to the front of the queue, in their order. */
+  private requeue(thread: Thread): void {
+    this.queue.unshift(...thread.sent.splice(0));
+    thread.decoding = null;
   }
 
   private retire(thread: Thread): void {
@@ -180,11 +230,9 @@ export class DecodePool {
   async close(): Promise<void> {
     this.closed = true;
     const stopped = new FitDecodeError('the import stopped before this file was read');
-    for (const job of this.queue.splice(0)) job.reject(stopped);
-    this.current?.reject(stopped);
-    this.current = null;
     const thread = this.thread;
     this.thread = null;
+    for (const job of [...(thread?.sent.splice(0) ?? []), ...this.queue.splice(0)]) job.reject(stopped);
     if (thread !== null) {
       clearTimeout(thread.timer);
       await thread.worker.terminate();
