@@ -31,6 +31,13 @@ const EnvSchema = z.object({
   KINETIC_QUEUE_BACKEND: z.enum(['redis', 'postgres']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KINETIC_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  // Upload limits of the server (docs/security.md, "Limits"; docs/api.md, "Uploads"): 0 turns one off.
+  KINETIC_MAX_REQUEST_FILES: z.coerce.number().int().min(0).default(1000),
+  KINETIC_MAX_REQUEST_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
+  KINETIC_MAX_EXPANDED_BYTES: z.coerce.number().int().min(0).default(512 * 1024 * 1024),
+  KINETIC_DAILY_UPLOAD_FILES: z.coerce.number().int().min(0).default(5000),
+  KINETIC_DAILY_UPLOAD_BYTES: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
+  KINETIC_MAX_CONCURRENT_UNZIPS: z.coerce.number().int().min(0).default(2),
   KINETIC_IMPORT_FILE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   KINETIC_ADMIN_TOKEN: z
     .string()
@@ -98,6 +105,25 @@ export interface Config {
   queueBackend: 'inline' | 'redis' | 'postgres';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   maxUploadBytes: number;
+  /**
+   * What one upload request (`POST /athletes/:id/uploads`, the web form) and one athlete may hand the
+   * server (docs/api.md, "Uploads"); Infinity → off (the variable set to 0). `kinetic import` has none
+   * of these: its files are the operator's own.
+   */
+  uploadLimits: {
+    /** FIT files one request may store, archive entries included: KINETIC_MAX_REQUEST_FILES. */
+    requestFiles: number;
+    /** Bytes of files one request may carry, and of FIT files it may store: KINETIC_MAX_REQUEST_BYTES. */
+    requestBytes: number;
+    /** Bytes the archives and gzips of one request may inflate to, every level of nesting counted: KINETIC_MAX_EXPANDED_BYTES. */
+    expandedBytes: number;
+    /** FIT files stored per athlete in any 24 hours: KINETIC_DAILY_UPLOAD_FILES. */
+    dailyFiles: number;
+    /** Bytes of FIT files stored per athlete in any 24 hours: KINETIC_DAILY_UPLOAD_BYTES. */
+    dailyBytes: number;
+    /** Archives the server expands at once (more wait their turn, a few; then 503): KINETIC_MAX_CONCURRENT_UNZIPS. */
+    concurrentUnzips: number;
+  };
   /**
    * Time `kinetic import` gives one file to decode before abandoning it (milliseconds); undefined →
    * the decoder's own limit (60 s, FILE_TIME_LIMIT_MS in src/ingest/fit/decode-pool.ts). Set short by
@@ -171,6 +197,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueBackend: e.KINETIC_QUEUE_BACKEND ?? (e.REDIS_URL === undefined ? 'inline' : 'redis'),
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.KINETIC_MAX_UPLOAD_BYTES,
+    uploadLimits: {
+      requestFiles: e.KINETIC_MAX_REQUEST_FILES || Infinity,
+      requestBytes: e.KINETIC_MAX_REQUEST_BYTES || Infinity,
+      expandedBytes: e.KINETIC_MAX_EXPANDED_BYTES || Infinity,
+      dailyFiles: e.KINETIC_DAILY_UPLOAD_FILES || Infinity,
+      dailyBytes: e.KINETIC_DAILY_UPLOAD_BYTES || Infinity,
+      concurrentUnzips: e.KINETIC_MAX_CONCURRENT_UNZIPS || Infinity,
+    },
     importFileTimeoutMs: e.KINETIC_IMPORT_FILE_TIMEOUT_MS,
     adminToken: e.KINETIC_ADMIN_TOKEN,
     port: e.PORT,

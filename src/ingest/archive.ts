@@ -5,19 +5,23 @@
  * `activities/*.fit.gz` beside GPX and TCX files). Everything else gets a reason, so that every file a
  * runner hands over is accounted for: Kinetic reads FIT only, and says so instead of ignoring a GPX.
  *
- * Zips are read with yauzl one entry at a time — from disk for the CLI (the central directory and each
- * entry are read from the file, so a multi-gigabyte export never sits in memory), from a buffer for
- * the API — with guards, so that no archive can make Kinetic read more than the limits however it is
- * built:
+ * Zips are read with yauzl one entry at a time from a file on disk or a buffer (the central directory
+ * and each entry are read from the file, so a multi-gigabyte export never sits in memory), with
+ * guards, so that no archive can make Kinetic read more than the limits however it is built:
  *
  * - An entry larger than the per-file limit is not read (its declared size is checked first, and yauzl
  *   checks the real size while inflating, so a lying header fails that entry); a gzip is cut off at the
- *   per-file limit while it inflates.
- * - At most `maxTotalBytes` are inflated from one archive (nested ones and gzips inside included) and at
- *   most `maxEntries` entries are looked at; past that the rest is reported unread.
- * - A zip inside the zip is opened too (Garmin's export nests them), to `maxDepth` levels. One up to the
- *   per-file limit is inflated in memory, a larger one into a temporary file (removed afterwards).
+ *   per-file limit while it inflates. An entry is read into one buffer of its size, never more.
+ * - At most `maxTotalBytes` are inflated in all (nested zips and gzips inside, and what is inflated from
+ *   them, every level counted) and at most `maxEntries` entries are looked at; past that the rest is
+ *   reported unread (`over-limit`). The caller may share one budget between several archives (the API:
+ *   one per request).
+ * - A zip inside the zip is opened too (Garmin's export nests them), to `maxDepth` levels. It is
+ *   streamed into a temporary file (removed afterwards) that yauzl reads like any other: never held in
+ *   memory, whatever its size.
  * - Names with absolute paths or `..`, and encrypted entries, are reported and never read.
+ * - `onZip` sees each zip's directory (how many entries, FIT files and bytes) before anything in it is
+ *   inflated, and may refuse it by throwing.
  */
 import { createWriteStream, promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -34,6 +38,32 @@ export interface ArchiveLimits {
   maxTotalBytes: number;
   maxEntries: number;
   maxDepth: number;
+  /** Where nested zips are streamed to (a folder that exists); default: a new folder in the system's temporary folder. */
+  tempDir?: string;
+  /**
+   * Called with each zip's directory before anything in it is inflated (the top one and every nested
+   * one); throwing refuses the zip: the error comes out of `readZip` as it is.
+   */
+  onZip?: (zip: ZipDirectory) => void;
+}
+
+/** What a zip's central directory says it holds (read before inflating anything). */
+export interface ZipDirectory {
+  /** `<zipName>` as given to readZip (for a nested zip, `<outer>/<path of the nested zip>`). */
+  path: string;
+  /** Entries that are not folders. */
+  entries: number;
+  /**
+   * Entries named `.fit` or `.fit.gz` that would be read: the files that would be imported (not those
+   * over the per-file limit, encrypted or with unsafe names, nor macOS metadata).
+   */
+  fitFiles: number;
+  /** Their declared sizes (a `.fit.gz` counts its compressed size: what it inflates to is known only then). */
+  fitBytes: number;
+  /** Zips inside that would be opened (what they hold is counted when they are). */
+  zips: number;
+  /** The declared sizes of everything that would be inflated: the FIT files, gzips and zips inside. */
+  inflateBytes: number;
 }
 
 /**
@@ -152,8 +182,24 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** All of a stream, refusing (and stopping the stream) past `cap` bytes. */
-async function readAll(stream: AsyncIterable<unknown>, cap: number, what: string): Promise<Buffer> {
+/**
+ * All of a stream, refusing (and stopping the stream) past `cap` bytes. With `expected` (a zip entry's
+ * size, which yauzl holds it to) the bytes go into one buffer of that size as they come, instead of
+ * chunks joined at the end (twice the memory at the peak).
+ */
+async function readAll(stream: AsyncIterable<unknown>, cap: number, what: string, expected?: number): Promise<Buffer> {
+  if (expected !== undefined && expected <= cap) {
+    const out = Buffer.allocUnsafe(expected);
+    let at = 0;
+    for await (const chunk of stream) {
+      const c = chunk as Buffer;
+      if (at + c.length > expected) throw new SizeLimitError(`${what} more than its declared ${expected} bytes`);
+      c.copy(out, at);
+      at += c.length;
+    }
+    if (at !== expected) throw new Error(`ended after ${at} of its declared ${expected} bytes`);
+    return out;
+  }
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const chunk of stream) {
@@ -194,15 +240,52 @@ export type ArchiveItem =
   | { type: 'fit'; path: string; filename: string; bytes: Buffer }
   /** A file Kinetic does not read (GPX, TCX, macOS metadata…), with the reason. */
   | { type: 'skipped'; path: string; reason: string }
-  /** A file that could have been an activity but was not read: over a limit, unsafe, broken. */
-  | { type: 'unreadable'; path: string; reason: string };
+  /** A file that could have been an activity but was not read: over the per-file limit, unsafe, broken. */
+  | { type: 'unreadable'; path: string; reason: string }
+  /**
+   * The archive's budget is spent (`bytes`: `maxTotalBytes` inflated; `entries`: `maxEntries` looked at):
+   * this entry and the rest were not read. Always the last item of the archive.
+   */
+  | { type: 'over-limit'; path: string; reason: string; limit: 'bytes' | 'entries' };
 
 /** Where a zip's bytes are: a file on disk (read as needed) or memory. */
 export type ZipSource = { path: string } | { bytes: Buffer };
 
-interface Budget {
+/** What is left to inflate and look at; one object may be shared by several archives (it is spent as they are read). */
+export interface ArchiveBudget {
   bytes: number;
   entries: number;
+}
+
+/**
+ * What the central directory of `source` says it holds (`onZip`), counted as readZip at `depth` would
+ * read it. Reads the directory only.
+ */
+async function directoryOf(source: ZipSource, zipName: string, limits: ArchiveLimits, depth: number): Promise<ZipDirectory> {
+  const zip = await openZip(source);
+  const dir: ZipDirectory = { path: zipName, entries: 0, fitFiles: 0, fitBytes: 0, zips: 0, inflateBytes: 0 };
+  try {
+    for await (const entry of zip.eachEntry()) {
+      const raw = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
+      if (raw.endsWith('/')) continue;
+      dir.entries++;
+      if (yauzl.validateFileName(raw) !== null || entry.isEncrypted() || !entry.canDecodeFileData()) continue;
+      const kind = classifyName(raw).kind;
+      if ((kind === 'fit' || kind === 'fit.gz') && entry.uncompressedSize <= limits.maxEntryBytes) {
+        dir.fitFiles++;
+        dir.fitBytes += entry.uncompressedSize;
+        dir.inflateBytes += entry.uncompressedSize;
+      } else if (kind === 'zip' && depth < limits.maxDepth) {
+        dir.zips++;
+        dir.inflateBytes += entry.uncompressedSize;
+      }
+    }
+  } catch (err) {
+    throw new ArchiveReadError(messageOf(err));
+  } finally {
+    zip.close();
+  }
+  return dir;
 }
 
 async function openZip(source: ZipSource): Promise<yauzl.ZipFile> {
@@ -223,8 +306,9 @@ export async function* readZip(
   zipName: string,
   limits: ArchiveLimits,
   depth = 1,
-  budget: Budget = { bytes: limits.maxTotalBytes, entries: limits.maxEntries },
+  budget: ArchiveBudget = { bytes: limits.maxTotalBytes, entries: limits.maxEntries },
 ): AsyncGenerator<ArchiveItem> {
+  if (limits.onZip !== undefined) limits.onZip(await directoryOf(source, zipName, limits, depth));
   const zip = await openZip(source);
   const entries = zip.eachEntry();
   try {
@@ -238,7 +322,7 @@ export async function* readZip(
       const at = `${zipName}/${raw}`;
       if (raw.endsWith('/')) continue; // a directory
       if (budget.entries <= 0) {
-        yield { type: 'unreadable', path: `${zipName}/…`, reason: `the archive has more than ${limits.maxEntries} entries: the rest was not read` };
+        yield { type: 'over-limit', limit: 'entries', path: `${zipName}/…`, reason: `the archive has more than ${limits.maxEntries} entries: the rest was not read` };
         return;
       }
       budget.entries--;
@@ -262,18 +346,19 @@ export async function* readZip(
         yield { type: 'unreadable', path: at, reason: entry.isEncrypted() ? 'encrypted entry' : 'unsupported compression method' };
         continue;
       }
-      if (nested ? entry.uncompressedSize > Math.min(budget.bytes, limits.maxTotalBytes) : entry.uncompressedSize > limits.maxEntryBytes) {
-        yield {
-          type: 'unreadable',
-          path: at,
-          reason: nested
-            ? `nested archive of ${mib(entry.uncompressedSize)} exceeds what is left of the ${mib(limits.maxTotalBytes)} budget`
-            : `larger than the ${mib(limits.maxEntryBytes)} limit per file`,
-        };
+      if (!nested && entry.uncompressedSize > limits.maxEntryBytes) {
+        yield { type: 'unreadable', path: at, reason: `larger than the ${mib(limits.maxEntryBytes)} limit per file` };
         continue;
       }
       if (entry.uncompressedSize > budget.bytes) {
-        yield { type: 'unreadable', path: at, reason: `the archive expands to more than ${mib(limits.maxTotalBytes)}: the rest was not read` };
+        yield {
+          type: 'over-limit',
+          limit: 'bytes',
+          path: at,
+          reason: nested
+            ? `a zip of ${mib(entry.uncompressedSize)} inside the archive, more than is left of the ${mib(limits.maxTotalBytes)} it may expand to: the rest was not read`
+            : `the archive expands to more than ${mib(limits.maxTotalBytes)}: the rest was not read`,
+        };
         return;
       }
       if (nested) {
@@ -283,10 +368,20 @@ export async function* readZip(
       let item: ArchiveItem;
       try {
         const cap = Math.min(limits.maxEntryBytes, budget.bytes);
-        let bytes = await readAll(await zip.openReadStreamPromise(entry), cap, 'inflates to');
+        let bytes = await readAll(await zip.openReadStreamPromise(entry), cap, 'inflates to', entry.uncompressedSize);
         budget.bytes -= bytes.length;
         if (kind.kind === 'fit.gz') {
-          bytes = await gunzipCapped(bytes, Math.min(limits.maxEntryBytes, budget.bytes));
+          const gzCap = Math.min(limits.maxEntryBytes, budget.bytes);
+          try {
+            bytes = await gunzipCapped(bytes, gzCap);
+          } catch (err) {
+            // Cut off by what is left of the budget rather than by the per-file limit: the budget is spent.
+            if (err instanceof SizeLimitError && gzCap < limits.maxEntryBytes) {
+              yield { type: 'over-limit', limit: 'bytes', path: at, reason: `the archive expands to more than ${mib(limits.maxTotalBytes)}: the rest was not read` };
+              return;
+            }
+            throw err;
+          }
           budget.bytes -= bytes.length;
         }
         item = { type: 'fit', path: at, filename: storedName(at), bytes };
@@ -306,8 +401,9 @@ function unreadableReason(err: unknown, limits: ArchiveLimits): string {
 }
 
 /**
- * A zip inside the zip: up to the per-file limit inflated in memory, a larger one (Garmin's
- * `UploadedFiles_…zip` reach hundreds of MB) into a temporary file that yauzl reads like any other.
+ * A zip inside the zip (Garmin's `UploadedFiles_…zip` reach hundreds of MB), streamed into a temporary
+ * file that yauzl reads like any other: never in memory. What it inflates to counts towards the budget
+ * (readZip checked its declared size against it; yauzl holds the entry to that size).
  */
 async function* readNested(
   zip: yauzl.ZipFile,
@@ -315,7 +411,7 @@ async function* readNested(
   at: string,
   limits: ArchiveLimits,
   depth: number,
-  budget: Budget,
+  budget: ArchiveBudget,
 ): AsyncGenerator<ArchiveItem> {
   const cap = Math.min(budget.bytes, limits.maxTotalBytes);
   let tempDir: string | undefined;
@@ -323,31 +419,25 @@ async function* readNested(
     let source: ZipSource;
     try {
       const stream = await zip.openReadStreamPromise(entry);
-      if (entry.uncompressedSize <= limits.maxEntryBytes) {
-        const bytes = await readAll(stream, cap, 'inflates to');
-        budget.bytes -= bytes.length;
-        source = { bytes };
-      } else {
-        tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kinetic-zip-'));
-        const file = path.join(tempDir, 'nested.zip');
-        let written = 0;
-        let limit: SizeLimitError | undefined;
-        await pipeline(
-          stream,
-          async function* (chunks: AsyncIterable<unknown>) {
-            for await (const chunk of chunks) {
-              written += (chunk as Buffer).length;
-              if (written > cap) throw (limit = new SizeLimitError(`inflates to more than ${mib(cap)}`));
-              yield chunk;
-            }
-          },
-          createWriteStream(file),
-        ).catch((err: unknown) => {
-          throw limit ?? err;
-        });
-        budget.bytes -= written;
-        source = { path: file };
-      }
+      tempDir = await fs.mkdtemp(path.join(limits.tempDir ?? os.tmpdir(), 'kinetic-zip-'));
+      const file = path.join(tempDir, 'nested.zip');
+      let written = 0;
+      let limit: SizeLimitError | undefined;
+      await pipeline(
+        stream,
+        async function* (chunks: AsyncIterable<unknown>) {
+          for await (const chunk of chunks) {
+            written += (chunk as Buffer).length;
+            if (written > cap) throw (limit = new SizeLimitError(`inflates to more than ${mib(cap)}`));
+            yield chunk;
+          }
+        },
+        createWriteStream(file),
+      ).catch((err: unknown) => {
+        throw limit ?? err;
+      });
+      budget.bytes -= written;
+      source = { path: file };
     } catch (err) {
       yield { type: 'unreadable', path: at, reason: `cannot be read from the archive: ${messageOf(err)}` };
       return;

@@ -253,14 +253,14 @@ describe('upload limits', () => {
   let me: CreatedAthlete;
 
   beforeAll(async () => {
-    api = await createTestApi({ env: { KINETIC_MAX_UPLOAD_BYTES: String(LIMIT) } });
+    api = await createTestApi({ env: { KINETIC_MAX_UPLOAD_BYTES: String(LIMIT), KINETIC_MAX_EXPANDED_BYTES: '2000000' } });
     me = await createAthleteViaApi(api.app);
   });
   afterAll(async () => {
     await api?.close();
   });
 
-  it('answers 413 naming the file over KINETIC_MAX_UPLOAD_BYTES, stores nothing of it, and keeps the others', async () => {
+  it('answers 413 naming the file over KINETIC_MAX_UPLOAD_BYTES, and stores nothing of the request', async () => {
     const res = await postUploads(api.app, me.id, me.headers, [
       { filename: 'small.fit', bytes: fixture('run-garmin-fr110-hr.fit') },
       { filename: 'big.fit', bytes: fixture('run-garmin-fenix2-hr.fit') },
@@ -268,11 +268,11 @@ describe('upload limits', () => {
     expect(res.statusCode).toBe(413);
     const err = errorOf(res);
     expect(err.code).toBe('file_too_large');
-    expect(err.message).toBe('big.fit is larger than the 0.1 MB limit per file (KINETIC_MAX_UPLOAD_BYTES): not stored; the other 1 file(s) were stored and queued');
-    expect(err.details).toMatchObject({ tooLarge: [{ filename: 'big.fit', limitBytes: LIMIT }], uploads: [{ filename: 'small.fit', status: 'queued' }] });
+    expect(err.message).toBe('big.fit is larger than the 0.1 MB limit per file (KINETIC_MAX_UPLOAD_BYTES): nothing was stored');
+    expect(err.details).toEqual({ tooLarge: [{ filename: 'big.fit', limitBytes: LIMIT }] });
     await api.app.background.idle();
     const rows = await api.t.db.selectFrom('uploads').select(['filename', 'status']).where('athlete_id', '=', me.id).execute();
-    expect(rows).toEqual([{ filename: 'small.fit', status: 'imported' }]);
+    expect(rows).toEqual([]);
   });
 
   it('skips a zip entry that inflates past the limit (a zip bomb) without inflating it', async () => {
@@ -288,22 +288,26 @@ describe('upload limits', () => {
     expect(body.skipped).toEqual([{ filename: 'bomb.zip/bomb.fit', reason: 'larger than the 0.1 MB limit per file' }]);
   });
 
-  it('stops reading an archive at 20 × the limit in all, and does not open zips nested three deep', async () => {
-    // 30 entries of 95 kB (each under the limit): 21 fit in the 2 MB budget. Different bytes each, so
-    // each is a new upload (they fail to parse: they are not FIT files).
+  it('refuses a request whose archives expand past KINETIC_MAX_EXPANDED_BYTES, storing nothing, and does not open zips nested three deep', async () => {
+    // 30 entries of 95 kB (each under the per-file limit), 2.85 MB in all: over the 2 MB the request's
+    // archives may expand to. Refused from the zip's directory, before anything is inflated.
     const entries = Array.from({ length: 30 }, (_, i) => ({ path: `part-${String(i).padStart(2, '0')}.fit`, bytes: Buffer.alloc(95_000, i + 1) }));
     const deep = await makeZip([{ path: 'l2.zip', bytes: await makeZip([{ path: 'l3.zip', bytes: await makeZip([{ path: 'x.fit', bytes: run(8) }]) }]) }]);
-    const res = await postUploads(api.app, me.id, me.headers, [
-      { filename: 'many.zip', bytes: await makeZip(entries) },
+    const storedBefore = await api.t.db.selectFrom('uploads').select('id').where('athlete_id', '=', me.id).execute();
+    const refused = await postUploads(api.app, me.id, me.headers, [
       { filename: 'deep.zip', bytes: deep },
+      { filename: 'many.zip', bytes: await makeZip(entries) },
     ]);
-    expect(res.statusCode, res.body).toBe(202);
-    const body = res.json<Accepted>();
-    expect(body.uploads).toHaveLength(21);
-    expect(body.skipped).toEqual([
-      { filename: 'many.zip/part-21.fit', reason: 'the archive expands to more than 1.9 MB: the rest was not read' },
-      { filename: 'deep.zip/l2.zip/l3.zip', reason: 'zip nested more than 2 levels deep: not opened' },
-    ]);
-    await api.app.background.idle();
+    expect(refused.statusCode, refused.body).toBe(413);
+    expect(errorOf(refused)).toMatchObject({
+      code: 'archive_too_large',
+      message:
+        'many.zip expands to 2.7 MB: the archives of one request may expand to at most 1.9 MB in all, every level of nesting counted (KINETIC_MAX_EXPANDED_BYTES): nothing was stored',
+    });
+    expect(await api.t.db.selectFrom('uploads').select('id').where('athlete_id', '=', me.id).execute()).toHaveLength(storedBefore.length);
+
+    const res = await postUploads(api.app, me.id, me.headers, [{ filename: 'deep.zip', bytes: deep }]);
+    expect(res.statusCode, res.body).toBe(422);
+    expect(errorOf(res).message).toBe('nothing to import: deep.zip/l2.zip/l3.zip: zip nested more than 2 levels deep: not opened');
   });
 });

@@ -2,36 +2,38 @@
  * FIT uploads: `POST /athletes/:id/uploads` (multipart, one or many files; zips and gzips are opened),
  * the status of one upload, the athlete's list, and the stored file itself.
  *
- * Each FIT file is stored first (bytes + sha256, its own commit: nothing is lost) and then queued for
- * `fit-ingest`; the response (202) lists one upload per file, and every file not taken (a GPX, a TCX,
- * macOS metadata, an archive entry over a limit) in `skipped` with the reason. The same bytes again are
- * the existing upload, reported `duplicate`. Files are read one at a time (memory holds at most one file
- * of KINETIC_MAX_UPLOAD_BYTES, or one archive and one of its entries). A file over the limit is not
- * stored; the others of the request are, and the answer is 413 naming the file (see docs/api.md, Uploads).
+ * The request's files are collected to disk first, archives expanded, its limits counted
+ * (src/services/upload-intake.ts); then its FIT files are stored in one transaction, within the
+ * athlete's daily quota, and queued for `fit-ingest`. The response (202) lists one upload per file,
+ * and every file not taken (a GPX, a TCX, macOS metadata, an archive entry over the per-file limit) in
+ * `skipped` with the reason. The same bytes again are the existing upload, reported `duplicate`. A
+ * request over a limit is refused whole — 413 (a file over the per-file limit, too many files or bytes,
+ * an archive expanding too far), 429 (the daily quota), 503 (archive slots busy) — and nothing of it
+ * is stored (see docs/api.md, Uploads).
  */
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
 import { uploadActivityIds, uploadBytes, uploadsPage } from '../../db/repositories/athlete-data.ts';
 import { getUpload } from '../../db/repositories/uploads.ts';
-import { archiveLimits, ArchiveReadError, gunzipCapped, kindOfNamedFile, mib, readZip, SizeLimitError, SNIFF_BYTES, sniff, storedName } from '../../ingest/archive.ts';
-import { storeFitUpload } from '../../services/fit-import.ts';
+import { mib } from '../../ingest/archive.ts';
+import { UnzipBusyError, UploadIntake, UploadLimitError, UploadQuotaError, UploadReadError, type StoredFile } from '../../services/upload-intake.ts';
+import { Slots } from '../../util/slots.ts';
 import { assertVisible, athleteScope, requireAuth } from '../../http/auth.ts';
 import { IdParams, UploadDto, uploadDto, UploadStatus, Uuid } from '../dto.ts';
 import { ApiError, errorResponses, notFound } from '../../http/errors.ts';
 import { sendFile, type ApiApp } from '../../http/app.ts';
 
-interface SkippedFile {
-  filename: string;
-  reason: string;
-}
-
-/** Files (and non-file fields) one request may carry. */
-const MAX_FILES_PER_REQUEST = 1000;
 /**
- * Entries looked at in one uploaded archive: fewer than the CLI's, as each FIT entry becomes a queued
- * job on a shared server.
+ * Entries the archives of one request may hold in all (each is looked at, most are FIT files that
+ * become queued jobs); fewer than the CLI's 200,000 per archive.
  */
 const ZIP_MAX_ENTRIES = 20_000;
+/** Requests that may wait for an archive slot, per slot; more are answered 503 at once. */
+const UNZIP_WAITERS_PER_SLOT = 4;
+/** Retry-After of a 503 for busy archive slots (seconds): an expansion takes seconds at most. */
+const UNZIP_RETRY_AFTER_S = 10;
+/** The part codes of @fastify/multipart when a request has more file parts than allowed. */
+const TOO_MANY_PARTS = new Set(['FST_FILES_LIMIT', 'FST_PARTS_LIMIT']);
 
 const Accepted = z.object({
   id: Uuid,
@@ -64,12 +66,13 @@ function cleanName(name: string | undefined): string {
 
 export async function uploadRoutes(app: ApiApp): Promise<void> {
   const { db, jobs, config } = app.deps;
+  const limits = config.uploadLimits;
   // A file over the limit is truncated and flagged (`file.truncated`), not thrown: the request goes on.
-  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: config.maxUploadBytes, files: MAX_FILES_PER_REQUEST, parts: MAX_FILES_PER_REQUEST + 100 } });
+  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: config.maxUploadBytes, files: limits.requestFiles, parts: limits.requestFiles + 100 } });
+  const unzipSlots = new Slots(limits.concurrentUnzips, limits.concurrentUnzips * UNZIP_WAITERS_PER_SLOT);
 
-  /** Stores one file and queues its parse; the same bytes again → the existing upload, `duplicate`. */
-  async function intake(athleteId: string, filename: string, bytes: Uint8Array): Promise<Accepted> {
-    const { upload, created } = await storeFitUpload(db, { athleteId, filename, bytes });
+  /** Queues the parse of a stored file; the same bytes again → the existing upload, `duplicate`. */
+  async function queue({ filename, upload, created }: StoredFile): Promise<Accepted> {
     // A stored upload not parsed yet (`queued`, or `processing` when a worker died) is queued again
     // (idempotent: one job per upload id), so a file whose job was lost gets one by being sent again.
     if (created || upload.status === 'queued' || upload.status === 'processing') await jobs.enqueue('fit-ingest', { uploadId: upload.id });
@@ -77,14 +80,27 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
     return { id: upload.id, filename, status: 'duplicate', note: `same bytes as upload ${upload.id} (${upload.filename}, ${upload.status})` };
   }
 
-  /** A gzip's content, at most the per-file limit; or why it was not taken. */
-  async function gunzipped(filename: string, bytes: Buffer): Promise<{ bytes: Buffer } | SkippedFile> {
-    try {
-      return { bytes: await gunzipCapped(bytes, config.maxUploadBytes) };
-    } catch (err) {
-      if (err instanceof SizeLimitError) return { filename, reason: `larger than the ${mib(config.maxUploadBytes)} limit per file once uncompressed` };
-      return { filename, reason: `not a readable gzip file: ${err instanceof Error ? err.message : String(err)}` };
+  /** What the client is told when reading the request stopped at a limit. */
+  function refusal(err: unknown): unknown {
+    if (err instanceof UploadLimitError) {
+      const code = { files: 'too_many_files', bytes: 'request_too_large', expanded: 'archive_too_large', entries: 'archive_too_large' }[err.limit];
+      return new ApiError(413, code, err.message, err.details);
     }
+    // A body cut short or malformed in the middle of a file: the client's mistake.
+    if (err instanceof UploadReadError) return new ApiError(400, 'bad_request', `the multipart/form-data body could not be read: ${err.message}`);
+    if (err instanceof UnzipBusyError) {
+      return new ApiError(503, 'busy', `${err.message}: send the request again in ${UNZIP_RETRY_AFTER_S} s`, undefined, { 'retry-after': String(UNZIP_RETRY_AFTER_S) });
+    }
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && TOO_MANY_PARTS.has(code)) {
+      return new ApiError(
+        413,
+        'too_many_files',
+        `this request has more than ${limits.requestFiles} files, more than one request may store (KINETIC_MAX_REQUEST_FILES): nothing was stored. Send them in several requests`,
+        { limit: limits.requestFiles, countIsAtLeast: true },
+      );
+    }
+    return err;
   }
 
   app.post(
@@ -98,61 +114,53 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
         consumes: ['multipart/form-data'],
         params: IdParams,
         body: MultipartFiles,
-        response: { 202: UploadsAccepted, ...errorResponses(400, 401, 404, 413, 415, 422, 503) },
+        response: { 202: UploadsAccepted, ...errorResponses(400, 401, 404, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
       const athlete = await athleteScope(request, request.params.id);
       if (!request.isMultipart()) throw new ApiError(415, 'unsupported_media_type', 'send the files as multipart/form-data');
-      const uploads: Accepted[] = [];
-      const skipped: SkippedFile[] = [];
-      const tooLarge: string[] = [];
-      let files = 0;
-      for await (const part of request.parts()) {
-        if (part.type !== 'file') continue;
-        files++;
-        const filename = cleanName(part.filename);
-        const bytes = await part.toBuffer();
-        if (part.file.truncated) {
-          tooLarge.push(filename);
-          continue;
-        }
-        const kind = kindOfNamedFile(filename, bytes.subarray(0, SNIFF_BYTES));
-        if (kind === 'fit') {
-          uploads.push(await intake(athlete.id, filename, bytes));
-        } else if (kind === 'fit.gz' || kind === 'gzip') {
-          const inner = await gunzipped(filename, bytes);
-          if ('reason' in inner) skipped.push(inner);
-          // A gzip of unknown name is taken only when a FIT file is inside.
-          else if (kind === 'gzip' && sniff(inner.bytes) !== 'fit') skipped.push({ filename, reason: 'not a FIT file (a gzip of something else)' });
-          else uploads.push(await intake(athlete.id, storedName(filename), inner.bytes));
-        } else if (kind === 'zip') {
-          try {
-            for await (const item of readZip({ bytes }, filename, archiveLimits(config.maxUploadBytes, bytes.length, ZIP_MAX_ENTRIES))) {
-              if (item.type === 'fit') uploads.push(await intake(athlete.id, item.filename, item.bytes));
-              else skipped.push({ filename: item.path, reason: item.reason });
-            }
-          } catch (err) {
-            // Only the archive's own errors: a database or queue error fails the request.
-            if (!(err instanceof ArchiveReadError)) throw err;
-            skipped.push({ filename, reason: `not a readable zip: ${err.message}` });
+      const intake = await UploadIntake.open(
+        { fileBytes: config.maxUploadBytes, requestFiles: limits.requestFiles, requestBytes: limits.requestBytes, expandedBytes: limits.expandedBytes, archiveEntries: ZIP_MAX_ENTRIES },
+        unzipSlots,
+      );
+      let stored: StoredFile[];
+      try {
+        try {
+          for await (const part of request.parts()) {
+            if (part.type !== 'file') continue;
+            await intake.addFile(cleanName(part.filename), part.file, () => part.file.truncated);
           }
-        } else {
-          skipped.push({ filename, reason: kind.skip });
+        } catch (err) {
+          throw refusal(err);
         }
+        const { skipped, tooLarge } = intake;
+        if (intake.parts === 0) throw new ApiError(400, 'no_files', 'the request has no file parts: send one or more FIT files (or zips or gzips of them) as multipart/form-data');
+        if (tooLarge.length > 0) {
+          throw new ApiError(
+            413,
+            'file_too_large',
+            `${tooLarge.join(', ')} ${tooLarge.length === 1 ? 'is' : 'are'} larger than the ${mib(config.maxUploadBytes)} limit per file (KINETIC_MAX_UPLOAD_BYTES): nothing was stored`,
+            { tooLarge: tooLarge.map((f) => ({ filename: f, limitBytes: config.maxUploadBytes })), ...(skipped.length > 0 && { skipped }) },
+          );
+        }
+        if (intake.fits.length === 0) {
+          throw new ApiError(422, 'no_fit_files', `nothing to import: ${skipped.map((s) => `${s.filename}: ${s.reason}`).join('; ')}`, { skipped });
+        }
+        // The administrator is trusted (docs/security.md): the daily quota is the athletes'.
+        const quota = request.principal?.kind === 'admin' ? undefined : { files: limits.dailyFiles, bytes: limits.dailyBytes };
+        try {
+          stored = await intake.store(db, athlete.id, quota);
+        } catch (err) {
+          if (!(err instanceof UploadQuotaError)) throw err;
+          throw new ApiError(429, 'upload_quota_exceeded', err.message, err.details, err.retryAfterS === undefined ? {} : { 'retry-after': String(err.retryAfterS) });
+        }
+      } finally {
+        await intake.close();
       }
-      if (files === 0) throw new ApiError(400, 'no_files', 'the request has no file parts: send one or more FIT files (or zips or gzips of them) as multipart/form-data');
-      if (tooLarge.length > 0) {
-        throw new ApiError(
-          413,
-          'file_too_large',
-          `${tooLarge.join(', ')} ${tooLarge.length === 1 ? 'is' : 'are'} larger than the ${mib(config.maxUploadBytes)} limit per file (KINETIC_MAX_UPLOAD_BYTES): not stored${uploads.length > 0 ? `; the other ${uploads.length} file(s) were stored and queued` : ''}`,
-          { tooLarge: tooLarge.map((f) => ({ filename: f, limitBytes: config.maxUploadBytes })), uploads, ...(skipped.length > 0 && { skipped }) },
-        );
-      }
-      if (uploads.length === 0) {
-        throw new ApiError(422, 'no_fit_files', `nothing to import: ${skipped.map((s) => `${s.filename}: ${s.reason}`).join('; ')}`, { skipped });
-      }
+      const uploads: Accepted[] = [];
+      for (const file of stored) uploads.push(await queue(file));
+      const { skipped } = intake;
       request.log.info({ athleteId: athlete.id, uploads: uploads.length, skipped: skipped.length }, 'uploads accepted');
       return reply.status(202).send({ uploads, ...(skipped.length > 0 && { skipped }) });
     },

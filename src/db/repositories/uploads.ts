@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Upload, UploadStatus } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -105,4 +105,45 @@ export async function markProcessing(db: Db, id: string): Promise<void> {
 export async function lockUpload(trx: Transaction<Database>, id: string): Promise<UploadStatus | undefined> {
   const row = await trx.selectFrom('uploads').select('status').where('id', '=', id).forUpdate().executeTakeFirst();
   return row?.status;
+}
+
+/**
+ * Locks the athlete's row until the transaction ends, so that one request at a time checks and spends
+ * the athlete's upload quota (docs/api.md, "Uploads"). False when there is no such athlete.
+ */
+export async function lockAthleteUploads(trx: Transaction<Database>, athleteId: string): Promise<boolean> {
+  const row = await trx.selectFrom('athletes').select('id').where('id', '=', athleteId).forUpdate().executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The athlete's uploads with any of these SHA-256s, by SHA-256 (without their bytes). */
+export async function uploadsBySha256(db: Db, athleteId: string, sha256s: string[]): Promise<Map<string, UploadSummary>> {
+  const found = new Map<string, UploadSummary>();
+  for (let i = 0; i < sha256s.length; i += 1000) {
+    const rows = await db
+      .selectFrom('uploads')
+      .select(SUMMARY_COLUMNS)
+      .where('athlete_id', '=', athleteId)
+      .where('sha256', 'in', sha256s.slice(i, i + 1000))
+      .execute();
+    for (const r of rows) found.set(r.sha256, r);
+  }
+  return found;
+}
+
+/**
+ * When and how large each upload the athlete stored in the last `windowS` seconds was, oldest first,
+ * with the database's clock (`now`), which stamps `created_at`.
+ */
+export async function uploadsStoredWithin(db: Db, athleteId: string, windowS: number): Promise<{ now: Date; uploads: { createdAt: Date; sizeBytes: number }[] }> {
+  const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
+  const now = new Date(rows[0]!.now);
+  const uploads = await db
+    .selectFrom('uploads')
+    .select(['created_at', 'size_bytes'])
+    .where('athlete_id', '=', athleteId)
+    .where('created_at', '>', new Date(now.getTime() - windowS * 1000))
+    .orderBy('created_at')
+    .execute();
+  return { now, uploads: uploads.map((u) => ({ createdAt: new Date(u.created_at), sizeBytes: u.size_bytes })) };
 }

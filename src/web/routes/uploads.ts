@@ -31,6 +31,9 @@ export function webUploadRoutes(app: ApiApp): void {
       payload: request.raw,
     });
     if ((request.headers.accept ?? '').includes('application/json')) {
+      // A 429 or 503 says when to try again.
+      const retryAfter = res.headers['retry-after'];
+      if (typeof retryAfter === 'string') void reply.header('retry-after', retryAfter);
       return reply.status(res.statusCode).type('application/json; charset=utf-8').header('cache-control', 'no-store').send(res.body);
     }
     if (res.statusCode === 202) {
