@@ -10,6 +10,7 @@ import { benchStrava } from './strava.ts';
 import { benchQueues } from './queues.ts';
 import { benchApi } from './api.ts';
 import { benchReports } from './reports.ts';
+import { benchEventLoop } from './event-loop.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'fit-ingest': benchFitIngest,
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   api: benchApi,
   reports: () => benchReports(),
   'cli-start': benchCliStart,
+  'event-loop': benchEventLoop,
 };
 
 const wanted = process.argv.slice(2);

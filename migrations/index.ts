@@ -16,6 +16,7 @@ import * as strava from './20261126170000_strava.ts';
 import * as webSessions from './20261126180000_web_sessions.ts';
 import * as calendarFeeds from './20261126190000_calendar_feeds.ts';
 import * as emailIdentity from './20261127100000_email_identity.ts';
+import * as analysisRuns from './20261206120000_analysis_runs.ts';
 
 export const migrations: Record<string, Migration> = {
   '20261126120000_foundation': foundation,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '20261126180000_web_sessions': webSessions,
   '20261126190000_calendar_feeds': calendarFeeds,
   '20261127100000_email_identity': emailIdentity,
+  '20261206120000_analysis_runs': analysisRuns,
 };

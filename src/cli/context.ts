@@ -11,6 +11,7 @@ import type { DbHandle } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Mailer } from '../email/smtp.ts';
 import type { Logger } from '../log.ts';
+import type { FitDecoding } from '../workers/decoder.ts';
 import type { JobDeps } from '../workers/deps.ts';
 import type { FailedJob, JobRunner, Payload, QueueName } from '../jobs/queues.ts';
 import { markFailed } from './exit-code.ts';
@@ -27,10 +28,23 @@ export interface CliContext {
   jobs: JobRunner;
   /** Sends email (SMTP_URL); undefined when email is not configured. */
   mail: Mailer | undefined;
+  /**
+   * The process's FIT decoding thread, for its jobs (`JobDeps.decodePool`) and commands that decode
+   * (`kinetic serve`, `kinetic worker`); closed when the command ends. Nothing loads before a file comes.
+   */
+  decodePool: FitDecoding;
 }
 
-export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
-  const [{ loadConfig }, { createLogger }, { connect }] = await Promise.all([import('../config.ts'), import('../log.ts'), import('../db/connect.ts')]);
+export async function withContext<T>(
+  fn: (ctx: CliContext) => Promise<T>,
+  opts: { migrate?: boolean; decodePool?: FitDecoding & { close(): Promise<void> } } = {},
+): Promise<T> {
+  const [{ loadConfig }, { createLogger }, { connect }, { LazyDecodePool }] = await Promise.all([
+    import('../config.ts'),
+    import('../log.ts'),
+    import('../db/connect.ts'),
+    import('../workers/decoder.ts'),
+  ]);
   const config = loadConfig();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const handle = connect({
@@ -38,6 +52,8 @@ export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: 
     dataDir: config.dataDir,
     onIdleError: (err) => log.warn({ err: err.message }, 'idle database connection lost; it will be replaced'),
   });
+  // The caller's pool (`kinetic import` starts its thread before the database opens), else one of ours.
+  const decodePool = opts.decodePool ?? new LazyDecodePool({ ...(config.importFileTimeoutMs !== undefined && { fileTimeLimitMs: config.importFileTimeoutMs }) });
   try {
     if (opts.migrate !== false) {
       const applied = await migrate(handle.db);
@@ -45,10 +61,10 @@ export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: 
     }
     const now = (): Date => new Date();
     const mail = config.smtpUrl === undefined ? undefined : (await import('../email/smtp.ts')).mailerFromConfig(config);
-    const deps = { db: handle.db, log, now, mail };
+    const deps = { db: handle.db, log, now, mail, decodePool };
     const jobs = config.queueBackend === 'inline' ? new LazyInlineRunner(deps) : (await import('../workers/runner.ts')).createJobQueue(config, deps);
     try {
-      const result = await fn({ config, db: handle.db, log, now, jobs, mail });
+      const result = await fn({ config, db: handle.db, log, now, jobs, mail, decodePool });
       const failed = await jobs.settle();
       for (const f of failed) process.stderr.write(`kinetic: ${f.queue} job ${f.jobId} failed: ${f.error}\n`);
       if (failed.length > 0) markFailed();
@@ -58,6 +74,7 @@ export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, opts: 
       mail?.close();
     }
   } finally {
+    if (opts.decodePool === undefined) await decodePool.close();
     await handle.close();
   }
 }

@@ -186,6 +186,25 @@ export interface DailyLoadTable {
   day: number;
 }
 
+/**
+ * The re-analysis of an athlete's weeks that a settings change asked for, and how far it got (one row
+ * per athlete, replaced by each request; docs/jobs.md, "Re-analysis after a settings change").
+ */
+export interface AnalysisRunsTable {
+  athlete_id: string;
+  /** Bumped by every request: a job working on an older one starts over. */
+  generation: number;
+  requested_at: Timestamp;
+  first_week: string;
+  last_week: string;
+  weeks_total: number;
+  weeks_done: Generated<number>;
+  /** The last week analysed for this generation; null before the first. */
+  done_through: string | null;
+  /** When every week was analysed; null while the re-analysis is under way. */
+  finished_at: Date | null;
+}
+
 export interface AthletePhysiologyTable {
   athlete_id: string;
   /** Fingerprint of the inputs the estimate came from (profile + the runs it used). */
@@ -351,6 +370,7 @@ export interface Database {
   week_compliance: WeekComplianceTable;
   daily_load: DailyLoadTable;
   athlete_physiology: AthletePhysiologyTable;
+  analysis_runs: AnalysisRunsTable;
   api_tokens: ApiTokensTable;
   weekly_reports: WeeklyReportsTable;
   report_deliveries: ReportDeliveriesTable;

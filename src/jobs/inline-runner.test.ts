@@ -74,4 +74,34 @@ describe('InProcessRunner', () => {
     ]);
     expect(attempts).toBe(5);
   });
+  it('gives the event loop a turn before each job, so that requests are answered between jobs', async () => {
+    // Handlers that never wait on I/O (as with the embedded database, whose queries run in this
+    // thread): without a turn in between, everything else waits until the queue is empty.
+    const order: string[] = [];
+    const week = (payload: Payload<'analysis'>): string => ('isoWeek' in payload ? payload.isoWeek : 'history');
+    const runner = new InProcessRunner<Deps>(
+      handlers({
+        analysis: (payload) => {
+          order.push(`job ${week(payload)}`);
+          setImmediate(() => order.push(`turn after ${week(payload)}`));
+          return Promise.resolve();
+        },
+      }),
+      { log, seen: [] },
+    );
+    for (const isoWeek of ['2026-W01', '2026-W02', '2026-W03']) await runner.enqueue('analysis', { athleteId, isoWeek });
+    await runner.drain();
+    // (The turn after the last job comes once drain has returned.)
+    expect(order).toEqual(['job 2026-W01', 'turn after 2026-W01', 'job 2026-W02', 'turn after 2026-W02', 'job 2026-W03']);
+  });
+
+  it('coalesces the re-analyses of one athlete history on one job id', async () => {
+    const seen: string[] = [];
+    const runner = new InProcessRunner<Deps>(handlers(), { log, seen });
+    await runner.enqueue('analysis', { athleteId, history: true });
+    await runner.enqueue('analysis', { athleteId, history: true });
+    await runner.enqueue('analysis', { athleteId, isoWeek: '2026-W01' });
+    await runner.drain();
+    expect(seen).toEqual([`analysis ${JSON.stringify({ athleteId, history: true })}`, `analysis ${JSON.stringify({ athleteId, isoWeek: '2026-W01' })}`]);
+  });
 });

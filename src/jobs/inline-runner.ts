@@ -6,6 +6,7 @@
  * kept with their payload and error.
  */
 import type { Logger } from '../log.ts';
+import { nextTurn } from '../util/event-loop.ts';
 import {
   isPermanentJobError,
   jobIdFor,
@@ -59,10 +60,17 @@ export class InProcessRunner<D extends JobContext> implements JobRunner {
     return Promise.resolve();
   }
 
-  /** Runs every waiting job, and the jobs they enqueue, until none is left. */
+  /**
+   * Runs every waiting job, and the jobs they enqueue, until none is left. The event loop gets a turn
+   * before each job (`kinetic serve` answers requests between them): a handler whose awaits are all
+   * settled at once — the embedded database runs in this thread — would otherwise run the whole queue
+   * without letting a request in.
+   */
   async drain(): Promise<void> {
     while (this.order.length > 0) {
-      const jobId = this.order.shift()!;
+      await nextTurn();
+      const jobId = this.order.shift();
+      if (jobId === undefined) break;
       const job = this.waiting.get(jobId);
       this.waiting.delete(jobId);
       if (job !== undefined) await this.run(job);

@@ -15,7 +15,11 @@ const stravaId = z.string().regex(/^\d{1,19}$/, 'a Strava id (decimal digits)');
 
 export const PAYLOADS = {
   'fit-ingest': z.object({ uploadId: uuid }),
-  analysis: z.object({ athleteId: uuid, isoWeek }),
+  /**
+   * One athlete-week; or (`history`) every week a settings change asked to re-analyse, in order, with
+   * its progress stored (docs/jobs.md, "Re-analysis after a settings change").
+   */
+  analysis: z.union([z.object({ athleteId: uuid, isoWeek }), z.object({ athleteId: uuid, history: z.literal(true) })]),
   /** Fired by the athlete's job scheduler when a weekly report falls due (docs/jobs.md, "Weekly schedule"). */
   'report-tick': z.object({ athleteId: uuid }),
   'weekly-report': z.object({ athleteId: uuid, isoWeek }),
@@ -42,8 +46,9 @@ export function jobIdFor<Q extends QueueName>(queue: Q, payload: Payload<Q>): st
     case 'fit-ingest':
       return `fit-ingest-${(payload as Payload<'fit-ingest'>).uploadId}`;
     case 'analysis': {
+      // A week's jobs coalesce, and so do the re-analyses repeated saves of the settings ask for.
       const p = payload as Payload<'analysis'>;
-      return `analysis-${p.athleteId}-${p.isoWeek}`;
+      return 'isoWeek' in p ? `analysis-${p.athleteId}-${p.isoWeek}` : `analysis-${p.athleteId}-history`;
     }
     case 'report-tick':
       return `report-tick-${(payload as Payload<'report-tick'>).athleteId}`;

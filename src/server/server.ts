@@ -14,6 +14,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { activityRoutes } from '../api/routes/activities.ts';
+import { analysisStatusRoutes } from '../api/routes/analysis-status.ts';
 import { athleteRoutes } from '../api/routes/athletes.ts';
 import { emailRoutes } from '../api/routes/email.ts';
 import { healthRoutes } from '../api/routes/health.ts';
@@ -45,6 +46,7 @@ export type { ApiApp } from '../http/app.ts';
 export const ROUTES: readonly RouteModule[] = [
   healthRoutes,
   athleteRoutes,
+  analysisStatusRoutes,
   tokenRoutes,
   uploadRoutes,
   planRoutes,

@@ -42,6 +42,7 @@ import { localDateOf } from '../domain/time.ts';
 import { recommend } from '../recommend/recommend.ts';
 import { parseThresholdOverrides } from '../recommend/types.ts';
 import { addDays, addWeeks, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
+import { Yielder } from '../util/event-loop.ts';
 
 /** Days of runs that feed the physiology estimates (max HR, threshold pace). */
 const PHYSIOLOGY_HISTORY_DAYS = 90;
@@ -78,7 +79,22 @@ export async function athletePhysiology(db: Kysely<Database>, athlete: Athlete, 
  */
 const STREAM_BATCH = 24;
 
-export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoWeeks: string[], now: Date): Promise<WeekDocument[]> {
+export interface AnalyseOptions {
+  /**
+   * Stored weeks after the first one asked for, up to this week, are left as they are instead of
+   * having their load block and advice refreshed: the caller analyses them next (the re-analysis of a
+   * history, a slice of weeks at a time).
+   */
+  skipLaterThrough?: string;
+}
+
+/**
+ * Analyses the weeks and stores them (see the top of this file). Long loops hand the event loop back
+ * every few milliseconds (`Yielder`): with the embedded database every query runs in this thread, and
+ * `kinetic serve` must go on answering requests while a job analyses years of weeks.
+ */
+export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoWeeks: string[], now: Date, opts: AnalyseOptions = {}): Promise<WeekDocument[]> {
+  const pause = new Yielder();
   const athlete = await findAthlete(db, athleteId);
   if (athlete === undefined) throw new AthleteGoneError(`athlete ${athleteId} not found`);
   const weeks = [...new Set(isoWeeks)].sort();
@@ -107,6 +123,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     const ids = batch.map((a) => a.id);
     const [streams, laps] = await Promise.all([streamsOf(db, ids), lapsOf(db, ids)]);
     for (const a of batch) computed.set(a.id, activityMetrics({ ...a, laps: laps.get(a.id) ?? [], streams: streams.get(a.id) ?? null }, physiology));
+    await pause.pause();
   }
   const metricsById = new Map(markLongRuns(activities, activities.map((a) => computed.get(a.id)!)).map((m) => [m.activityId, m]));
   const changedMetrics = activities.filter((a) => {
@@ -120,15 +137,17 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
   const runDistance = (from: string, to: string): number =>
     span.reduce((m, a) => (a.category === 'run' && a.localDate >= from && a.localDate <= to ? m + (a.distanceM ?? 0) : m), 0);
 
-  const perWeek: WeekWork[] = weeks.map((isoWeek) => {
+  const perWeek: WeekWork[] = [];
+  for (const isoWeek of weeks) {
     const from = mondayOf(isoWeek);
     const to = addDays(from, 6);
     const own = activities.filter((a) => a.localDate >= from && a.localDate <= to);
     const metrics = own.map((a) => metricsById.get(a.id)!);
     const planned = plannedIn(from, to);
     const compliance = weekCompliance({ athleteId, isoWeek, planned, activities: own, metrics: new Map(metrics.map((m) => [m.activityId, m])) });
-    return { isoWeek, from, to, activities: own, metrics, planned, compliance, previousWeekDistanceM: runDistance(addDays(from, -7), addDays(from, -1)) };
-  });
+    perWeek.push({ isoWeek, from, to, activities: own, metrics, planned, compliance, previousWeekDistanceM: runDistance(addDays(from, -7), addDays(from, -1)) });
+    await pause.pause();
+  }
 
   return db.transaction().execute(async (trx) => {
     // Everything written here is derived from stored activities and plans: recomputed on demand.
@@ -177,12 +196,16 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       const doc = await advise(base, before, w.planned);
       docs.push(doc);
       previous = doc;
+      await pause.pause();
     }
     await saveWeeks(trx, docs, now);
     // Later weeks already stored may now contradict the series (or, for the week right after a
     // recomputed one, its previous week): refresh their load block and advice where they changed.
     const done = new Map(docs.map((d) => [d.isoWeek, d]));
-    for (const later of await storedWeeksFrom(trx, athleteId, perWeek[0]!.isoWeek, [...done.keys()])) {
+    const skip = opts.skipLaterThrough;
+    const laterFrom = skip !== undefined && skip >= perWeek[0]!.isoWeek ? addWeeks(skip, 1) : perWeek[0]!.isoWeek;
+    for (const later of await storedWeeksFrom(trx, athleteId, laterFrom, [...done.keys()])) {
+      await pause.pause();
       const before = done.get(addWeeks(later.isoWeek, -1));
       const previousWeekDistanceM =
         before === undefined

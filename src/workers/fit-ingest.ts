@@ -3,9 +3,13 @@ import { isoWeekOf } from '../domain/iso-week.ts';
 import type { JobDeps } from './deps.ts';
 import { PermanentJobError, type Payload } from '../jobs/queues.ts';
 
-/** Parses one stored upload, then asks for the weeks it touched to be analysed again. */
+/**
+ * Parses one stored upload, decoding on the process's decode pool (a worker thread: the event loop
+ * stays free, and a file that hangs or crashes the decoder fails alone), then asks for the weeks it
+ * touched to be analysed again.
+ */
 export async function fitIngestHandler(payload: Payload<'fit-ingest'>, deps: JobDeps): Promise<{ status: string }> {
-  const outcome = await processFitUpload(deps.db, payload.uploadId, deps.now).catch((err: unknown) => {
+  const outcome = await processFitUpload(deps.db, payload.uploadId, deps.now, deps.decodePool.decode).catch((err: unknown) => {
     // Uploads are stored (committed) before their job is queued: a missing one will not appear by retrying.
     throw err instanceof UploadNotFoundError ? new PermanentJobError(err.message, { cause: err }) : err;
   });

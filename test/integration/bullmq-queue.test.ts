@@ -13,6 +13,7 @@ import { storeFitUpload } from '../../src/services/fit-import.ts';
 import { isoWeekOf } from '../../src/domain/iso-week.ts';
 import { registerWorker, type RegisteredWorker } from '../../src/jobs/bullmq.ts';
 import type { JobDeps } from '../../src/workers/deps.ts';
+import { LazyDecodePool } from '../../src/workers/decoder.ts';
 import { HANDLERS } from '../../src/workers/handlers.ts';
 import { PermanentJobError } from '../../src/jobs/queues.ts';
 import { runCli } from '../support/cli.ts';
@@ -29,12 +30,14 @@ describe.each(QUEUE_BACKENDS)('BullMQ job runner on %s', (backend) => {
   let lines: LogLine[];
   let deps: JobDeps;
   let workers: RegisteredWorker[] = [];
+  const decodePool = new LazyDecodePool();
 
   beforeAll(async () => {
     t = await createTestDb('postgres');
     athleteId = (await createAthlete(t.db, { name: 'Ada', email: null, sex: 'f', max_hr: 190, resting_hr: 50, lthr: null, threshold_speed_mps: null, timezone: 'America/New_York' })).id;
   });
   afterAll(async () => {
+    await decodePool.close();
     await t.drop();
   });
   beforeEach(async () => {
@@ -42,7 +45,7 @@ describe.each(QUEUE_BACKENDS)('BullMQ job runner on %s', (backend) => {
     lines = captured.lines;
     q = createTestQueues(captured.log, { backend, databaseUrl: t.url });
     await q.queues.prepare();
-    deps = { db: t.db, log: captured.log, now, queue: q.queues };
+    deps = { db: t.db, log: captured.log, now, queue: q.queues, decodePool };
   });
   afterEach(async () => {
     await Promise.all(workers.map((w) => w.close()));

@@ -27,6 +27,7 @@ import { createTestDb, type TestDb } from '../support/db.ts';
 import { byTag, findAll, parseHtml } from '../support/html.ts';
 import { leaves, parseMime, type MimePart } from '../support/mime.ts';
 import { captureLogger, createTestQueues } from '../support/queues.ts';
+import { NO_FIT_FILES } from '../support/decoding.ts';
 
 interface Received {
   to: string[];
@@ -286,7 +287,7 @@ describe('report email delivery', () => {
     const { log, lines } = captureLogger();
     // RETRY's 60 s first backoff × 0.005 = 0.3 s.
     const q = createTestQueues(log, { backoffScale: 0.005 });
-    const worker = registerWorker('report-delivery', { db: t.db, log, now, queue: q.queues, mail: mailer }, { queues: q.queues, handler: HANDLERS['report-delivery'], closeOn: [] });
+    const worker = registerWorker('report-delivery', { db: t.db, log, now, queue: q.queues, mail: mailer, decodePool: NO_FIT_FILES }, { queues: q.queues, handler: HANDLERS['report-delivery'], closeOn: [] });
     try {
       await q.queues.enqueue('report-delivery', { reportId: a.reportId });
       // A second add of the same job id is ignored while the first exists.

@@ -19,6 +19,7 @@ import { createTestDb, type TestDb } from '../support/db.ts';
 import { FakeClock, FakeStrava } from '../support/fake-strava.ts';
 import { captureLogger, createTestQueues, type TestQueues } from '../support/queues.ts';
 import { testStravaServices } from '../support/strava.ts';
+import { NO_FIT_FILES } from '../support/decoding.ts';
 
 const START = new Date('2026-11-20T21:00:00Z');
 const COUNT = 1000;
@@ -66,7 +67,7 @@ describe('Strava backfill of 1,000 activities within the rate limits (BullMQ, Re
     const now = (): Date => fake.clock.now();
     for (const strava of [machineA, machineB]) {
       for (const queue of ['strava-sync', 'strava-activity'] as QueueName[]) {
-        workers.push(registerWorker(queue, { db: t.db, log, now, queue: q.queues, strava }, { queues: q.queues, handler: handlerFor(queue), concurrency: 3, closeOn: [] }));
+        workers.push(registerWorker(queue, { db: t.db, log, now, queue: q.queues, strava, decodePool: NO_FIT_FILES }, { queues: q.queues, handler: handlerFor(queue), concurrency: 3, closeOn: [] }));
       }
     }
     await Promise.all(workers.map((w) => w.worker.waitUntilReady()));

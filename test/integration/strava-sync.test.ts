@@ -15,6 +15,7 @@ import { FakeClock, FakeStrava } from '../support/fake-strava.ts';
 import { captureLogger, createTestQueues, waitFor } from '../support/queues.ts';
 import type { StravaServices } from '../../src/ingest/strava/services.ts';
 import { stravaConfig, testStravaServices } from '../support/strava.ts';
+import { NO_FIT_FILES } from '../support/decoding.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 
@@ -188,7 +189,7 @@ describe('Strava on BullMQ: the daily reconcile scheduler, and a spent budget pa
     fake.limits = { overall: [200, 2000], read: [2, 1000] };
     await strava.client.getAthlete((await strava.client.exchangeCode(fake.issueCode(who.id))).access_token);
     await t.db.insertInto('strava_activities').values({ athlete_id: athleteId, strava_id: id, activity_id: null, start_time: new Date('2026-11-25T07:00:00Z'), details_pending: true }).execute();
-    const worker = registerWorker('strava-activity', { db: t.db, log, now: () => fake.clock.now(), queue: q.queues, strava }, { queues: q.queues, handler: HANDLERS['strava-activity'], concurrency: 1, closeOn: [] });
+    const worker = registerWorker('strava-activity', { db: t.db, log, now: () => fake.clock.now(), queue: q.queues, strava, decodePool: NO_FIT_FILES }, { queues: q.queues, handler: HANDLERS['strava-activity'], concurrency: 1, closeOn: [] });
     try {
       await q.queues.enqueue('strava-activity', { athleteId, stravaId: id, priority: 2 });
       await waitFor('the queue to pause (twice: the window has not reset)', () => lines.filter((l) => l.msg === 'rate limited: queue paused').length >= 2, 20_000);

@@ -37,6 +37,7 @@ import {
 import { BIN, runCli } from '../support/cli.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { captureLogger, createTestQueues, waitFor, type LogLine, type TestQueues } from '../support/queues.ts';
+import { NO_FIT_FILES } from '../support/decoding.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -172,7 +173,7 @@ describe('weekly report schedule (BullMQ job schedulers, controlled clock)', () 
     const captured = captureLogger();
     lines = captured.lines;
     q = createTestQueues(captured.log);
-    deps = { db: t.db, log: captured.log, now: () => new Date(), queue: q.queues };
+    deps = { db: t.db, log: captured.log, now: () => new Date(), queue: q.queues, decodePool: NO_FIT_FILES };
   });
   afterEach(async () => {
     await tick?.close();

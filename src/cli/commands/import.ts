@@ -254,7 +254,8 @@ export function importCommand(): Command {
       const pool = new DecodePool({ fileTimeLimitMs: loadConfig().importFileTimeoutMs });
       if (opts.retryFailed === true || inputs.some((i) => i.type === 'file')) pool.warmUp();
       try {
-        await withContext((ctx) => runImport(ctx, inputs, opts, pool.decode));
+        // The command's jobs decode on the same thread (`CliContext.decodePool`).
+        await withContext((ctx) => runImport(ctx, inputs, opts, pool.decode), { decodePool: pool });
       } finally {
         await pool.close();
       }

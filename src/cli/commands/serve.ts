@@ -36,10 +36,10 @@ export function serveCommand(): Command {
         import('../../workers/runner.ts'),
       ]);
       const config = loadConfig();
-      await withContext(async ({ db, now, mail }) => {
+      await withContext(async ({ db, now, mail, decodePool }) => {
         // A long-running process logs at the configured level (commands keep `info` quiet).
         const log = createLogger(config.logLevel);
-        const jobs = createJobQueue(config, { db, log, now, mail });
+        const jobs = createJobQueue(config, { db, log, now, mail, decodePool });
         try {
           const app = await buildServer({ db, log, jobs, config, now });
           const stopped = firstSignal();

@@ -42,7 +42,7 @@ export function workerCommand(): Command {
         import('../../workers/strava.ts'),
         import('../../workers/handlers.ts'),
       ]);
-      await withContext(async ({ db, jobs, now, mail }) => {
+      await withContext(async ({ db, jobs, now, mail, decodePool }) => {
         // The command's jobs runner is BullMQ here (Redis or Postgres): follow-up jobs go back to it.
         if (!(jobs instanceof BullQueues)) throw new Error('kinetic worker: expected BullMQ queues');
         // A long-running process logs at the configured level (commands keep `info` quiet).
@@ -52,7 +52,7 @@ export function workerCommand(): Command {
         // With the Postgres backend, creates BullMQ's tables before the workers check them.
         await jobs.prepare();
         const options = { queues: jobs, concurrency: perQueue, lockDurationMs: opts.lockDuration };
-        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs, mail }, { ...options, handler: handlerFor(q) }));
+        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs, mail, decodePool }, { ...options, handler: handlerFor(q) }));
         await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
         // Schedulers in line with the athletes table and the reports a downtime missed queued, now and
         // hourly (docs/jobs.md, "Weekly schedule"). A failed pass stops no queue: the next one retries.

@@ -23,6 +23,7 @@ import { checkPlan } from '../../plan/check.ts';
 import { GeneratePlanError, generatePlan, parseGenerateArgs } from '../../plan/generate.ts';
 import { isoWeekOf, WEEKDAYS } from '../../domain/iso-week.ts';
 import { importPlan, parsePlanFile } from '../../services/plans.ts';
+import { analysisStatus, type AnalysisStatus } from '../../services/reanalysis.ts';
 import { weekDocument } from '../../services/weeks.ts';
 import type { ApiApp } from '../../http/app.ts';
 import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn, WebPageError } from '../guard.ts';
@@ -288,6 +289,7 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
 <label for="s-day">Weekly report day</label><select id="s-day" name="reportDay">${WEEKDAYS.map((d, i) => html`<option value="${d}"${i + 1 === a.report_weekday ? html` selected` : null}>${d}</option>`)}</select>
 <label for="s-time">Weekly report time</label><input id="s-time" name="reportTime" type="time" value="${a.report_time}">
 <button type="submit">Save settings</button></form>
+${analysisLine(await analysisStatus(db, a.id), a.id)}
 ${await stravaSection(a, csrf)}
 <section aria-labelledby="ex-h"><h2 id="ex-h">Your data</h2><p><a href="/athletes/${a.id}/export?include=files">Export all my data (JSON, with the uploaded files)</a></p>
 <form method="post" action="/app/settings/delete" class="stack danger"><input type="hidden" name="_csrf" value="${csrf}">
@@ -346,6 +348,16 @@ ${await stravaSection(a, csrf)}
     return reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/signin?deleted=1', 303);
   });
 
+}
+
+/**
+ * Where the re-analysis a settings change asked for is: "re-analysing: 120 of 630 weeks", or up to
+ * date. The page's script (static/web.js) updates it from `GET /athletes/:id/analysis-status` while
+ * it runs; without the script, reloading the page does.
+ */
+function analysisLine(s: AnalysisStatus, athleteId: string): HtmlValue {
+  const text = s.status === 'reanalysing' ? `Analysis: re-analysing with your new settings — ${s.weeksDone} of ${s.weeksTotal} weeks done.` : 'Analysis: up to date.';
+  return html`<p class="hint" role="status" aria-live="polite" data-testid="analysis-status" data-analysis-status="${s.status}" data-url="/athletes/${athleteId}/analysis-status">${text}</p>`;
 }
 
 function activities(n: number): string {

@@ -87,4 +87,21 @@
     });
   }
   poll();
+
+  // Settings: the re-analysis a change asked for, "120 of 630 weeks", until it is done.
+  const analysis = document.querySelector('[data-analysis-status]');
+  async function pollAnalysis() {
+    try {
+      const res = await fetch(analysis.dataset.url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      if (res.ok) {
+        const s = await res.json();
+        analysis.dataset.analysisStatus = s.status;
+        analysis.textContent = s.status === 'reanalysing'
+          ? 'Analysis: re-analysing with your new settings \u2014 ' + s.weeksDone + ' of ' + s.weeksTotal + ' weeks done.'
+          : 'Analysis: up to date.';
+      }
+    } catch { /* try again next round */ }
+    if (analysis.dataset.analysisStatus === 'reanalysing') setTimeout(pollAnalysis, 2000);
+  }
+  if (analysis && analysis.dataset.analysisStatus === 'reanalysing') setTimeout(pollAnalysis, 2000);
 })();

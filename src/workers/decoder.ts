@@ -1,0 +1,35 @@
+/**
+ * The FIT decoding a process's jobs share: one `DecodePool` (src/ingest/fit/decode-pool.ts: a worker
+ * thread, with a time limit per file), made when the process starts (`kinetic serve`, `kinetic worker`,
+ * the CLI context) and closed when it stops. Decoding never runs on the event loop's thread: a 45 MB
+ * file takes the decoder most of a minute, and `kinetic serve` must answer requests meanwhile.
+ *
+ * Made lazily: the thread and the FIT decoder load with the first file, so a command that decodes
+ * nothing (`kinetic athlete list`) pays nothing for it.
+ */
+import type { DecodePool, DecodePoolOptions } from '../ingest/fit/decode-pool.ts';
+import type { DecodedFit } from '../ingest/fit/decode.ts';
+
+/** What the jobs need of the pool (`JobDeps.decodePool`). */
+export type FitDecoding = Pick<DecodePool, 'decode'>;
+
+export class LazyDecodePool implements FitDecoding {
+  private pool: Promise<DecodePool> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: DecodePoolOptions = {}) {}
+
+  decode = async (bytes: Uint8Array, identity: string): Promise<DecodedFit> => (await this.load()).decode(bytes, identity);
+
+  private load(): Promise<DecodePool> {
+    if (this.closed && this.pool === undefined) return Promise.reject(new Error('the FIT decoding thread was closed'));
+    this.pool ??= import('../ingest/fit/decode-pool.ts').then(({ DecodePool }) => new DecodePool(this.options));
+    return this.pool;
+  }
+
+  /** Stops the thread (a file being decoded fails: its job is retried by the next process). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pool !== undefined) await (await this.pool).close();
+  }
+}
