@@ -46,6 +46,12 @@ const EnvSchema = z.object({
     .pipe(z.string().min(16, 'at least 16 characters (use a long random value)').optional())
     .optional(),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // Connection timeouts of `kinetic serve` (docs/security.md, "Limits"); 0 turns one off.
+  KINETIC_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  KINETIC_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
+  KINETIC_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(120_000),
+  KINETIC_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(0).default(72_000),
+  KINETIC_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   // Strava (docs/strava.md).
   STRAVA_API_URL: z.url().default('https://www.strava.com/api/v3'),
   STRAVA_OAUTH_URL: z.url().default('https://www.strava.com/oauth'),
@@ -134,6 +140,19 @@ export interface Config {
   adminToken: string | undefined;
   /** Port of `kinetic serve` when `--port` is not given; undefined → 3000. */
   port: number | undefined;
+  /** Connection timeouts of the HTTP server, in milliseconds; 0 → none (docs/security.md, "Limits"). */
+  timeouts: {
+    /** A request's headers must arrive within this (KINETIC_HEADERS_TIMEOUT_MS). */
+    headersMs: number;
+    /** A whole request, body included, must arrive within this (KINETIC_REQUEST_TIMEOUT_MS). */
+    requestMs: number;
+    /** A connection on which nothing is sent or received for this long is closed (KINETIC_IDLE_TIMEOUT_MS). */
+    idleMs: number;
+    /** A kept-alive connection waiting for its next request is closed after this (KINETIC_KEEP_ALIVE_TIMEOUT_MS). */
+    keepAliveMs: number;
+    /** On SIGTERM, connections still busy after this are closed (KINETIC_SHUTDOWN_GRACE_MS). */
+    shutdownGraceMs: number;
+  };
   /** The Strava API application and endpoints (docs/strava.md); Strava needs `secret` too (token encryption). */
   strava: {
     apiUrl: string;
@@ -189,6 +208,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.KINETIC_QUEUE_BACKEND === 'redis' && e.REDIS_URL === undefined) {
     throw new ConfigError('invalid environment:\n  KINETIC_QUEUE_BACKEND: redis needs REDIS_URL');
   }
+  if (e.KINETIC_REQUEST_TIMEOUT_MS > 0 && e.KINETIC_HEADERS_TIMEOUT_MS > e.KINETIC_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid environment:\n  KINETIC_HEADERS_TIMEOUT_MS: must not be longer than KINETIC_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.KINETIC_DATA_DIR ?? envPaths('kinetic', { suffix: '' }).data),
@@ -208,6 +230,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importFileTimeoutMs: e.KINETIC_IMPORT_FILE_TIMEOUT_MS,
     adminToken: e.KINETIC_ADMIN_TOKEN,
     port: e.PORT,
+    timeouts: {
+      headersMs: e.KINETIC_HEADERS_TIMEOUT_MS,
+      requestMs: e.KINETIC_REQUEST_TIMEOUT_MS,
+      idleMs: e.KINETIC_IDLE_TIMEOUT_MS,
+      keepAliveMs: e.KINETIC_KEEP_ALIVE_TIMEOUT_MS,
+      shutdownGraceMs: e.KINETIC_SHUTDOWN_GRACE_MS,
+    },
     strava: {
       apiUrl: e.STRAVA_API_URL,
       oauthUrl: e.STRAVA_OAUTH_URL,

@@ -55,7 +55,28 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'unavailable',
 };
 
-function toBody(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+/**
+ * Postgres "data exception" codes that mean the request carried a value the database cannot take
+ * (a NUL byte, text that is not UTF-8, a malformed number or date, a value too long or out of range):
+ * the client's mistake, 400. Other class-22 codes (division by zero, …) stay bugs.
+ */
+const INVALID_INPUT_SQLSTATES: Record<string, string> = {
+  '22001': 'a value is too long',
+  '22003': 'a number is out of range',
+  '22007': 'a date or time is malformed',
+  '22008': 'a date or time is out of range',
+  '22021': 'a text value holds a NUL byte or bytes that are not UTF-8',
+  '22P02': 'a value is malformed',
+  '22P05': 'a text value holds a NUL character (\\u0000), which cannot be stored',
+};
+
+function invalidInput(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? INVALID_INPUT_SQLSTATES[code] : undefined;
+}
+
+/** The status, body and headers an error is answered with (the web app's error pages use it too). */
+export function errorResponse(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (err instanceof ApiError) {
     return { status: err.statusCode, headers: err.headers, body: { error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } } };
   }
@@ -71,7 +92,11 @@ function toBody(err: unknown): { status: number; body: ErrorBody; headers?: Reco
   if (err instanceof RedisUnavailableError) {
     return { status: 503, body: { error: { code: 'queue_unavailable', message: err.message } } };
   }
-  const status = (err as Partial<FastifyError>).statusCode;
+  const rejected = invalidInput(err);
+  if (rejected !== undefined) {
+    return { status: 400, body: { error: { code: 'bad_request', message: `invalid request: ${rejected}` } } };
+  }
+  const status = (err as Partial<FastifyError> | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const message = err instanceof Error ? err.message : String(err);
     return { status, body: { error: { code: CODE_BY_STATUS[status] ?? 'bad_request', message } } };
@@ -81,11 +106,20 @@ function toBody(err: unknown): { status: number; body: ErrorBody; headers?: Reco
 
 /** The one error handler (`setErrorHandler`). */
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { status, body, headers } = toBody(err);
+  const { status, body, headers } = errorResponse(err);
   if (status >= 500) request.log.error({ err }, 'request failed');
-  else request.log.info({ status, code: body.error.code }, 'request rejected');
+  else request.log.info({ status, code: body.error.code, ...(invalidInput(err) !== undefined && { err: (err as Error).message }) }, 'request rejected');
   if (headers !== undefined) void reply.headers(headers);
   return reply.status(status).type('application/json').send(body);
+}
+
+/**
+ * onRequest: an address with a NUL byte (`%00`) is refused before any route reads it: no path or
+ * query parameter takes one, and Postgres cannot store one.
+ */
+export async function refuseNulInUrl(request: FastifyRequest): Promise<void> {
+  if (/%00/i.test(request.url) || request.url.includes('\u0000')) throw new ApiError(400, 'bad_request', 'the address holds a NUL byte (%00): no parameter takes one');
+  return Promise.resolve();
 }
 
 /** The error responses a route documents (the body is always `ErrorBody`). */

@@ -41,13 +41,35 @@ function isZod(schema: unknown): schema is z.ZodType {
   return schema instanceof z.ZodType;
 }
 
+/**
+ * Where `value` holds a string with a NUL character (`\u0000`): no field takes one, and Postgres
+ * cannot store one in text. Walks plain objects and arrays only, without recursion.
+ */
+export function nulFields(part: string, value: unknown): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  const stack: { at: string; value: unknown }[] = [{ at: part, value }];
+  while (stack.length > 0) {
+    const { at, value: v } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) out.push({ field: at, message: 'must not contain a NUL character (\\u0000)' });
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push({ at: `${at}.${i}`, value: item }));
+    } else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      for (const [k, item] of Object.entries(v)) stack.push({ at: `${at}.${k}`, value: item });
+    }
+  }
+  return out.reverse();
+}
+
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   if (!isZod(schema)) throw new Error(`route schema for ${httpPart ?? 'a request part'} must be a zod schema`);
   const part = httpPart ?? 'request';
   return (data: unknown) => {
     // Fastify passes null for an absent part.
     const result = schema.safeParse(data ?? undefined);
-    return result.success ? { value: result.data } : { error: new RequestValidationError(problemsOf(part, result.error)) };
+    if (!result.success) return { error: new RequestValidationError(problemsOf(part, result.error)) };
+    const nul = nulFields(part, result.data);
+    return nul.length === 0 ? { value: result.data } : { error: new RequestValidationError(nul) };
   };
 };
 

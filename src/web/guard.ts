@@ -6,6 +6,7 @@ import type { ApiApp } from '../http/app.ts';
 import { html } from './html.ts';
 import { page, sendHtml } from './layout.ts';
 import { csrfOf, csrfToken, validCsrf } from '../http/session.ts';
+import { errorResponse } from '../http/errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,9 +60,11 @@ export function hideFromOpenApi(app: ApiApp): void {
 export function registerWebErrors(app: ApiApp): void {
   if (!app.hasRequestDecorator('webAthlete')) app.decorateRequest('webAthlete', null);
   app.setErrorHandler(async (err: unknown, request, reply) => {
-    const status = err instanceof WebPageError ? err.status : typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
+    // Classified as the API classifies its errors (a value the database cannot take is a 400, …).
+    const answer = err instanceof WebPageError ? { status: err.status, message: err.message } : (({ status, body }) => ({ status, message: body.error.message }))(errorResponse(err));
+    const status = answer.status;
     if (status >= 500) request.log.error({ err }, 'web page failed');
-    const message = err instanceof WebPageError || status < 500 ? (err as Error).message : 'Something went wrong on our side. Try again; if it keeps happening, tell the operator.';
+    const message = err instanceof WebPageError || status < 500 ? answer.message : 'Something went wrong on our side. Try again; if it keeps happening, tell the operator.';
     const csrf = csrfToken(request, reply);
     const body = html`<p><a href="${request.webAthlete === null ? '/signin' : '/app'}">Back to Kinetic</a></p>`;
     return sendHtml(

@@ -12,6 +12,7 @@ import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
 import { reportSchedulerId } from '../../src/services/report-schedule.ts';
 import { admin, createAthleteViaApi, createTestApi, errorOf, postUploads, type CreatedAthlete, type TestApi } from '../support/api.ts';
 import { runCli } from '../support/cli.ts';
+import { unzip } from '../support/zip.ts';
 
 const at = (d: string, t: string): Date => new Date(`${d}T${t}:00Z`);
 const lap = (m: number, s: number, hr: number) => ({ distanceM: m, durationS: s, avgHr: hr });
@@ -279,7 +280,7 @@ describe('athletes, plans, activities, weeks, export and delete', () => {
       return out;
     }
 
-    it("exports all of the athlete's data as one document; bytes only when asked for", async () => {
+    it("exports all of the athlete's data as one document; with the files, a zip of it and them", async () => {
       const res = await api.app.inject({ method: 'GET', url: `/athletes/${me.id}/export`, headers: me.headers });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-disposition']).toBe(`attachment; filename="kinetic-export-${me.id}.json"`);
@@ -312,10 +313,17 @@ describe('athletes, plans, activities, weeks, export and delete', () => {
       const hashes = await api.t.db.selectFrom('api_tokens').select('token_hash').where('athlete_id', '=', me.id).execute();
       for (const h of hashes) expect(res.body).not.toContain(h.token_hash);
 
-      const full = (await api.app.inject({ method: 'GET', url: `/athletes/${me.id}/export?include=files,streams`, headers: me.headers })).json<typeof doc>();
+      // With the files: a zip of the document (data.json) and each upload's bytes, named in data.json.
+      const zipped = await api.app.inject({ method: 'GET', url: `/athletes/${me.id}/export?include=files,streams`, headers: me.headers });
+      expect(zipped.headers['content-type']).toBe('application/zip');
+      expect(zipped.headers['content-disposition']).toBe(`attachment; filename="kinetic-export-${me.id}.zip"`);
+      const entries = await unzip(zipped.rawPayload);
+      const full = JSON.parse(entries.get('data.json')!.toString('utf8')) as Omit<typeof doc, 'uploads'> & { uploads: (typeof doc.uploads[number] & { file: string })[] };
+      expect([...entries.keys()].sort()).toEqual(['data.json', ...full.uploads.map((u) => u.file)].sort());
       const files = watchFiles(3_900_400_000);
-      const bytes = full.uploads.map((u) => Buffer.from(u.bytesBase64!, 'base64'));
+      const bytes = full.uploads.map((u) => entries.get(u.file)!);
       for (const f of files) expect(bytes.some((b) => Buffer.compare(b, Buffer.from(f.bytes)) === 0)).toBe(true);
+      for (const u of full.uploads) expect(createHash('sha256').update(entries.get(u.file)!).digest('hex')).toBe(u.sha256);
       expect(full.activities.every((a) => a.streams !== undefined)).toBe(true);
       const bad = await api.app.inject({ method: 'GET', url: `/athletes/${me.id}/export?include=everything`, headers: me.headers });
       expect(errorOf(bad).message).toBe('invalid request: querystring.include: unknown include "everything" (files, streams)');

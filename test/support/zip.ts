@@ -1,4 +1,5 @@
-/** Zips built in memory with yazl, for upload tests. */
+/** Zips built in memory with yazl, for upload tests; and read back with yauzl, for the export's. */
+import yauzl from 'yauzl';
 import yazl from 'yazl';
 
 export async function makeZip(entries: { path: string; bytes: Uint8Array; store?: boolean }[]): Promise<Buffer> {
@@ -24,6 +25,18 @@ export function renameInZip(zip: Buffer, from: string, to: string): Buffer {
   while (at >= 0) {
     out.write(to, at);
     at = out.indexOf(needle, at + 1);
+  }
+  return out;
+}
+
+/** Every entry of a zip held in memory, by name (checking each entry's size and CRC). */
+export async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const zip = await yauzl.fromBufferPromise(bytes, { validateEntrySizes: true });
+  const out = new Map<string, Buffer>();
+  for await (const entry of zip.eachEntry()) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of (await zip.openReadStreamPromise(entry)) as AsyncIterable<Buffer>) chunks.push(chunk);
+    out.set(entry.fileName, Buffer.concat(chunks));
   }
   return out;
 }

@@ -24,7 +24,7 @@ import { applyReportSchedule, removeReportSchedule, ReportScheduleSyncError } fr
 import { athleteScope, requireAdmin, requireAuth } from '../../http/auth.ts';
 import { AthleteDto, athleteDto, IdParams, parsePace } from '../dto.ts';
 import { ApiError, errorResponses, notFound } from '../../http/errors.ts';
-import { athleteExport, ExportDocument } from '../export.ts';
+import { ExportDocument, sendExport } from '../export.ts';
 import type { ApiApp } from '../../http/app.ts';
 import { hashToken, newApiToken } from '../../services/api-tokens.ts';
 
@@ -105,7 +105,7 @@ const ExportQuery = z.object({
       if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `unknown include "${bad.join(', ')}" (files, streams)` });
       return new Set(parts);
     })
-    .meta({ description: 'comma-separated: `files` adds each upload\'s bytes (base64), `streams` each activity\'s sample streams' }),
+    .meta({ description: 'comma-separated: `files` makes the export a zip of the document (data.json) and every uploaded file, `streams` adds each activity\'s sample streams' }),
 });
 
 const pendingEmail = z
@@ -264,7 +264,8 @@ export function athleteRoutes(app: ApiApp): void {
       onRequest: requireAuth,
       schema: {
         tags: ['athletes'],
-        summary: "all of the athlete's data as one JSON document (see docs/api.md, Export)",
+        summary: "all of the athlete's data as one JSON document, or with ?include=files a zip of it and the uploaded files; streamed (see docs/api.md, Export)",
+        produces: ['application/json', 'application/zip'],
         params: IdParams,
         querystring: ExportQuery,
         response: { 200: ExportDocument, ...errorResponses(400, 401, 404) },
@@ -272,9 +273,7 @@ export function athleteRoutes(app: ApiApp): void {
     },
     async (request, reply) => {
       const athlete = await athleteScope(request, request.params.id);
-      const doc = await athleteExport(db, athlete, { withBytes: request.query.include.has('files'), withStreams: request.query.include.has('streams'), now: now() });
-      void reply.header('content-disposition', `attachment; filename="kinetic-export-${athlete.id}.json"`);
-      return doc;
+      return sendExport(reply, db, athlete, { withFiles: request.query.include.has('files'), withStreams: request.query.include.has('streams'), now: now() });
     },
   );
 

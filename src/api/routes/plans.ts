@@ -9,6 +9,7 @@ import { athleteByFeedToken } from '../../db/repositories/calendar-feeds.ts';
 import { getActivePlan, toTrainingPlan, type StoredPlan } from '../../db/repositories/plans.ts';
 import { localDateOf } from '../../domain/time.ts';
 import { planToCsv } from '../../ingest/plan/csv.ts';
+import { MAX_PLAN_FILE_BYTES } from '../../ingest/plan/fields.ts';
 import { planToIcs } from '../../ingest/plan/ics.ts';
 import { planToYaml } from '../../ingest/plan/yaml.ts';
 import { checkPlan } from '../../plan/check.ts';
@@ -91,6 +92,7 @@ export function planRoutes(app: ApiApp): void {
     '/athletes/:id/plan',
     {
       onRequest: requireAuth,
+      bodyLimit: MAX_PLAN_FILE_BYTES,
       schema: {
         tags: ['plans'],
         summary: "make a plan the athlete's active plan: YAML (application/yaml), CSV (text/csv) or JSON (application/json, the YAML format's shape)",

@@ -21,6 +21,7 @@ import { Slots } from '../../util/slots.ts';
 import { assertVisible, athleteScope, requireAuth } from '../../http/auth.ts';
 import { IdParams, UploadDto, uploadDto, UploadStatus, Uuid } from '../dto.ts';
 import { ApiError, errorResponses, notFound } from '../../http/errors.ts';
+import { readParts } from '../../http/multipart.ts';
 import { sendFile, type ApiApp } from '../../http/app.ts';
 
 /**
@@ -127,7 +128,7 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
       let stored: StoredFile[];
       try {
         try {
-          for await (const part of request.parts()) {
+          for await (const part of readParts(request)) {
             if (part.type !== 'file') continue;
             await intake.addFile(cleanName(part.filename), part.file, () => part.file.truncated);
           }

@@ -29,7 +29,7 @@ export function serveCommand(): Command {
     .option('--port <n>', `port to listen on (default PORT, else ${DEFAULT_PORT})`, port)
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', DEFAULT_HOST)
     .action(async (opts: { port?: number; host: string }) => {
-      const [{ buildServer }, { loadConfig }, { createLogger }, { createJobQueue }] = await Promise.all([
+      const [{ buildServer, closeServer }, { loadConfig }, { createLogger }, { createJobQueue }] = await Promise.all([
         import('../../server/server.ts'),
         import('../../config.ts'),
         import('../../log.ts'),
@@ -50,8 +50,9 @@ export function serveCommand(): Command {
           );
           if (config.adminToken === undefined) log.warn('KINETIC_ADMIN_TOKEN is not set: admin routes (POST /athletes, /admin/queues) answer 401');
           const signal = await stopped;
-          log.info({ signal }, 'closing: no new requests; finishing in-flight requests and queued jobs');
-          await app.close();
+          log.info({ signal, graceMs: config.timeouts.shutdownGraceMs }, 'closing: no new requests; finishing in-flight requests and queued jobs');
+          // Requests still running after the grace period (a stalled upload) have their connections closed.
+          await closeServer(app, config.timeouts.shutdownGraceMs);
           log.info({ pid: process.pid }, 'api stopped');
         } finally {
           await jobs.close();

@@ -96,65 +96,197 @@ export async function athleteTables(db: Db): Promise<string[]> {
   return rows.rows.map((r) => r.table_name);
 }
 
-/** Every row of `table` that belongs to the athlete, as the driver returns it. */
-export async function rowsOfAthlete(db: Db, table: string, athleteId: string): Promise<Record<string, unknown>[]> {
-  const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)} where athlete_id = ${athleteId}`.execute(db);
-  return rows.rows;
+/**
+ * The rows of a portable export, read in batches so that its memory stays bounded whatever the
+ * athlete's history: each reader pages with a key (never OFFSET), so a batch is one indexed query.
+ * Instants used as keys travel as Postgres text, which keeps their microseconds (a JS Date would not).
+ */
+
+/** The athlete's plans, oldest first, one at a time with its sessions. */
+export async function* exportPlans(db: Db, athleteId: string): AsyncGenerator<{ plan: PlanRow; sessions: PlannedSessionRow[] }> {
+  const plans = await db.selectFrom('plans').selectAll().where('athlete_id', '=', athleteId).orderBy('created_at').orderBy('id').execute();
+  for (const plan of plans) {
+    const sessions = await db.selectFrom('planned_sessions').selectAll().where('plan_id', '=', plan.id).orderBy('date').orderBy('day_order').orderBy('id').execute();
+    yield { plan, sessions };
+  }
 }
 
-export interface AthleteExportRows {
-  plans: { plan: PlanRow; sessions: PlannedSessionRow[] }[];
+export interface ActivityExportBatch {
   activities: ActivityRow[];
   laps: Selectable<Database['laps']>[];
   sets: Selectable<Database['strength_sets']>[];
+  /** Empty unless asked for. */
   streams: Selectable<Database['activity_streams']>[];
-  uploads: (UploadSummary & { bytes?: Uint8Array })[];
-  uploadLinks: { upload_id: string; activity_id: string }[];
   metrics: { activity_id: string; data: ActivityMetrics }[];
-  weeks: WeekDocument[];
-  dailyLoad: Selectable<Database['daily_load']>[];
-  tokens: { id: string; created_at: Date; last_used_at: Date | null }[];
 }
 
-/** The rows of an export; `withBytes` adds the uploads' bytes, `withStreams` the sample streams. */
-export async function athleteExportRows(db: Db, athleteId: string, opts: { withBytes: boolean; withStreams: boolean }): Promise<AthleteExportRows> {
-  const plans = await db.selectFrom('plans').selectAll().where('athlete_id', '=', athleteId).orderBy('created_at').execute();
-  const sessions = plans.length === 0 ? [] : await db.selectFrom('planned_sessions').selectAll().where('plan_id', 'in', plans.map((p) => p.id)).orderBy('date').orderBy('day_order').execute();
-  const activities = await db.selectFrom('activities').selectAll().where('athlete_id', '=', athleteId).orderBy('start_time').orderBy('id').execute();
-  const ids = activities.map((a) => a.id);
-  const byActivity = <T>(q: () => Promise<T[]>): Promise<T[]> => (ids.length === 0 ? Promise.resolve([]) : q());
-  const [laps, sets, streams] = await Promise.all([
-    byActivity(() => db.selectFrom('laps').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('lap_index').execute()),
-    byActivity(() => db.selectFrom('strength_sets').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('set_index').execute()),
-    opts.withStreams ? byActivity(() => db.selectFrom('activity_streams').selectAll().where('activity_id', 'in', ids).execute()) : Promise.resolve([]),
-  ]);
-  const uploads = await db
-    .selectFrom('uploads')
-    .select(UPLOAD_SUMMARY)
-    .$if(opts.withBytes, (q) => q.select('bytes'))
-    .where('athlete_id', '=', athleteId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  const uploadLinks =
-    uploads.length === 0
-      ? []
-      : await db.selectFrom('upload_activities').select(['upload_id', 'activity_id']).where('upload_id', 'in', uploads.map((u) => u.id)).execute();
-  const metrics = await db.selectFrom('activity_metrics').select(['activity_id', 'data']).where('athlete_id', '=', athleteId).orderBy('local_date').execute();
-  const weeks = await db.selectFrom('week_compliance').select('data').where('athlete_id', '=', athleteId).orderBy('iso_week').execute();
-  const dailyLoad = await db.selectFrom('daily_load').selectAll().where('athlete_id', '=', athleteId).orderBy('date').execute();
-  const tokens = await db.selectFrom('api_tokens').select(['id', 'created_at', 'last_used_at']).where('athlete_id', '=', athleteId).orderBy('created_at').execute();
-  return {
-    plans: plans.map((plan) => ({ plan, sessions: sessions.filter((s) => s.plan_id === plan.id) })),
-    activities,
-    laps,
-    sets,
-    streams,
-    uploads,
-    uploadLinks,
-    metrics,
-    weeks: weeks.map((w) => w.data),
-    dailyLoad,
-    tokens,
-  };
+/** The athlete's activities by start time, `size` at a time, with their laps, sets, metrics and (`withStreams`) streams. */
+export async function* exportActivities(db: Db, athleteId: string, opts: { withStreams: boolean; size: number }): AsyncGenerator<ActivityExportBatch> {
+  let after: { at: string; id: string } | undefined;
+  for (;;) {
+    const key = after;
+    const rows = await db
+      .selectFrom('activities')
+      .selectAll()
+      .select(sql<string>`start_time::text`.as('key_at'))
+      .where('athlete_id', '=', athleteId)
+      .$if(key !== undefined, (q) => q.where(sql<boolean>`(start_time, id) > (${key!.at}::timestamptz, ${key!.id})`))
+      .orderBy('start_time')
+      .orderBy('id')
+      .limit(opts.size)
+      .execute();
+    if (rows.length === 0) return;
+    const ids = rows.map((a) => a.id);
+    const [laps, sets, streams, metrics] = await Promise.all([
+      db.selectFrom('laps').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('lap_index').execute(),
+      db.selectFrom('strength_sets').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('set_index').execute(),
+      opts.withStreams ? db.selectFrom('activity_streams').selectAll().where('activity_id', 'in', ids).execute() : Promise.resolve([]),
+      db.selectFrom('activity_metrics').select(['activity_id', 'data']).where('activity_id', 'in', ids).execute(),
+    ]);
+    const last = rows.at(-1)!;
+    yield { activities: rows.map(({ key_at: _k, ...a }) => a), laps, sets, streams, metrics };
+    if (rows.length < opts.size) return;
+    after = { at: last.key_at, id: last.id };
+  }
+}
+
+/** Where the uploads of an export are up to: the key of the last upload read. */
+export interface UploadKey {
+  at: string;
+  id: string;
+}
+
+/**
+ * The athlete's uploads (without their bytes) by creation, `size` at a time, with the activity ids
+ * of each; `upTo` stops after that upload (the files of a zip export are the uploads its data.json
+ * listed, even if more arrived meanwhile).
+ */
+export async function* exportUploads(
+  db: Db,
+  athleteId: string,
+  opts: { size: number; upTo?: UploadKey | undefined },
+): AsyncGenerator<{ uploads: UploadSummary[]; activityIds: Map<string, string[]>; last: UploadKey }> {
+  let after: UploadKey | undefined;
+  const { upTo } = opts;
+  for (;;) {
+    const key = after;
+    const rows = await db
+      .selectFrom('uploads')
+      .select(UPLOAD_SUMMARY)
+      .select(sql<string>`created_at::text`.as('key_at'))
+      .where('athlete_id', '=', athleteId)
+      .$if(key !== undefined, (q) => q.where(sql<boolean>`(created_at, id) > (${key!.at}::timestamptz, ${key!.id})`))
+      .$if(upTo !== undefined, (q) => q.where(sql<boolean>`(created_at, id) <= (${upTo!.at}::timestamptz, ${upTo!.id})`))
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(opts.size)
+      .execute();
+    if (rows.length === 0) return;
+    const uploads = rows.map(({ key_at: _k, ...u }) => u);
+    const last = { at: rows.at(-1)!.key_at, id: rows.at(-1)!.id };
+    yield { uploads, activityIds: await uploadActivityIds(db, uploads.map((u) => u.id)), last };
+    if (rows.length < opts.size) return;
+    after = last;
+  }
+}
+
+/**
+ * The stored bytes of one upload, `chunkBytes` at a time: never the whole file in one string. Each
+ * chunk comes as base64 text (4/3 of its size; the driver's own bytea text is hex, twice the size and,
+ * measured, half as fast). Ends early if the upload is deleted meanwhile.
+ */
+export async function* uploadByteChunks(db: Db, uploadId: string, chunkBytes: number): AsyncGenerator<Buffer> {
+  for (let offset = 0; ; offset += chunkBytes) {
+    const row = await db
+      .selectFrom('uploads')
+      .select(sql<string>`encode(substring(bytes from ${offset + 1} for ${chunkBytes}), 'base64')`.as('chunk'))
+      .where('id', '=', uploadId)
+      .executeTakeFirst();
+    if (row === undefined) return;
+    const chunk = Buffer.from(row.chunk, 'base64');
+    if (chunk.length > 0) yield chunk;
+    if (chunk.length < chunkBytes) return;
+  }
+}
+
+/** The athlete's stored week documents, by ISO week, `size` at a time. */
+export async function* exportWeeks(db: Db, athleteId: string, size: number): AsyncGenerator<WeekDocument[]> {
+  let after: string | undefined;
+  for (;;) {
+    const key = after;
+    const rows = await db
+      .selectFrom('week_compliance')
+      .select(['iso_week', 'data'])
+      .where('athlete_id', '=', athleteId)
+      .$if(key !== undefined, (q) => q.where('iso_week', '>', key!))
+      .orderBy('iso_week')
+      .limit(size)
+      .execute();
+    if (rows.length === 0) return;
+    yield rows.map((w) => w.data);
+    if (rows.length < size) return;
+    after = rows.at(-1)!.iso_week;
+  }
+}
+
+/** The athlete's daily load rows, by date, `size` at a time. */
+export async function* exportDailyLoad(db: Db, athleteId: string, size: number): AsyncGenerator<Selectable<Database['daily_load']>[]> {
+  let after: string | undefined;
+  for (;;) {
+    const key = after;
+    const rows = await db
+      .selectFrom('daily_load')
+      .selectAll()
+      .where('athlete_id', '=', athleteId)
+      .$if(key !== undefined, (q) => q.where('date', '>', key!))
+      .orderBy('date')
+      .limit(size)
+      .execute();
+    if (rows.length === 0) return;
+    yield rows;
+    if (rows.length < size) return;
+    after = rows.at(-1)!.date;
+  }
+}
+
+/** Which API tokens the athlete has, and when they were used (never the hashes: they are credentials). */
+export async function exportTokens(db: Db, athleteId: string): Promise<{ id: string; created_at: Date; last_used_at: Date | null }[]> {
+  return db.selectFrom('api_tokens').select(['id', 'created_at', 'last_used_at']).where('athlete_id', '=', athleteId).orderBy('created_at').execute();
+}
+
+/** The primary key columns of a table, in key order, with their SQL types. */
+async function primaryKeyOf(db: Db, table: string): Promise<{ name: string; type: string }[]> {
+  const rows = await sql<{ name: string; type: string }>`
+    select a.attname as name, format_type(a.atttypid, a.atttypmod) as type
+    from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+    where i.indrelid = to_regclass(quote_ident(${table})) and i.indisprimary
+    order by array_position(i.indkey::int2[], a.attnum)`.execute(db);
+  return rows.rows;
+}
+
+/**
+ * Every row of `table` that belongs to the athlete, as the driver returns it, `size` at a time in
+ * primary-key order (a table without a primary key in one go).
+ */
+export async function* rowsOfAthlete(db: Db, table: string, athleteId: string, size: number): AsyncGenerator<Record<string, unknown>[]> {
+  const key = await primaryKeyOf(db, table);
+  if (key.length === 0) {
+    yield (await sql<Record<string, unknown>>`select * from ${sql.table(table)} where athlete_id = ${athleteId}`.execute(db)).rows;
+    return;
+  }
+  const columns = sql.join(key.map((k) => sql.ref(k.name)));
+  const keyText = sql.join(key.map((k, i) => sql`${sql.ref(k.name)}::text as ${sql.ref(`kinetic_key_${i}`)}`));
+  let after: string[] | undefined;
+  for (;;) {
+    const from = after;
+    const where = from === undefined ? sql`true` : sql`(${columns}) > (${sql.join(key.map((k, i) => sql`${from[i]}::${sql.raw(k.type)}`))})`;
+    const rows = (
+      await sql<Record<string, unknown>>`select *, ${keyText} from ${sql.table(table)} where athlete_id = ${athleteId} and ${where} order by ${columns} limit ${size}`.execute(db)
+    ).rows;
+    if (rows.length === 0) return;
+    const last = rows.at(-1)!;
+    yield rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('kinetic_key_'))));
+    if (rows.length < size) return;
+    after = key.map((_k, i) => String(last[`kinetic_key_${i}`]));
+  }
 }

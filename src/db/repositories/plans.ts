@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { PlannedSession, TrainingPlan } from '../../domain/plan.ts';
+import { insertBatches } from '../batch.ts';
 import type { Database, PlanRow, PlannedSessionRow } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -39,25 +40,28 @@ export async function replaceActivePlan(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const rows =
-    p.sessions.length === 0
-      ? []
-      : await trx
-          .insertInto('planned_sessions')
-          .values(
-            p.sessions.map((s) => ({
-              plan_id: plan.id,
-              date: s.date,
-              day_order: s.order,
-              kind: s.kind,
-              distance_m: s.distanceM,
-              duration_s: s.durationS,
-              target: s.target === null ? null : JSON.stringify(s.target),
-              notes: s.notes,
-            })),
-          )
-          .returningAll()
-          .execute();
+  const rows: PlannedSessionRow[] = [];
+  // In batches under the parameter limits (8 values per session): a plan of 9,000 sessions was one
+  // statement over Postgres' 65,535.
+  for (const sessions of insertBatches(p.sessions, 8)) {
+    const batch = await trx
+      .insertInto('planned_sessions')
+      .values(
+        sessions.map((s) => ({
+          plan_id: plan.id,
+          date: s.date,
+          day_order: s.order,
+          kind: s.kind,
+          distance_m: s.distanceM,
+          duration_s: s.durationS,
+          target: s.target === null ? null : JSON.stringify(s.target),
+          notes: s.notes,
+        })),
+      )
+      .returningAll()
+      .execute();
+    rows.push(...batch);
+  }
   return { plan, sessions: rows.map(toPlannedSession).sort(bySchedule) };
 }
 

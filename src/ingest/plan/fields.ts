@@ -63,6 +63,15 @@ export function parseUnits(text: string): Parsed<PlanUnits> {
   return { ok: false, error: `'${text.trim()}' is not a unit: use km or mi` };
 }
 
+/**
+ * Sessions one plan may hold: more than two years of nine sessions a day (a plan week is at most 104),
+ * so no training plan reaches it; a file past it is refused whole (docs/security.md, "Limits").
+ */
+export const MAX_PLAN_SESSIONS = 10_000;
+
+/** The largest plan file read (the API's body limit for a plan; the web app's import form). */
+export const MAX_PLAN_FILE_BYTES = 1024 * 1024;
+
 /** One session as read from a file, before the orders within each day are settled. */
 export interface DraftSession {
   date: string;
@@ -89,6 +98,10 @@ export function finishSessions(
   startDate: string | null,
   problems: PlanProblem[],
 ): PlannedSession[] {
+  if (drafts.length > MAX_PLAN_SESSIONS) {
+    problems.push({ field: 'sessions', message: `the plan has ${drafts.length.toLocaleString('en')} sessions: at most ${MAX_PLAN_SESSIONS.toLocaleString('en')} (split it into plans of a season each)` });
+    return [];
+  }
   const taken = new Map<string, Map<number, DraftSession>>();
   for (const d of drafts) {
     if (d.order === null) continue;

@@ -2,7 +2,7 @@
  * The hand-written YAML plan format (docs/plan-format.md): read with every problem and its line,
  * and written back so that reading it again gives the same plan.
  */
-import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { Composer, Document, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { IntensityTarget, PlannedSession, RaceInfo, TrainingPlan } from '../../domain/plan.ts';
 import { dateOfPlanWeek, isoWeekOf, parseWeekday, planWeekOf, weekdayOf, WEEKDAYS, type Weekday } from '../../domain/iso-week.ts';
 import { didYouMean, PlanFormatError, type PlanProblem } from './errors.ts';
@@ -14,6 +14,13 @@ export interface ParsePlanYamlOptions {
   /** Used in error messages: `plan.yaml line 14, field distance: …`. */
   filename?: string;
 }
+
+/**
+ * Deepest nesting of collections (mappings and lists, block or flow) a plan file may have; a plan needs
+ * four. The YAML composer recurses once per level, so a few thousand levels would overflow the stack:
+ * deeper files are refused before they are composed (docs/security.md, "Limits").
+ */
+export const MAX_YAML_DEPTH = 64;
 
 const PLAN_KEYS = ['name', 'start', 'units', 'race', 'sessions'] as const;
 const RACE_KEYS = ['date', 'distance', 'goal'] as const;
@@ -81,8 +88,11 @@ class Reader {
     return parsed.value;
   }
 
-  /** The pairs of a mapping keyed by their text; unknown keys are problems. */
-  entries<K extends string>(map: YAMLMap, known: readonly K[], where: string): Map<K, Pair> {
+  /**
+   * The pairs of a mapping keyed by their text; unknown keys are problems. `merging` holds the mappings
+   * whose merge (`<<`) led here: a mapping that merges itself back is a cycle, not endless recursion.
+   */
+  entries<K extends string>(map: YAMLMap, known: readonly K[], where: string, merging: readonly YAMLMap[] = []): Map<K, Pair> {
     const out = new Map<K, Pair>();
     for (const pair of map.items) {
       const raw: unknown = isScalar(pair.key) ? pair.key.value : null;
@@ -99,7 +109,15 @@ class Reader {
             this.problem(pair.value, '<<', 'merge (<<) needs a mapping alias, e.g. <<: *defaults');
             continue;
           }
-          for (const [k, p] of this.entries(source, known, where)) if (!map.has(k) && !out.has(k)) out.set(k, p);
+          if (source === map || merging.includes(source)) {
+            this.problem(pair.value, '<<', 'merge (<<) of a mapping that merges this one: a cycle');
+            continue;
+          }
+          if (merging.length >= MAX_YAML_DEPTH) {
+            this.problem(pair.value, '<<', `merges (<<) of merges nested deeper than ${MAX_YAML_DEPTH} levels`);
+            continue;
+          }
+          for (const [k, p] of this.entries(source, known, where, [...merging, map])) if (!map.has(k) && !out.has(k)) out.set(k, p);
         }
         continue;
       }
@@ -125,23 +143,57 @@ function yamlErrorMessage(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, '');
 }
 
+/** The offset of the first collection nested deeper than `max` levels in the parsed tokens, if any (no recursion). */
+function tooDeepAt(tokens: readonly CST.Token[], max: number): number | undefined {
+  const stack: { token: CST.Token | undefined; depth: number }[] = tokens.map((token) => ({ token, depth: 0 }));
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop()!;
+    if (token === undefined) continue;
+    if (token.type === 'document') {
+      stack.push({ token: token.value, depth });
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth + 1 > max) return token.offset;
+      for (const item of token.items) stack.push({ token: item.key ?? undefined, depth: depth + 1 }, { token: item.value, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `parseDocument` of the yaml package, in its two steps, so the nesting is checked between them: the
+ * parser (no recursion) gives the tokens, and only a file within MAX_YAML_DEPTH is composed.
+ */
+function parseYaml(text: string, lines: LineCounter): Document.Parsed | { tooDeepAt: number } {
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  const deep = tooDeepAt(tokens, MAX_YAML_DEPTH);
+  if (deep !== undefined) return { tooDeepAt: deep };
+  let doc: Document.Parsed | undefined;
+  for (const next of new Composer({ uniqueKeys: true, merge: true }).compose(tokens, true, text.length)) {
+    if (doc === undefined) {
+      doc = next;
+    } else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'the file holds more than one YAML document (---): a plan is one'));
+      break;
+    }
+  }
+  return doc!;
+}
+
 /**
  * Parses a YAML plan. Throws `PlanFormatError` listing every problem with its line and field when the
  * file is not a valid plan; returns nothing partial.
  */
 export function parsePlanYaml(text: string, options: ParsePlanYamlOptions = {}): TrainingPlan {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true, merge: true });
   const fail = (problems: PlanProblem[]): never => {
     throw new PlanFormatError(problems, options.filename !== undefined ? { filename: options.filename } : {});
   };
+  const doc = parseYaml(text, lines);
+  if ('tooDeepAt' in doc) {
+    return fail([{ line: lines.linePos(doc.tooDeepAt).line, message: `lists and mappings nested deeper than ${MAX_YAML_DEPTH} levels (a plan needs four)` }]);
+  }
   if (doc.errors.length > 0) {
-    fail(
-      doc.errors.map((e) => {
-        const line = e.linePos?.[0].line;
-        return { ...(line !== undefined ? { line } : {}), message: `YAML syntax: ${yamlErrorMessage(e.message)}` };
-      }),
-    );
+    fail(doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${yamlErrorMessage(e.message)}` })));
   }
   const r = new Reader(lines, doc);
   const root = doc.contents;

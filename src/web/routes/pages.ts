@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
-import multipart from '@fastify/multipart';
+import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify';
 import { uploadActivityIds, uploadsPage } from '../../db/repositories/athlete-data.ts';
 import { calendarFeedToken, resetCalendarFeedToken } from '../../db/repositories/calendar-feeds.ts';
@@ -18,6 +18,7 @@ import { deleteLoginLinksOf } from '../../db/repositories/web-sessions.ts';
 import type { Athlete } from '../../db/schema.ts';
 import { localDateOf } from '../../domain/time.ts';
 import { PlanFormatError } from '../../ingest/plan/errors.ts';
+import { MAX_PLAN_FILE_BYTES, MAX_PLAN_SESSIONS } from '../../ingest/plan/fields.ts';
 import { missingStravaConfig } from '../../ingest/strava/services.ts';
 import { checkPlan } from '../../plan/check.ts';
 import { GeneratePlanError, generatePlan, parseGenerateArgs } from '../../plan/generate.ts';
@@ -30,6 +31,7 @@ import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSign
 import { html, type HtmlValue } from '../html.ts';
 import { page, sendHtml, type Section } from '../layout.ts';
 import { csrfOf, csrfToken, SESSION_COOKIE } from '../../http/session.ts';
+import { fileBytes, readParts } from '../../http/multipart.ts';
 import { takeFlash } from '../flash.ts';
 
 const STATIC = {
@@ -38,6 +40,16 @@ const STATIC = {
 } as const;
 
 const FINAL = new Set(['imported', 'duplicate', 'failed']);
+
+/** The plan file of the import form; over MAX_PLAN_FILE_BYTES is a 413 page saying so. */
+async function planFileBytes(part: MultipartFile): Promise<Buffer> {
+  try {
+    return await fileBytes(part);
+  } catch (err) {
+    if ((err as { statusCode?: unknown }).statusCode !== 413) throw err;
+    throw new WebPageError(413, `The plan was not imported: ${part.filename} is larger than ${MAX_PLAN_FILE_BYTES / 1024 / 1024} MB, the limit for a plan file (about ${MAX_PLAN_SESSIONS.toLocaleString('en')} sessions at most).`);
+  }
+}
 
 function km(m: number, units: 'km' | 'mi'): string {
   return units === 'mi' ? `${(m / 1609.344).toFixed(1)} mi` : `${(m / 1000).toFixed(1)} km`;
@@ -81,7 +93,8 @@ export async function webPageRoutes(app: ApiApp): Promise<void> {
   const { db, jobs, now, config } = app.deps;
   hideFromOpenApi(app);
   await app.register(formbody);
-  await app.register(multipart, { limits: { fileSize: 5 * 1024 * 1024, files: 1 } });
+  // The plan import's file: no larger than the API takes as a plan body.
+  await app.register(multipart, { limits: { fileSize: MAX_PLAN_FILE_BYTES, files: 1 } });
   registerWebErrors(app);
 
   app.get('/static/:file', async (request, reply) => {
@@ -204,10 +217,10 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
     let text: string | undefined;
     let filename = 'plan.yaml';
     let startDate: string | undefined;
-    for await (const part of request.parts()) {
+    for await (const part of readParts(request)) {
       if (part.type === 'file') {
         filename = part.filename;
-        text = (await part.toBuffer()).toString('utf8');
+        text = (await planFileBytes(part)).toString('utf8');
       } else if (part.fieldname === 'startDate' && typeof part.value === 'string' && part.value !== '') startDate = part.value;
     }
     try {
@@ -291,7 +304,7 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
 <button type="submit">Save settings</button></form>
 ${analysisLine(await analysisStatus(db, a.id), a.id)}
 ${await stravaSection(a, csrf)}
-<section aria-labelledby="ex-h"><h2 id="ex-h">Your data</h2><p><a href="/athletes/${a.id}/export?include=files">Export all my data (JSON, with the uploaded files)</a></p>
+<section aria-labelledby="ex-h"><h2 id="ex-h">Your data</h2><p><a href="/athletes/${a.id}/export?include=files">Export all my data (a zip: the data as JSON and the files you uploaded)</a></p>
 <form method="post" action="/app/settings/delete" class="stack danger"><input type="hidden" name="_csrf" value="${csrf}">
 <p>Deleting removes your account and every upload, activity, plan and report. It cannot be undone.</p>
 <label for="confirm">Type DELETE to confirm</label><input id="confirm" name="confirm" autocomplete="off" required pattern="DELETE">
