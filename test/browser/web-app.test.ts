@@ -121,7 +121,7 @@ describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
     await page.getByRole('link', { name: 'Plan' }).click();
     await page.getByLabel(/YAML or CSV file/).setInputFiles(file);
     await page.getByRole('button', { name: 'Import plan' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('Imported');
+    await expect.poll(async () => (await page.getByRole('status').allTextContents()).join(' ')).toContain('Imported');
     expect(await page.getByTestId('plan-name').textContent()).toContain('Browser test plan');
     expect(await page.locator('summary', { hasText: '2026-W48 (this week)' }).count()).toBe(1);
     await shot('03-plan');
@@ -144,7 +144,7 @@ describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Time zone').selectOption('Pacific/Auckland');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('Settings saved');
+    await expect.poll(async () => (await page.getByRole('status').allTextContents()).join(' ')).toContain('Settings saved');
     await page.getByRole('link', { name: 'This week' }).click();
     expect(await page.getByTestId('iso-week').textContent()).toBe('2026-W49');
     expect(await page.getByTestId('today').textContent()).toBe('2026-11-30');
@@ -156,7 +156,7 @@ describe.skipIf(CHROMIUM === undefined)('web app in Chromium', () => {
     await page.getByLabel('Type DELETE to confirm').fill('DELETE');
     await page.getByRole('button', { name: 'Delete my account and data' }).click();
     await page.waitForURL(`${base}/signin?deleted=1`);
-    expect(await page.getByRole('status').textContent()).toContain('deleted');
+    expect((await page.getByRole('status').allTextContents()).join(' ')).toContain('deleted');
     await shot('06-deleted');
     for (const table of ['athletes', 'uploads', 'activities', 'plans', 'web_sessions', 'strava_connections', 'calendar_feeds'] as const) {
       const column = table === 'athletes' ? 'id' : 'athlete_id';

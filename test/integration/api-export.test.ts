@@ -15,7 +15,7 @@ import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../support/api.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
-import { memoryOf, sampleRss, startServe, type Served } from '../support/kinetic-process.ts';
+import { memoryOf, sampleRss, serve, type Served } from '../support/serve.ts';
 import { captureLogger, createTestQueues, type TestQueues } from '../support/queues.ts';
 
 const MiB = 1024 * 1024;
@@ -53,7 +53,7 @@ describe('export with files: a zip streamed from the database', () => {
   beforeAll(async () => {
     t = await createTestDb('postgres');
     queues = createTestQueues(captureLogger().log);
-    served = await startServe({ DATABASE_URL: t.url!, ...queues.env, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN });
+    served = await serve({ DATABASE_URL: t.url!, ...queues.env, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN });
     const created = await fetch(`${served.base}/athletes`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Archivist', timezone: 'UTC' }) });
     expect(created.status).toBe(201);
     athlete = (await created.json()) as { id: string; token: string };

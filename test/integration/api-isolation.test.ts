@@ -65,6 +65,7 @@ const CASES: Case[] = [
   { method: 'GET', route: '/athletes/{id}/reports/{week}', url: (i) => `/athletes/${i.athlete}/reports/${i.week}` },
   { method: 'GET', route: '/athletes/{id}/reports/{week}', url: (i) => `/athletes/${i.athlete}/reports/${i.week}?format=json` },
   { method: 'GET', route: '/athletes/{id}/season', url: (i) => `/athletes/${i.athlete}/season?format=json` },
+  { method: 'GET', route: '/athletes/{id}/analysis-status', url: (i) => `/athletes/${i.athlete}/analysis-status` },
   { method: 'POST', route: '/athletes/{id}/tokens', url: (i) => `/athletes/${i.athlete}/tokens` },
   { method: 'GET', route: '/athletes/{id}/tokens', url: (i) => `/athletes/${i.athlete}/tokens` },
   { method: 'DELETE', route: '/athletes/{id}/tokens/{tokenId}', url: (i) => `/athletes/${i.athlete}/tokens/${i.token}` },

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createAthleteViaApi, createTestApi, type CreatedAthlete, type TestApi } from '../support/api.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
-import { startServe, type Served } from '../support/kinetic-process.ts';
+import { serve, type Served } from '../support/serve.ts';
 import { captureLogger, createTestQueues, type TestQueues } from '../support/queues.ts';
 
 interface Watched {
@@ -160,7 +160,7 @@ describe('kinetic serve on SIGTERM with a stalled request', () => {
   it('closes the stalled connections after the grace period and exits 0', async () => {
     const GRACE_MS = 1_500;
     // A request timeout far longer than the grace period: the shutdown, not the timeout, ends them.
-    served = await startServe({ DATABASE_URL: t.url!, ...queues.env, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN, KINETIC_SHUTDOWN_GRACE_MS: String(GRACE_MS), KINETIC_REQUEST_TIMEOUT_MS: '600000' });
+    served = await serve({ DATABASE_URL: t.url!, ...queues.env, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN, KINETIC_SHUTDOWN_GRACE_MS: String(GRACE_MS), KINETIC_REQUEST_TIMEOUT_MS: '600000' });
     const created = await fetch(`${served.base}/athletes`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Slow', timezone: 'UTC' }) });
     const athlete = (await created.json()) as { id: string; token: string };
 

@@ -1,9 +1,6 @@
 /**
- * `kinetic serve` in its own process for a test: its JSON log lines, its address, its memory.
- *
- * NOTE: reconstructed by the #17 (export/timeouts/errors/headers) helper after it overwrote this
- * untracked file by mistake; the API (`serve`, `memoryOf`, `stop`) follows its use in
- * test/scratch-zipmem/explore.test.ts. Replace it with the original if you still have it.
+ * `kinetic serve` in its own process, as a user runs it: its JSON log lines, its address, its exit, and
+ * its memory (resident set size from /proc, Linux) for the tests that bound it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,9 +17,13 @@ export interface Served {
   stop(): Promise<number | null>;
 }
 
-export async function serve(env: Record<string, string>, args: string[] = []): Promise<Served> {
+/**
+ * Starts `kinetic serve --port 0` with only the given Kinetic variables set; resolves once it listens.
+ * `bin`: another build's bin/kinetic.js (a benchmark of the code before a change).
+ */
+export async function serve(env: Record<string, string>, args: string[] = [], bin = BIN): Promise<Served> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KINETIC_') && k !== 'DATABASE_URL' && k !== 'REDIS_URL' && k !== 'PORT'));
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   const lines: LogLine[] = [];
   let buffered = '';
   child.stderr.on('data', (d: Buffer) => {
@@ -66,14 +67,15 @@ export function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
-/** Samples a process's resident memory every `everyMs` until stopped; `max` is the highest sample. */
-export function sampleRss(pid: number, everyMs = 25): { stop(): { max: number; samples: number } } {
-  let max = 0;
-  let samples = 0;
+/**
+ * Samples a process's RSS every `everyMs` until stopped: the highest sample, and the highest of each
+ * quarter of the time (memory that grows with the work shows as rising quarters).
+ */
+export function sampleRss(pid: number, everyMs = 25): { stop(): { max: number; samples: number; quarters: number[] } } {
+  const samples: { at: number; rss: number }[] = [];
   const take = (): void => {
     try {
-      max = Math.max(max, memoryOf(pid).rss);
-      samples++;
+      samples.push({ at: Date.now(), rss: memoryOf(pid).rss });
     } catch {
       // The process has exited.
     }
@@ -84,7 +86,14 @@ export function sampleRss(pid: number, everyMs = 25): { stop(): { max: number; s
     stop() {
       clearInterval(timer);
       take();
-      return { max, samples };
+      const first = samples[0]?.at ?? 0;
+      const span = Math.max(1, (samples.at(-1)?.at ?? 0) - first);
+      const quarters = [0, 0, 0, 0];
+      for (const s of samples) {
+        const q = Math.min(3, Math.floor(((s.at - first) / span) * 4));
+        quarters[q] = Math.max(quarters[q]!, s.rss);
+      }
+      return { max: Math.max(0, ...samples.map((s) => s.rss)), samples: samples.length, quarters };
     },
   };
 }
