@@ -5,6 +5,11 @@
  * every 50 ms, and an authenticated GET that reads the database every 250 ms, each waiting for its
  * answer before the next).
  *
+ * Two views of the delay (bench/event-loop-preload.js): monitorEventLoopDelay's histogram (one sample
+ * per turn of the loop: a stall of minutes is one sample, and its p99 hides it), and the wait of a
+ * request arriving at a random moment (each stall weighed by its length), with the share of time
+ * spent in stalls of 200 ms or more.
+ *
  * The server is the real command (`bin/kinetic.js serve`, compiled build) on an embedded database
  * (PGlite, jobs in-process), seeded first with an athlete's years of generated training
  * (src/synth, as in bench/analysis.ts; BENCH_EVENT_LOOP_WEEKS, default 630: January 2013 to the
@@ -157,6 +162,11 @@ interface EventLoopStats {
   p99: number;
   max: number;
   mean: number;
+  /** Wait of a request arriving at a random moment of the phase: median and p99 (bench/event-loop-preload.js). */
+  arrivalP50: number;
+  arrivalP99: number;
+  /** Share of the phase spent in stalls of 200 ms or more. */
+  stalledShare: number;
 }
 
 /** What the server measured since the previous call (and a fresh start for the next). */
@@ -298,12 +308,16 @@ export async function benchEventLoop(): Promise<void> {
 
     console.log(`\n### Event loop of serve (embedded mode: PGlite, jobs in-process)\n`);
     console.log(`${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
-    console.log('| phase | request ms | done after s | event-loop delay p50 / p99 / max ms (samples) | GET /healthz p99 / max ms (n) | GET /athletes/:id p99 / max ms (n) | load avg (1 min) | outcome |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log(
+      '| phase | request ms | done after s | event-loop delay p50 / p99 / max ms (samples) | wait at a random moment p50 / p99 ms | time in stalls ≥ 200 ms | GET /healthz p99 / max ms (n) | GET /athletes/:id p99 / max ms (n) | load avg (1 min) | outcome |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of results) {
       const e = r.eld;
       const p = (xs: number[]): string => `${percentile(xs, 99).toFixed(0)} / ${Math.max(...xs).toFixed(0)} (${xs.length})`;
-      console.log(`| ${r.phase} | ${r.requestMs.toFixed(0)} | ${r.doneS.toFixed(1)} | ${e.p50} / **${e.p99}** / ${e.max} (${e.samples}) | ${p(r.healthz)} | ${p(r.read)} | ${r.load} | ${r.outcome} |`);
+      console.log(
+        `| ${r.phase} | ${r.requestMs.toFixed(0)} | ${r.doneS.toFixed(1)} | ${e.p50} / **${e.p99}** / ${e.max} (${e.samples}) | ${e.arrivalP50.toFixed(0)} / **${e.arrivalP99.toFixed(0)}** | ${(e.stalledShare * 100).toFixed(0)} % | ${p(r.healthz)} | ${p(r.read)} | ${r.load} | ${r.outcome} |`,
+      );
     }
   } finally {
     await server?.stop();

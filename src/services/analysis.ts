@@ -122,8 +122,10 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     const batch = stale.slice(i, i + STREAM_BATCH);
     const ids = batch.map((a) => a.id);
     const [streams, laps] = await Promise.all([streamsOf(db, ids), lapsOf(db, ids)]);
-    for (const a of batch) computed.set(a.id, activityMetrics({ ...a, laps: laps.get(a.id) ?? [], streams: streams.get(a.id) ?? null }, physiology));
-    await pause.pause();
+    for (const a of batch) {
+      computed.set(a.id, activityMetrics({ ...a, laps: laps.get(a.id) ?? [], streams: streams.get(a.id) ?? null }, physiology));
+      await pause.pause();
+    }
   }
   const metricsById = new Map(markLongRuns(activities, activities.map((a) => computed.get(a.id)!)).map((m) => [m.activityId, m]));
   const changedMetrics = activities.filter((a) => {
@@ -160,19 +162,25 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       changedMetrics.map((a) => ({ localDate: a.localDate, inputKey: inputKeys.get(a.id)!, metrics: metricsById.get(a.id)! })),
       now,
     );
+    // (Inside the transaction too: with the embedded database, a request's query waits for the
+    // commit, but the event loop answers what needs no database, and the socket reads go on.)
+    await pause.pause();
     // Continue the load series from the day before the first week, through every stored day; write
     // it from the first day that differs from what is stored (a plan change rewrites nothing here).
     const start = perWeek[0]!.from;
     const [before, ...storedStates] = await loadStatesBetween(trx, athleteId, { from: addDays(start, -1), to: null });
     const prev = before?.date === addDays(start, -1) ? before : null;
     if (before !== undefined && prev === null) storedStates.unshift(before);
+    await pause.pause();
     const loads = dailyLoads(await dailyLoadInputs(trx, athleteId, start));
+    await pause.pause();
     const end = [perWeek.at(-1)!.to, storedStates.at(-1)?.date ?? start, ...loads.keys()].sort().at(-1)!;
     const states = loadSeries(prev, fillDays(start, end, loads));
     const firstChange = states.findIndex((s, i) => !sameLoadState(s, storedStates[i]));
+    await pause.pause();
     if (firstChange >= 0 || storedStates.length > states.length) {
       const from = firstChange >= 0 ? firstChange : states.length;
-      await replaceLoadStates(trx, athleteId, states[from]?.date ?? addDays(end, 1), states.slice(from));
+      await replaceLoadStates(trx, athleteId, states[from]?.date ?? addDays(end, 1), states.slice(from), () => pause.pause());
     }
 
     const byDate = new Map(states.map((s) => [s.date, s]));
@@ -199,6 +207,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       await pause.pause();
     }
     await saveWeeks(trx, docs, now);
+    await pause.pause();
     // Later weeks already stored may now contradict the series (or, for the week right after a
     // recomputed one, its previous week): refresh their load block and advice where they changed.
     const done = new Map(docs.map((d) => [d.isoWeek, d]));

@@ -23,6 +23,7 @@ import {
 import type { Database } from '../db/schema.ts';
 import { decodeFit, type DecodedFit, type FitDecoder } from '../ingest/fit/decode.ts';
 import { FitDecodeError } from '../ingest/fit/errors.ts';
+import { nextTurn } from '../util/event-loop.ts';
 
 /**
  * Files imported at once by the CLI: with several in flight, one file's database writes and commit
@@ -73,7 +74,9 @@ export async function processFitUpload(
   now: () => Date,
   decode: FitDecoder = decodeFit,
 ): Promise<ProcessOutcome> {
-  const upload = await getUploadWithBytes(db, uploadId);
+  // A large file is read a piece at a time, the event loop getting a turn in between (`kinetic serve`
+  // runs this job in its own process in embedded mode).
+  const upload = await getUploadWithBytes(db, uploadId, nextTurn);
   if (upload === undefined) throw new UploadNotFoundError(`upload ${uploadId} not found`);
   // Seen by `GET /uploads/:id` while this runs; a crash leaves it `processing` and the retried job
   // (or the stalled-job check's new worker) parses it again.

@@ -7,11 +7,14 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { createAthlete } from '../../src/db/repositories/athletes.ts';
+import { getUploadWithBytes, UPLOAD_READ_CHUNK_BYTES } from '../../src/db/repositories/uploads.ts';
+import { storeFitUpload } from '../../src/services/fit-import.ts';
 import { buildServer, type ApiApp } from '../../src/server/server.ts';
 import { LazyDecodePool } from '../../src/workers/decoder.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { ADMIN_TOKEN, createAthleteViaApi, type CreatedAthlete } from '../support/api.ts';
-import { createTestDb, type TestDb } from '../support/db.ts';
+import { BACKENDS, createTestDb, type TestDb } from '../support/db.ts';
 import { FAULTY_WORKER_URL, hangingFile } from '../support/faulty-decoder.ts';
 import { fixture } from '../support/fixtures.ts';
 import { captureLogger } from '../support/queues.ts';
@@ -84,5 +87,34 @@ describe('fit-ingest in embedded mode', () => {
     expect(ok.activityIds).toHaveLength(1);
     // Both files went through the decode pool the job deps carry.
     expect(decoded).toBe(2);
+  });
+});
+
+describe.each(BACKENDS)('a large stored file on %s', (kind) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb(kind);
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  it('is read a piece at a time, byte for byte, with a turn of the event loop between pieces', async () => {
+    const athlete = await createAthlete(t.db, { name: 'Big', email: null, sex: null, max_hr: null, resting_hr: null, lthr: null, threshold_speed_mps: null, timezone: 'UTC' });
+    const bytes = Buffer.alloc(2 * UPLOAD_READ_CHUNK_BYTES + 12_345);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 251;
+    const { upload } = await storeFitUpload(t.db, { athleteId: athlete.id, filename: 'big.fit', bytes });
+    let pieces = 0;
+    const read = await getUploadWithBytes(t.db, upload.id, () => {
+      pieces++;
+      return Promise.resolve();
+    });
+    expect(pieces).toBe(3);
+    expect(Buffer.compare(Buffer.from(read!.bytes), bytes)).toBe(0);
+    expect(read).toMatchObject({ id: upload.id, filename: 'big.fit', size_bytes: bytes.length });
+    // A small file is one statement.
+    const small = await storeFitUpload(t.db, { athleteId: athlete.id, filename: 'small.fit', bytes: bytes.subarray(0, 1000) });
+    const readSmall = await getUploadWithBytes(t.db, small.upload.id, () => Promise.reject(new Error('not in pieces')));
+    expect(Buffer.from(readSmall!.bytes)).toEqual(bytes.subarray(0, 1000));
   });
 });

@@ -205,10 +205,20 @@ function toLoadState(r: Selectable<DailyLoadTable>): LoadState {
   };
 }
 
-/** Replaces the stored load states from `states[0].date` on (later stale days are removed too). */
-export async function replaceLoadStates(trx: Transaction<Database>, athleteId: string, from: string, states: LoadState[]): Promise<void> {
+/**
+ * Replaces the stored load states from `states[0].date` on (later stale days are removed too), 1,000
+ * days a statement; `between` runs between two statements (the caller hands the event loop back).
+ */
+export async function replaceLoadStates(
+  trx: Transaction<Database>,
+  athleteId: string,
+  from: string,
+  states: LoadState[],
+  between: () => Promise<void> = () => Promise.resolve(),
+): Promise<void> {
   await trx.deleteFrom('daily_load').where('athlete_id', '=', athleteId).where('date', '>=', from).execute();
   for (let i = 0; i < states.length; i += 1000) {
+    await between();
     await trx
       .insertInto('daily_load')
       .values(

@@ -52,8 +52,35 @@ export async function storeUpload(
   return { upload: existing, created: false };
 }
 
-export async function getUploadWithBytes(db: Db, id: string): Promise<Upload | undefined> {
-  return db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+/** A stored file larger than this is read this many bytes per statement (`getUploadWithBytes`). */
+export const UPLOAD_READ_CHUNK_BYTES = 2 * 1024 * 1024;
+
+/**
+ * An upload with its bytes. A large file is read a piece at a time, `between` running between two
+ * pieces (the caller hands the event loop back): the embedded database runs each statement in this
+ * thread, and a 45 MB file read in one takes it seconds.
+ */
+export async function getUploadWithBytes(db: Db, id: string, between: () => Promise<void> = () => Promise.resolve()): Promise<Upload | undefined> {
+  const upload = await db
+    .selectFrom('uploads')
+    .select([...SUMMARY_COLUMNS, sql<Uint8Array | null>`case when size_bytes <= ${UPLOAD_READ_CHUNK_BYTES} then bytes end`.as('small')])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (upload === undefined) return undefined;
+  const { small, ...summary } = upload;
+  if (small !== null) return { ...summary, bytes: small };
+  const bytes = new Uint8Array(summary.size_bytes);
+  for (let at = 0; at < bytes.length; at += UPLOAD_READ_CHUNK_BYTES) {
+    await between();
+    const part = await db
+      .selectFrom('uploads')
+      .select(sql<Uint8Array>`substring(bytes from ${at + 1} for ${UPLOAD_READ_CHUNK_BYTES})`.as('part'))
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (part === undefined) return undefined;
+    bytes.set(part.part, at);
+  }
+  return { ...summary, bytes };
 }
 
 export async function getUpload(db: Db, id: string): Promise<UploadSummary | undefined> {
