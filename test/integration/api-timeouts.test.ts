@@ -131,10 +131,12 @@ describe('connection timeouts', () => {
       .executeTakeFirstOrThrow();
     const c = await connect(base);
     open.push(c.socket);
+    // Read the first chunk, then nothing for longer than the idle timeout (2 s): the server's writes
+    // stall once the kernel's buffers are full. (Pausing after a fixed delay instead let a fast
+    // loopback deliver all 40 MB before the pause.)
+    const first = new Promise<void>((r) => c.socket.once('data', () => (c.socket.pause(), r())));
     c.socket.write(`GET /uploads/${row.id}/file HTTP/1.1\r\nHost: kinetic\r\nAuthorization: ${me.headers.authorization}\r\n\r\n`);
-    // Read a little, then nothing for longer than the idle timeout (2 s): the server's writes stall.
-    await new Promise((r) => setTimeout(r, 300));
-    c.socket.pause();
+    await first;
     await new Promise((r) => setTimeout(r, 4_000));
     c.socket.resume();
     expect(await c.closed(15_000)).toBeGreaterThan(0);
