@@ -55,6 +55,13 @@ export interface UploadsTable {
   processed_at: Timestamp | null;
 }
 
+/** The pieces of a large upload after its first (which is `uploads.bytes`), in order from 1. */
+export interface UploadChunksTable {
+  upload_id: string;
+  seq: number;
+  bytes: Uint8Array;
+}
+
 export interface ActivitiesTable {
   id: Generated<string>;
   athlete_id: string;
@@ -359,6 +366,7 @@ export interface Database {
   strava_subscriptions: StravaSubscriptionsTable;
   athletes: AthletesTable;
   uploads: UploadsTable;
+  upload_chunks: UploadChunksTable;
   activities: ActivitiesTable;
   upload_activities: UploadActivitiesTable;
   laps: LapsTable;

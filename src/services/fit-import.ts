@@ -39,7 +39,7 @@ export async function storeFitUpload(
   db: Kysely<Database>,
   input: { athleteId: string; filename: string; bytes: Uint8Array },
 ): Promise<StoredUpload> {
-  return storeUpload(db, { ...input, sha256: sha256Hex(input.bytes) });
+  return storeUpload(db, { ...input, sha256: sha256Hex(input.bytes) }, nextTurn);
 }
 
 export interface ImportedActivitySummary {
@@ -225,7 +225,7 @@ async function importOnce(
   now: () => Date,
   decode: FitDecoder,
 ): Promise<ImportResult> {
-  const { upload, created } = await storeUpload(db, input);
+  const { upload, created } = await storeUpload(db, input, nextTurn);
   if (!created && (upload.status === 'imported' || upload.status === 'duplicate' || upload.status === 'failed')) {
     return duplicateOf(db, upload);
   }

@@ -5,7 +5,8 @@
  * beside them with its SHA-256 — while the request's limits are counted. Only when the whole request
  * is within them are its FIT files stored, in one transaction that also checks the athlete's daily
  * quota. So a refused request stores nothing, and memory holds at most one FIT file (the per-file
- * limit) whatever the request holds. Limits and answers: docs/api.md, "Uploads".
+ * limit) whatever the request holds. A large file goes in 2 MB a statement with a turn of the event
+ * loop between (`storeUpload`): the embedded database runs statements in the server's thread. Limits and answers: docs/api.md, "Uploads".
  *
  * `kinetic import` reads the operator's own files and has none of these limits (docs/fit-import.md).
  */
@@ -31,6 +32,7 @@ import {
 } from '../ingest/archive.ts';
 import { lockAthleteUploads, storeUpload, uploadsBySha256, uploadsStoredWithin, type UploadSummary } from '../db/repositories/uploads.ts';
 import type { Database } from '../db/schema.ts';
+import { nextTurn } from '../util/event-loop.ts';
 import type { Slots } from '../util/slots.ts';
 
 export interface IntakeLimits {
@@ -206,7 +208,7 @@ export class UploadIntake {
           continue;
         }
         const bytes = await fs.readFile(f.file);
-        const { upload, created } = await storeUpload(trx, { athleteId, filename: f.filename, bytes, sha256: f.sha256 });
+        const { upload, created } = await storeUpload(trx, { athleteId, filename: f.filename, bytes, sha256: f.sha256 }, nextTurn);
         here.set(f.sha256, upload);
         stored.push({ filename: f.filename, upload, created });
       }

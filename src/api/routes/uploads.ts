@@ -17,6 +17,7 @@ import { uploadActivityIds, uploadBytes, uploadsPage } from '../../db/repositori
 import { getUpload } from '../../db/repositories/uploads.ts';
 import { mib } from '../../ingest/archive.ts';
 import { UnzipBusyError, UploadIntake, UploadLimitError, UploadQuotaError, UploadReadError, type StoredFile } from '../../services/upload-intake.ts';
+import { nextTurn } from '../../util/event-loop.ts';
 import { Slots } from '../../util/slots.ts';
 import { assertVisible, athleteScope, requireAuth } from '../../http/auth.ts';
 import { IdParams, UploadDto, uploadDto, UploadStatus, Uuid } from '../dto.ts';
@@ -199,7 +200,7 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
       },
     },
     async (request, reply) => {
-      const file = await uploadBytes(db, request.params.id);
+      const file = await uploadBytes(db, request.params.id, nextTurn);
       if (file === undefined) throw notFound('upload');
       assertVisible(request, file.athleteId, 'upload');
       return sendFile(reply, 'application/octet-stream', file.filename, Buffer.from(file.bytes));

@@ -7,7 +7,7 @@ import type { ActivityMetrics } from '../../domain/analysis.ts';
 import type { WeekDocument } from '../../domain/week-document.ts';
 import { lockAthlete } from '../transactions.ts';
 import type { ActivityRow, Database, PlanRow, PlannedSessionRow } from '../schema.ts';
-import type { UploadSummary } from './uploads.ts';
+import { getUploadWithBytes, uploadPieces, type UploadSummary } from './uploads.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -56,9 +56,13 @@ export async function uploadsPage(
   return q.orderBy('created_at', 'desc').orderBy('id').limit(opts.limit).offset(opts.offset).execute();
 }
 
-/** The bytes of one upload, with its owner (for the download route). */
-export async function uploadBytes(db: Db, id: string): Promise<{ athleteId: string; filename: string; bytes: Uint8Array } | undefined> {
-  const row = await db.selectFrom('uploads').select(['athlete_id', 'filename', 'bytes']).where('id', '=', id).executeTakeFirst();
+/** The bytes of one upload, with its owner (for the download route); a large file is read a piece at a time, with `between` before each. */
+export async function uploadBytes(
+  db: Db,
+  id: string,
+  between: () => Promise<void> = () => Promise.resolve(),
+): Promise<{ athleteId: string; filename: string; bytes: Uint8Array } | undefined> {
+  const row = await getUploadWithBytes(db, id, between);
   return row === undefined ? undefined : { athleteId: row.athlete_id, filename: row.filename, bytes: row.bytes };
 }
 
@@ -191,22 +195,11 @@ export async function* exportUploads(
 }
 
 /**
- * The stored bytes of one upload, `chunkBytes` at a time: never the whole file in one string. Each
- * chunk comes as base64 text (4/3 of its size; the driver's own bytea text is hex, twice the size and,
- * measured, half as fast). Ends early if the upload is deleted meanwhile.
+ * The stored bytes of one upload, at most `chunkBytes` at a time (`uploadPieces`): never the whole
+ * file in one string. Ends early if the upload is deleted meanwhile.
  */
-export async function* uploadByteChunks(db: Db, uploadId: string, chunkBytes: number): AsyncGenerator<Buffer> {
-  for (let offset = 0; ; offset += chunkBytes) {
-    const row = await db
-      .selectFrom('uploads')
-      .select(sql<string>`encode(substring(bytes from ${offset + 1} for ${chunkBytes}), 'base64')`.as('chunk'))
-      .where('id', '=', uploadId)
-      .executeTakeFirst();
-    if (row === undefined) return;
-    const chunk = Buffer.from(row.chunk, 'base64');
-    if (chunk.length > 0) yield chunk;
-    if (chunk.length < chunkBytes) return;
-  }
+export function uploadByteChunks(db: Db, uploadId: string, chunkBytes: number): AsyncGenerator<Buffer> {
+  return uploadPieces(db, uploadId, undefined, chunkBytes);
 }
 
 /** The athlete's stored week documents, by ISO week, `size` at a time. */
