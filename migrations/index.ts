@@ -17,6 +17,7 @@ import * as webSessions from './20261126180000_web_sessions.ts';
 import * as calendarFeeds from './20261126190000_calendar_feeds.ts';
 import * as emailIdentity from './20261127100000_email_identity.ts';
 import * as analysisRuns from './20261206120000_analysis_runs.ts';
+import * as athleteInput from './20261206210000_athlete_input.ts';
 import * as uploadChunks from './20261206230000_upload_chunks.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -34,5 +35,6 @@ export const migrations: Record<string, Migration> = {
   '20261126190000_calendar_feeds': calendarFeeds,
   '20261127100000_email_identity': emailIdentity,
   '20261206120000_analysis_runs': analysisRuns,
+  '20261206210000_athlete_input': athleteInput,
   '20261206230000_upload_chunks': uploadChunks,
 };

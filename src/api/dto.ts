@@ -112,7 +112,7 @@ export function uploadDto(u: UploadSummary, activityIds: string[]): UploadDto {
 
 export const ActivityDto = z.object({
   id: Uuid,
-  source: z.enum(['fit', 'strava']),
+  source: z.enum(['fit', 'strava', 'manual']).meta({ description: '`manual`: logged by hand (POST /athletes/:id/activities)' }),
   sport: z.string(),
   subSport: z.string().nullable(),
   category: z.enum(['run', 'strength', 'other']),
@@ -128,6 +128,8 @@ export const ActivityDto = z.object({
   maxHr: z.number().int().nullable(),
   calories: z.number().int().nullable(),
   device: z.string().nullable(),
+  rpe: z.number().int().nullable().meta({ description: 'session RPE the athlete gave, 1–10 (CR-10)' }),
+  note: z.string().nullable().meta({ description: "the athlete's note" }),
 });
 export type ActivityDto = z.infer<typeof ActivityDto>;
 
@@ -150,6 +152,8 @@ export function activityDto(a: ActivityRow): ActivityDto {
     maxHr: a.max_hr,
     calories: a.calories,
     device: a.device,
+    rpe: a.rpe,
+    note: a.note,
   };
 }
 

@@ -12,6 +12,7 @@ import { DataDirInUseError } from '../db/data-dir-lock.ts';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { GeneratePlanError } from '../plan/generate.ts';
 import { activitiesCommand } from './commands/activities.ts';
+import { activityCommand } from './commands/activity.ts';
 import { athleteCommand } from './commands/athlete.ts';
 import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     athleteCommand(),
     importCommand(),
     activitiesCommand(),
+    activityCommand(),
     planCommand(),
     weekCommand(),
     reportCommand(),

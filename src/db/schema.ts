@@ -7,6 +7,8 @@ import type { ActivityMetrics, IntensityClass, Physiology } from '../domain/anal
 import type { WeekDocument } from '../domain/week-document.ts';
 import type { ReportModel } from '../domain/report-model.ts';
 import type { IntensityTarget, SessionKind } from '../domain/plan.ts';
+import type { ActivitySource } from '../domain/activity.ts';
+import type { UnavailableReason } from '../domain/athlete-input.ts';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -65,7 +67,8 @@ export interface UploadChunksTable {
 export interface ActivitiesTable {
   id: Generated<string>;
   athlete_id: string;
-  source: 'fit' | 'strava';
+  /** `manual`: logged by hand (`kinetic activity log`, `POST /athletes/:id/activities`). */
+  source: ActivitySource;
   source_id: string;
   sport: string;
   sub_sport: string | null;
@@ -84,6 +87,10 @@ export interface ActivitiesTable {
   device: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** Session RPE the athlete gave, 1–10 (Foster's CR-10); null when not given. */
+  rpe: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The athlete's note on the activity. */
+  note: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UploadActivitiesTable {
@@ -210,6 +217,9 @@ export interface AnalysisRunsTable {
   done_through: string | null;
   /** When every week was analysed; null while the re-analysis is under way. */
   finished_at: Date | null;
+  /** When its job failed for good (null: it did not, or it runs again); with the error. */
+  failed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  error: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AthletePhysiologyTable {
@@ -353,6 +363,17 @@ export interface StravaEventsTable {
   outcome: string | null;
 }
 
+/** Days the athlete could not train (docs/analysis-matching.md, "Unavailable days"): both dates included. */
+export interface UnavailablePeriodsTable {
+  id: Generated<string>;
+  athlete_id: string;
+  from_date: CalendarDate;
+  to_date: CalendarDate;
+  reason: UnavailableReason;
+  note: string | null;
+  created_at: DefaultTimestamp;
+}
+
 export interface StravaSubscriptionsTable {
   id: ColumnType<string, string, string>;
   callback_url: string;
@@ -387,6 +408,7 @@ export interface Database {
   web_login_links: WebLoginLinksTable;
   calendar_feeds: CalendarFeedsTable;
   email_changes: EmailChangesTable;
+  unavailable_periods: UnavailablePeriodsTable;
 }
 
 export type Athlete = Selectable<AthletesTable>;
@@ -394,5 +416,6 @@ export type NewAthlete = Insertable<AthletesTable>;
 export type AthleteUpdate = Updateable<AthletesTable>;
 export type Upload = Selectable<UploadsTable>;
 export type ActivityRow = Selectable<ActivitiesTable>;
+export type UnavailablePeriodRow = Selectable<UnavailablePeriodsTable>;
 export type PlanRow = Selectable<PlansTable>;
 export type PlannedSessionRow = Selectable<PlannedSessionsTable>;

@@ -3,7 +3,8 @@
  * Units are SI throughout: metres, seconds, metres per second, kilograms, beats per minute.
  */
 
-export type ActivitySource = 'fit' | 'strava';
+/** Where an activity came from; `manual` is logged by hand (a strength session done without a watch). */
+export type ActivitySource = 'fit' | 'strava' | 'manual';
 
 /** Coarse category used by matching and coaching: runs, strength sessions, everything else. */
 export type ActivityCategory = 'run' | 'strength' | 'other';

@@ -2,7 +2,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { isValidTimeZone } from '../../domain/time.ts';
 import { describeReportSchedule, isoWeekdayNumber, parseReportTime } from '../../domain/report-schedule.ts';
 import { parseWeekday } from '../../domain/iso-week.ts';
+import { UNAVAILABLE_REASONS, type UnavailableReason } from '../../domain/athlete-input.ts';
+import type { UnavailablePeriodRow } from '../../db/schema.ts';
 import { withContext } from '../context.ts';
+import { isoDateOption } from '../options.ts';
 import { UsageError } from '../errors.ts';
 
 function intIn(name: string, min: number, max: number) {
@@ -80,6 +83,23 @@ interface UpdateOptions {
   threshold: Record<string, number>;
   resetThresholds?: boolean;
   json?: boolean;
+}
+
+interface UnavailableOptions {
+  athlete?: string;
+  from?: string;
+  to?: string;
+  reason?: UnavailableReason;
+  note?: string;
+  list?: boolean;
+  remove?: string;
+  json?: boolean;
+}
+
+function unavailableReason(value: string): UnavailableReason {
+  const reason = UNAVAILABLE_REASONS.find((r) => r === value.toLowerCase());
+  if (reason === undefined) throw new InvalidArgumentError(`--reason "${value}" must be one of ${UNAVAILABLE_REASONS.join(', ')}`);
+  return reason;
 }
 
 interface AddOptions {
@@ -188,6 +208,47 @@ export function athleteCommand(): Command {
             ? `${JSON.stringify(updated)}\n`
             : `updated ${updated.name} (${updated.id}); weekly report ${describeReportSchedule(updated)}${weeksQueued > 0 ? `; re-analysing ${weeksQueued} week(s)` : ''}\n`,
         );
+      });
+    });
+  cmd
+    .command('unavailable')
+    .description('record days the athlete could not train (illness, injury, travel): their planned sessions are excused; or list or remove them')
+    .option('--athlete <id>', 'athlete id (optional when there is exactly one athlete)')
+    .option('--from <date>', 'first day unavailable (YYYY-MM-DD)', isoDateOption)
+    .option('--to <date>', 'last day unavailable, included (default: --from)', isoDateOption)
+    .option('--reason <reason>', `why: ${UNAVAILABLE_REASONS.join(', ')}`, unavailableReason)
+    .option('--note <text>', 'a note')
+    .option('--list', 'list the recorded periods')
+    .option('--remove <periodId>', 'remove a recorded period')
+    .option('--json', 'print JSON')
+    .action(async (opts: UnavailableOptions) => {
+      const [{ resolveAthlete }, { listUnavailablePeriods }, { addUnavailablePeriod, removeUnavailablePeriod }] = await Promise.all([
+        import('../../db/repositories/athletes.ts'),
+        import('../../db/repositories/unavailable.ts'),
+        import('../../services/athlete-input.ts'),
+      ]);
+      const print = (p: UnavailablePeriodRow, extra = ''): void => {
+        process.stdout.write(opts.json === true ? `${JSON.stringify(p)}\n` : `${p.id}  ${p.from_date} – ${p.to_date}  ${p.reason}${p.note === null ? '' : `  ${p.note}`}${extra}\n`);
+      };
+      await withContext(async ({ db, jobs, now }) => {
+        const athlete = await resolveAthlete(db, opts.athlete);
+        if (opts.list === true) {
+          const all = await listUnavailablePeriods(db, athlete.id);
+          for (const p of all) print(p);
+          if (all.length === 0 && opts.json !== true) process.stdout.write('no unavailable days recorded\n');
+          return;
+        }
+        if (opts.remove !== undefined) {
+          const removed = await removeUnavailablePeriod(db, jobs, athlete, opts.remove, now());
+          if (removed === undefined) throw new UsageError(`${athlete.name} has no unavailable period ${opts.remove} (see --list)`);
+          print(removed.period, opts.json === true ? '' : `  removed; re-analysing ${removed.weeksQueued} week(s)`);
+          return;
+        }
+        if (opts.from === undefined || opts.reason === undefined) throw new UsageError('give --from and --reason (and --to for more than one day), or --list, or --remove ID');
+        const to = opts.to ?? opts.from;
+        if (to < opts.from) throw new UsageError(`--to ${to} is before --from ${opts.from}`);
+        const { period, weeksQueued } = await addUnavailablePeriod(db, jobs, athlete, { from: opts.from, to, reason: opts.reason, note: opts.note ?? null }, now());
+        print(period, opts.json === true ? '' : weeksQueued > 0 ? `  re-analysing ${weeksQueued} week(s)` : '');
       });
     });
   cmd

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Lap, NormalizedActivity, SampleStreams, StrengthSet } from '../../domain/activity.ts';
 import { decodeStreams, encodeStreams, STREAMS_CODEC } from '../../domain/streams-codec.ts';
 import type { ActivityRow, Database, LapsTable } from '../schema.ts';
@@ -183,4 +183,39 @@ export async function getActivityDetail(db: Db, id: string): Promise<ActivityDet
     })),
     streams: streams === undefined ? null : decodeStreams(streams.data),
   };
+}
+
+/**
+ * Sets what the athlete tells about an activity (session RPE, note; an absent field is left as it
+ * is, null clears it) and marks the activity changed, so its metrics are recomputed. Undefined when
+ * there is no such activity.
+ */
+export async function setActivityInput(
+  db: Db,
+  activityId: string,
+  input: { rpe?: number | null; note?: string | null },
+): Promise<ActivityRow | undefined> {
+  return db
+    .updateTable('activities')
+    .set({
+      ...(input.rpe !== undefined && { rpe: input.rpe }),
+      ...(input.note !== undefined && { note: input.note }),
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', activityId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** An activity by its id or the first characters of it (at least 4): undefined when none, `ambiguous` when several. */
+export async function findActivityByRef(db: Db, ref: string): Promise<ActivityRow | 'ambiguous' | undefined> {
+  const r = ref.trim().toLowerCase();
+  if (!/^[0-9a-f-]{4,36}$/.test(r)) return undefined;
+  const rows = await db
+    .selectFrom('activities')
+    .selectAll()
+    .where((eb) => eb(eb.cast('id', 'text'), 'like', `${r}%`))
+    .limit(2)
+    .execute();
+  return rows.length > 1 ? 'ambiguous' : rows[0];
 }

@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ActivityMetrics, LoadState, Physiology } from '../../domain/analysis.ts';
 import type { WeekDocument } from '../../domain/week-document.ts';
-import type { AnalysisActivity, AnalysisStreams, Lap } from '../../domain/activity.ts';
+import type { ActivitySource, AnalysisActivity, AnalysisStreams, Lap } from '../../domain/activity.ts';
 import type { PlannedSessionRef } from '../../domain/plan.ts';
 import { decodeAnalysisStreams } from '../../domain/streams-codec.ts';
 import { isoWeekOf } from '../../domain/iso-week.ts';
@@ -13,9 +13,12 @@ import type { DailyLoadTable, Database } from '../schema.ts';
 type Db = Kysely<Database> | Transaction<Database>;
 
 export interface AnalysisActivityRow extends AnalysisActivity {
+  source: ActivitySource;
   sport: string;
   subSport: string | null;
-  /** Changes whenever the stored activity changes. */
+  /** The athlete's note on the activity. */
+  note: string | null;
+  /** Changes whenever the stored activity changes (the athlete's RPE and note included). */
   updatedAt: Date;
 }
 
@@ -48,6 +51,7 @@ export async function analysisActivities(
   return rows.map((r) => ({
     id: r.id,
     category: r.category,
+    source: r.source,
     sport: r.sport,
     subSport: r.sub_sport,
     localDate: r.local_date,
@@ -60,7 +64,8 @@ export async function analysisActivities(
     laps: lapsBy.get(r.id) ?? [],
     updatedAt: r.updated_at,
     streams: streamsBy.get(r.id) ?? null,
-    rpe: null,
+    rpe: r.rpe,
+    note: r.note,
   }));
 }
 

@@ -4,7 +4,7 @@
  * Strava-sourced activities. Tokens arrive here already sealed (src/ingest/strava/crypto.ts).
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { NormalizedActivity } from '../../domain/activity.ts';
+import type { ActivitySource, NormalizedActivity } from '../../domain/activity.ts';
 import { insertLaps, insertStreams, summaryColumns } from './activities.ts';
 import type { Database, StravaActivitiesTable, StravaConnectionsTable, StravaEventsTable } from '../schema.ts';
 
@@ -234,7 +234,7 @@ export async function deleteStravaSourcedActivity(db: Db, activityId: string): P
   return row?.local_date ?? null;
 }
 
-export async function activitySource(db: Db, activityId: string): Promise<{ source: 'fit' | 'strava'; localDate: string } | undefined> {
+export async function activitySource(db: Db, activityId: string): Promise<{ source: ActivitySource; localDate: string } | undefined> {
   const row = await db.selectFrom('activities').select(['source', 'local_date']).where('id', '=', activityId).executeTakeFirst();
   return row === undefined ? undefined : { source: row.source, localDate: row.local_date };
 }
