@@ -19,6 +19,7 @@ import * as emailIdentity from './20261127100000_email_identity.ts';
 import * as analysisRuns from './20261206120000_analysis_runs.ts';
 import * as athleteInput from './20261206210000_athlete_input.ts';
 import * as uploadChunks from './20261206230000_upload_chunks.ts';
+import * as analysisRunFailures from './20261206230100_analysis_run_failures.ts';
 
 export const migrations: Record<string, Migration> = {
   '20261126120000_foundation': foundation,
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '20261206120000_analysis_runs': analysisRuns,
   '20261206210000_athlete_input': athleteInput,
   '20261206230000_upload_chunks': uploadChunks,
+  '20261206230100_analysis_run_failures': analysisRunFailures,
 };

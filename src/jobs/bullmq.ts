@@ -429,7 +429,7 @@ export function registerWorker<Q extends QueueName, D extends JobContext>(queue:
     const jobLog = deps.log.child({ queue, jobId: job.id, ...('athleteId' in payload ? { athleteId: payload.athleteId } : {}) });
     jobLog.debug({ attempt: job.attemptsMade + 1 }, 'job started');
     try {
-      return await handler(payload, { ...deps, log: jobLog });
+      return await handler(payload, { ...deps, log: jobLog, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
     } catch (err) {
       if (err instanceof RetryLaterError) {
         // Not a failure (Strava's rate budget is spent): pause the queue for every worker until then;

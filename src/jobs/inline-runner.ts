@@ -94,7 +94,7 @@ export class InProcessRunner<D extends JobContext> implements JobRunner {
       const started = Date.now();
       try {
         const payload = PAYLOADS[job.queue].parse(job.payload);
-        await (this.handlers[job.queue] as (p: unknown, d: D) => Promise<unknown>)(payload, { ...this.deps, log });
+        await (this.handlers[job.queue] as (p: unknown, d: D) => Promise<unknown>)(payload, { ...this.deps, log, lastAttempt: attempt >= policy.attempts });
         log.debug({ ms: Date.now() - started, attempt }, 'job completed');
         return;
       } catch (err) {

@@ -129,6 +129,11 @@ export interface JobSchedulers {
 export interface JobContext {
   log: Logger;
   queue: JobQueue;
+  /**
+   * False while a failure of this run would be retried; true on the queue's last attempt (a failure
+   * now fails the job for good). Undefined for a handler called directly, not by a runner: as true.
+   */
+  lastAttempt?: boolean;
 }
 
 /** A job handler: a plain async function of (payload, deps); it retries by throwing. */

@@ -13,7 +13,7 @@ import type { Athlete, AthleteUpdate, Database } from '../db/schema.ts';
 import { localDateOf } from '../domain/time.ts';
 import { isoWeekOf } from '../domain/iso-week.ts';
 import type { JobQueue } from '../jobs/queues.ts';
-import { requestReanalysis } from './reanalysis.ts';
+import { reanalysisFailed, requestReanalysis } from './reanalysis.ts';
 import { applyReportSchedule } from './report-schedule.ts';
 
 const ANALYSIS_INPUTS = ['timezone', 'max_hr', 'resting_hr', 'lthr', 'sex', 'threshold_speed_mps', 'recommend_thresholds'] as const;
@@ -31,7 +31,8 @@ export async function changeAthleteSettings(
   const { updated, weeks } = await db.transaction().execute(async (trx) => {
     const a = await updateAthlete(trx, athlete.id, changes);
     if (a.timezone !== athlete.timezone) await redateActivities(trx, a.id, a.timezone);
-    if (!ANALYSIS_INPUTS.some((k) => JSON.stringify(a[k]) !== JSON.stringify(athlete[k]))) return { updated: a, weeks: 0 };
+    // A save after a re-analysis failed for good asks for it again, changed or not.
+    if (!ANALYSIS_INPUTS.some((k) => JSON.stringify(a[k]) !== JSON.stringify(athlete[k])) && !(await reanalysisFailed(trx, a.id))) return { updated: a, weeks: 0 };
     // Weeks activities moved out of (old zone) and into (new zone).
     const spans = [before, await weekSpan(trx, a.id)].filter((s) => s !== undefined);
     if (spans.length === 0) return { updated: a, weeks: 0 };

@@ -6,9 +6,10 @@
  * transaction, recording how far it got — which is what the settings page and
  * `GET /athletes/:id/analysis-status` show. Repeated saves coalesce (one job id per athlete): a save
  * while the job runs starts a new generation, and the running job starts over from the first week.
+ * A job that fails for good records it (`failReanalysis`): the status is then `failed`, with the error.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { analysisRunOf, finishAnalysisRun, markWeeksAnalysed, requestAnalysisRun, type AnalysisRun } from '../db/repositories/analysis-runs.ts';
+import { analysisRunOf, failAnalysisRun, finishAnalysisRun, markWeeksAnalysed, requestAnalysisRun, type AnalysisRun } from '../db/repositories/analysis-runs.ts';
 import type { Database } from '../db/schema.ts';
 import { addWeeks, daysBetween, mondayOf } from '../domain/iso-week.ts';
 import { nextTurn } from '../util/event-loop.ts';
@@ -75,25 +76,53 @@ export async function reanalyseHistory(
   }
 }
 
+/** Whether the athlete's latest re-analysis failed for good (and nothing asked for one since). */
+export async function reanalysisFailed(db: Kysely<Database> | Transaction<Database>, athleteId: string): Promise<boolean> {
+  const run = await analysisRunOf(db, athleteId);
+  return run !== undefined && run.finished_at === null && run.failed_at !== null;
+}
+
+/**
+ * Records that the athlete's re-analysis failed for good (its job's last attempt, or a permanent
+ * error) with `err`, in words: which weeks were not re-analysed, and why.
+ */
+export async function failReanalysis(db: Kysely<Database>, athleteId: string, err: unknown, now: Date): Promise<void> {
+  const run = await analysisRunOf(db, athleteId);
+  if (run === undefined || run.finished_at !== null) return;
+  const from = run.done_through === null ? run.first_week : addWeeks(run.done_through, 1);
+  const why = err instanceof Error ? err.message : String(err);
+  const error = `the weeks from ${from} to ${run.last_week} could not be analysed with the new settings (${run.weeks_done} of ${run.weeks_total} weeks were): ${why}`;
+  await failAnalysisRun(db, athleteId, error, now);
+}
+
 export interface AnalysisStatus {
-  /** `reanalysing` from a settings change until every week it asked for is analysed again. */
-  status: 'up_to_date' | 'reanalysing';
+  /**
+   * `reanalysing` from a settings change until every week it asked for is analysed again; `failed` if
+   * its job failed for good first (`error` says why; a new settings change starts again).
+   */
+  status: 'up_to_date' | 'reanalysing' | 'failed';
   weeksDone: number;
   weeksTotal: number;
   /** When the latest re-analysis was asked for (null: never). */
   requestedAt: Date | null;
   finishedAt: Date | null;
+  /** When it failed, and why in words; null unless `failed`. */
+  failedAt: Date | null;
+  error: string | null;
 }
 
 /** How far the athlete's latest re-analysis got. */
 export async function analysisStatus(db: Kysely<Database>, athleteId: string): Promise<AnalysisStatus> {
   const run = await analysisRunOf(db, athleteId);
-  if (run === undefined) return { status: 'up_to_date', weeksDone: 0, weeksTotal: 0, requestedAt: null, finishedAt: null };
+  if (run === undefined) return { status: 'up_to_date', weeksDone: 0, weeksTotal: 0, requestedAt: null, finishedAt: null, failedAt: null, error: null };
+  const failed = run.finished_at === null && run.failed_at !== null;
   return {
-    status: run.finished_at === null ? 'reanalysing' : 'up_to_date',
+    status: run.finished_at !== null ? 'up_to_date' : failed ? 'failed' : 'reanalysing',
     weeksDone: run.weeks_done,
     weeksTotal: run.weeks_total,
     requestedAt: run.requested_at,
     finishedAt: run.finished_at,
+    failedAt: failed ? run.failed_at : null,
+    error: failed ? run.error : null,
   };
 }

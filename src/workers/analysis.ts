@@ -1,11 +1,13 @@
 import { AthleteGoneError, analyseWeeks } from '../services/analysis.ts';
-import { reanalyseHistory } from '../services/reanalysis.ts';
+import { failReanalysis, reanalyseHistory } from '../services/reanalysis.ts';
 import type { JobDeps } from './deps.ts';
-import { PermanentJobError, type Payload } from '../jobs/queues.ts';
+import { isPermanentJobError, PermanentJobError, type Payload } from '../jobs/queues.ts';
 
 /**
  * Recomputes one athlete-week (jobs for the same week coalesce, see docs/jobs.md); or, for a settings
- * change, every week it asked for, in order, recording the progress (src/services/reanalysis.ts).
+ * change, every week it asked for, in order, recording the progress (src/services/reanalysis.ts);
+ * when that fails for good (a permanent error, or its last attempt), the re-analysis is recorded as
+ * failed, with the error, for the settings page and `GET /athletes/:id/analysis-status`.
  */
 export async function analysisHandler(payload: Payload<'analysis'>, deps: JobDeps): Promise<{ score: number | null } | { weeks: number }> {
   const gone = (err: unknown): never => {
@@ -13,7 +15,12 @@ export async function analysisHandler(payload: Payload<'analysis'>, deps: JobDep
   };
   if (!('isoWeek' in payload)) {
     const onProgress = (p: { weeksDone: number; weeksTotal: number; lastWeek: string }): void => deps.log.debug(p, 're-analysis progress');
-    return reanalyseHistory(deps.db, payload.athleteId, deps.now, { onProgress }).catch(gone);
+    return reanalyseHistory(deps.db, payload.athleteId, deps.now, { onProgress }).catch(async (err: unknown) => {
+      if (deps.lastAttempt !== false || isPermanentJobError(err) || err instanceof AthleteGoneError) {
+        await failReanalysis(deps.db, payload.athleteId, err, deps.now()).catch((e: unknown) => deps.log.error({ err: e }, 'could not record the failed re-analysis'));
+      }
+      return gone(err);
+    });
   }
   const [doc] = await analyseWeeks(deps.db, payload.athleteId, [payload.isoWeek], deps.now()).catch(gone);
   return { score: doc?.compliance.score ?? null };

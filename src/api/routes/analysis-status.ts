@@ -13,11 +13,15 @@ import { IdParams } from '../dto.ts';
 const instantOrNull = z.string().nullable().meta({ format: 'date-time' });
 
 const AnalysisStatusDto = z.object({
-  status: z.enum(['up_to_date', 'reanalysing']).meta({ description: '`reanalysing` from a settings change until every week it asked for is analysed again' }),
+  status: z
+    .enum(['up_to_date', 'reanalysing', 'failed'])
+    .meta({ description: '`reanalysing` from a settings change until every week it asked for is analysed again; `failed` if its job failed for good first (`error` says why)' }),
   weeksDone: z.number().int().meta({ description: 'weeks of the latest re-analysis done so far' }),
   weeksTotal: z.number().int().meta({ description: 'weeks the latest re-analysis covers (0: none was ever asked for)' }),
   requestedAt: instantOrNull.meta({ description: 'when the latest re-analysis was asked for (ISO 8601), null if never' }),
   finishedAt: instantOrNull.meta({ description: 'when it finished (ISO 8601), null while it runs' }),
+  failedAt: instantOrNull.meta({ description: 'when it failed for good (ISO 8601); null unless `failed`' }),
+  error: z.string().nullable().meta({ description: 'why it failed, in words: the weeks not re-analysed and the error; null unless `failed`' }),
 });
 
 export function analysisStatusRoutes(app: ApiApp): void {
@@ -36,7 +40,7 @@ export function analysisStatusRoutes(app: ApiApp): void {
     async (request) => {
       const athlete = await athleteScope(request, request.params.id);
       const s = await analysisStatus(db, athlete.id);
-      return { ...s, requestedAt: s.requestedAt?.toISOString() ?? null, finishedAt: s.finishedAt?.toISOString() ?? null };
+      return { ...s, requestedAt: s.requestedAt?.toISOString() ?? null, finishedAt: s.finishedAt?.toISOString() ?? null, failedAt: s.failedAt?.toISOString() ?? null };
     },
   );
 }

@@ -30,6 +30,8 @@ export async function requestAnalysisRun(
     weeks_done: 0,
     done_through: null,
     finished_at: null,
+    failed_at: null,
+    error: null,
   };
   const { athlete_id: _key, ...update } = row;
   return trx
@@ -47,7 +49,7 @@ export async function requestAnalysisRun(
 export async function markWeeksAnalysed(db: Db, athleteId: string, generation: number, throughWeek: string, weeks: number): Promise<boolean> {
   const r = await db
     .updateTable('analysis_runs')
-    .set((eb) => ({ done_through: throughWeek, weeks_done: eb('weeks_done', '+', weeks) }))
+    .set((eb) => ({ done_through: throughWeek, weeks_done: eb('weeks_done', '+', weeks), failed_at: null, error: null }))
     .where('athlete_id', '=', athleteId)
     .where('generation', '=', generation)
     .where('finished_at', 'is', null)
@@ -59,9 +61,24 @@ export async function markWeeksAnalysed(db: Db, athleteId: string, generation: n
 export async function finishAnalysisRun(db: Db, athleteId: string, generation: number, now: Date): Promise<boolean> {
   const r = await db
     .updateTable('analysis_runs')
-    .set({ finished_at: now })
+    .set({ finished_at: now, failed_at: null, error: null })
     .where('athlete_id', '=', athleteId)
     .where('generation', '=', generation)
+    .where('finished_at', 'is', null)
+    .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
+/**
+ * Records that the athlete's unfinished re-analysis failed for good, with `error` (what the status
+ * shows). A job run on it again (`kinetic queues retry-failed`) clears it with its first slice; a new
+ * request replaces it.
+ */
+export async function failAnalysisRun(db: Db, athleteId: string, error: string, now: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('analysis_runs')
+    .set({ failed_at: now, error })
+    .where('athlete_id', '=', athleteId)
     .where('finished_at', 'is', null)
     .executeTakeFirst();
   return r.numUpdatedRows > 0n;

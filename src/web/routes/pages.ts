@@ -369,7 +369,12 @@ ${await stravaSection(a, csrf)}
  * it runs; without the script, reloading the page does.
  */
 function analysisLine(s: AnalysisStatus, athleteId: string): HtmlValue {
-  const text = s.status === 'reanalysing' ? `Analysis: re-analysing with your new settings — ${s.weeksDone} of ${s.weeksTotal} weeks done.` : 'Analysis: up to date.';
+  const text =
+    s.status === 'reanalysing'
+      ? `Analysis: re-analysing with your new settings — ${s.weeksDone} of ${s.weeksTotal} weeks done.`
+      : s.status === 'failed'
+        ? `Analysis: the re-analysis with your new settings failed — ${s.error ?? 'no reason recorded'}. Saving your settings again starts it over.`
+        : 'Analysis: up to date.';
   return html`<p class="hint" role="status" aria-live="polite" data-testid="analysis-status" data-analysis-status="${s.status}" data-url="/athletes/${athleteId}/analysis-status">${text}</p>`;
 }
 

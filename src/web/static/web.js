@@ -98,7 +98,9 @@
         analysis.dataset.analysisStatus = s.status;
         analysis.textContent = s.status === 'reanalysing'
           ? 'Analysis: re-analysing with your new settings \u2014 ' + s.weeksDone + ' of ' + s.weeksTotal + ' weeks done.'
-          : 'Analysis: up to date.';
+          : s.status === 'failed'
+            ? 'Analysis: the re-analysis with your new settings failed \u2014 ' + s.error + '. Saving your settings again starts it over.'
+            : 'Analysis: up to date.';
       }
     } catch { /* try again next round */ }
     if (analysis.dataset.analysisStatus === 'reanalysing') setTimeout(pollAnalysis, 2000);
