@@ -50,7 +50,7 @@ export async function withContext<T>(
   const handle = connect({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    onIdleError: (err) => log.warn({ err: err.message }, 'idle database connection lost; it will be replaced'),
+    onConnectionError: (err) => log.warn({ err: err.message }, 'database connection lost; it will be replaced'),
   });
   // The caller's pool (`kinetic import` starts its thread before the database opens), else one of ours.
   const decodePool = opts.decodePool ?? new LazyDecodePool({ ...(config.importFileTimeoutMs !== undefined && { fileTimeLimitMs: config.importFileTimeoutMs }) });

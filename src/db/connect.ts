@@ -50,11 +50,13 @@ export interface ConnectOptions {
   /** Postgres pool size. */
   poolSize?: number;
   /**
-   * Called when an idle pooled connection fails (server restart, connection terminated by an
-   * administrator). The pool drops that connection and opens a new one for the next query; without
-   * a listener, `pg` would raise the error as an uncaught exception and end the process.
+   * Called when a pooled connection fails (server restart or failover, a connection terminated by an
+   * administrator or cut while idle), whether it sits idle in the pool or is checked out by a query
+   * or a transaction. The query that was running rejects (its job or request fails, and is retried),
+   * the pool drops that connection and opens a new one for the next query. Without a listener, `pg`
+   * raises the error as an uncaught exception and the process ends (issue 21).
    */
-  onIdleError?: (err: Error) => void;
+  onConnectionError?: (err: Error) => void;
 }
 
 export function connect(opts: ConnectOptions): DbHandle {
@@ -74,7 +76,15 @@ export function connect(opts: ConnectOptions): DbHandle {
         },
       },
     });
-    pool.on('error', opts.onIdleError ?? (() => undefined));
+    const onError = opts.onConnectionError ?? ((): void => undefined);
+    // Idle connections: the pool's listener. A checked-out connection (a running query or an open
+    // transaction) has none of the pool's: a `pg` Client emits 'error' when its server goes away
+    // even when it is checked out, so every connection gets its own listener for its whole life.
+    pool.on('connect', (client) => {
+      client.on('error', onError);
+    });
+    // The pool re-emits an idle connection's error, already reported by that connection's listener.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }

@@ -312,10 +312,17 @@ export class BullQueues implements JobRunner, JobSchedulers {
       // queue name, more in tests; Node's default limit (10) warns of a leak with five queues.
       this.pool.setMaxListeners(4 * QUEUE_NAMES.length);
       let last: string | undefined;
-      this.pool.on('error', (err) => {
+      const onError = (err: Error): void => {
         if (err.message !== last) this.opts.log.error({ err }, 'queue connection error');
         last = err.message;
+      };
+      // Every connection gets a listener of its own for its whole life: a checked-out `pg` Client (a
+      // worker's LISTEN, a running query) emits 'error' when the server goes away, and one without a
+      // listener ends the process (issue 21). The pool re-emits an idle one's, already reported.
+      this.pool.on('connect', (client) => {
+        client.on('error', onError);
       });
+      this.pool.on('error', () => undefined);
     }
     return this.pool;
   }

@@ -80,7 +80,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, child: Child
 }
 
 /** Postgres refuses to run as root: run it as the `postgres` system user when we are root. */
-function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
+export function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
   if (process.getuid?.() === 0) return ['runuser', ['-u', 'postgres', '--', cmd, ...args]];
   return [cmd, args];
 }

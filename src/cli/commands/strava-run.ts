@@ -36,6 +36,8 @@ async function withServices<T>(ctx: CliContext, clock: Clock, fn: (s: StravaServ
   let budget: RateBudget;
   if (ctx.config.redisUrl !== undefined) {
     const r = new Redis(ctx.config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    // A lost connection fails the command's calls (reported as its error), never the process.
+    r.on('error', () => undefined);
     redis = r;
     budget = new RedisRateBudget((script, keys, args) => r.eval(script, keys.length, ...keys, ...args), ctx.config.queuePrefix, ctx.config.strava.clientId!);
   } else {
