@@ -26,6 +26,11 @@ export interface WeekComplianceInput {
   activities: readonly MatchActivity[];
   /** Per-activity metrics by activity id; an activity without an entry has unknown intensity. */
   metrics: ReadonlyMap<string, ActivityMetrics>;
+  /**
+   * Local dates the athlete could not train (illness, injury, travel). A session on one of them that
+   * nothing carried out is `excused`: never missed, out of the score.
+   */
+  unavailable?: readonly string[];
 }
 
 /** Seiler's polarized ("80/20") target: the share of run time spent at low intensity (zones 1–2). */
@@ -77,7 +82,7 @@ export function weekCompliance(input: WeekComplianceInput): WeekCompliance {
   const activities = sortActivities(input.activities.filter((a) => inWeek(a.localDate)));
   const { metrics } = input;
 
-  const matches = matchWeek(allPlanned, activities, metrics);
+  const matches = excuseUnavailable(matchWeek(allPlanned, activities, metrics), input.unavailable ?? []);
   const matchOf = new Map<string, SessionMatch>();
   for (const m of matches) if (m.plannedId !== null) matchOf.set(m.plannedId, m);
   const intensityOf = (activityId: string | null) => (activityId === null ? null : knownIntensity(metrics.get(activityId)));
@@ -165,8 +170,15 @@ export function weekCompliance(input: WeekComplianceInput): WeekCompliance {
     },
     easyRunsTooHard,
     hardSessionsTooEasy,
-    score: complianceScore(planned, matchOf, (id) => tooHard.has(id) || tooEasy.has(id)),
+    score: complianceScore(planned.filter((p) => matchOf.get(p.id)?.status !== 'excused'), matchOf, (id) => tooHard.has(id) || tooEasy.has(id)),
   };
+}
+
+/** Sessions nothing carried out on a day the athlete could not train become `excused`. */
+function excuseUnavailable(matches: SessionMatch[], unavailable: readonly string[]): SessionMatch[] {
+  if (unavailable.length === 0) return matches;
+  const days = new Set(unavailable);
+  return matches.map((m) => (m.status === 'missed' && m.plannedDate !== null && days.has(m.plannedDate) ? { ...m, status: 'excused', ratio: null, band: null } : m));
 }
 
 /**

@@ -77,7 +77,11 @@ export interface LoadState {
   day: number;
 }
 
-export type MatchStatus = 'completed' | 'partial' | 'exceeded' | 'moved' | 'missed' | 'unplanned';
+/**
+ * `excused`: a planned session nothing carried out, on a day the athlete could not train (illness,
+ * injury, travel); never missed, left out of the week's score.
+ */
+export type MatchStatus = 'completed' | 'partial' | 'exceeded' | 'moved' | 'missed' | 'unplanned' | 'excused';
 export type ComplianceBand = 'green' | 'yellow' | 'orange' | 'red';
 
 export interface SessionMatch {

@@ -7,7 +7,7 @@ import type { ComplianceBand, IntensityClass, MatchStatus, SourcedValue } from '
 import type { Weekday } from './iso-week.ts';
 import type { SessionKind } from './plan.ts';
 import type { PlanUnits } from './units.ts';
-import type { FlagCode, Severity, WeekActivity } from './week-document.ts';
+import type { FlagCode, NextWeekPlan, Severity, WeekActivity } from './week-document.ts';
 
 /** Bump when the model's shape or meaning changes; stored reports of an older version are regenerated. */
 export const REPORT_VERSION = 1;
@@ -211,7 +211,7 @@ export interface ReportFlag {
 
 export interface ReportNextWeek {
   isoWeek: string;
-  basis: 'plan' | 'pattern';
+  basis: NextWeekPlan['basis'];
   strengthDays: { date: string; weekday: Weekday; afterKind: SessionKind | null; reason: string; optional: boolean }[];
   notes: string[];
 }

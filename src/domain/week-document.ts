@@ -6,6 +6,8 @@
  */
 import type { ActivityMetrics, LoadState, Physiology, WeekCompliance } from './analysis.ts';
 import type { SessionKind } from './plan.ts';
+import type { ActivitySource } from './activity.ts';
+import type { UnavailableDay } from './athlete-input.ts';
 
 export interface WeekActivity {
   id: string;
@@ -17,6 +19,12 @@ export interface WeekActivity {
   distanceM: number | null;
   movingS: number | null;
   metrics: ActivityMetrics;
+  /** `manual`: logged by hand. Absent in documents stored before it was recorded. */
+  source?: ActivitySource;
+  /** Session RPE the athlete gave (1–10), null when none. Absent in documents stored before it was recorded. */
+  rpe?: number | null;
+  /** The athlete's note. Absent in documents stored before it was recorded. */
+  note?: string | null;
 }
 
 export interface WeekLoad {
@@ -44,6 +52,8 @@ export interface WeekReportData {
   compliance: WeekCompliance;
   activities: WeekActivity[];
   load: WeekLoad;
+  /** Days of the week the athlete could not train (illness, injury, travel), in date order; absent in documents stored before. */
+  unavailable?: UnavailableDay[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -107,8 +117,11 @@ export interface StrengthDayAdvice {
 
 export interface NextWeekPlan {
   isoWeek: string;
-  /** `plan` when next week has planned sessions, `pattern` when the days follow this week's hard days. */
-  basis: 'plan' | 'pattern';
+  /**
+   * `plan` when next week has planned sessions, `pattern` when the days follow this week's hard days,
+   * `return` after illness or injury (its first days easy, then the plan resumes; see `notes`).
+   */
+  basis: 'plan' | 'pattern' | 'return';
   /** Recommended strength days, in date order. */
   strengthDays: StrengthDayAdvice[];
   notes: string[];

@@ -19,6 +19,7 @@ import {
   type TaperState,
 } from './days.ts';
 import { planNextWeek, type NextWeekOutcome } from './next-week.ts';
+import { returnNeed, withReturn } from './return-week.ts';
 import type { DayView } from './placement.ts';
 import type { RecommendInput, RecommendThresholds } from './types.ts';
 
@@ -133,14 +134,15 @@ export function buildContext(input: RecommendInput, t: RecommendThresholds): Con
     view,
     activityById,
     taper: taperState(isoWeek, input.raceDate, input.taperStart, t.taperWeeks),
-    next: planNextWeek({
+    // After illness or injury, next week opens with easy days (return-week.ts).
+    next: withReturn(returnNeed(week.unavailable, sunday), planNextWeek({
       thisWeek: isoWeek,
       thisWeekItems: items,
       plannedNextWeek: plannedNext,
       raceDate: input.raceDate,
       taperStart: input.taperStart,
       thresholds: t,
-    }),
+    })),
   };
 }
 

@@ -175,6 +175,8 @@ export function plannedHardItems(
     if (!isHardKind(p.kind)) continue;
     const m = matches.get(p.id);
     if (m !== undefined && m.activityId !== null && m.activityDate !== null && m.activityDate !== p.date) continue;
+    // A session excused for a day the athlete could not train does not make that day hard.
+    if (m?.status === 'excused') continue;
     items.push({ date: p.date, kind: p.kind, plannedId: p.id, label: KIND_NAMES[p.kind] });
   }
   if (raceDate !== null && !items.some((i) => i.date === raceDate && i.kind === 'race')) {

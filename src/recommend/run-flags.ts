@@ -122,7 +122,7 @@ export function keySessionFlags(ctx: Context): Flag[] {
   for (const p of ctx.plannedThis) {
     if (p.kind !== 'long' && !isQualityKind(p.kind)) continue;
     const m = ctx.matchOf.get(p.id);
-    if (m === undefined || m.activityId !== null || !canJudgeMissed(ctx, p.date)) continue;
+    if (m === undefined || m.status !== 'missed' || !canJudgeMissed(ctx, p.date)) continue;
     const numbers: Record<string, number> = {};
     const size: string[] = [];
     if (p.distanceM !== null && p.distanceM > 0) {

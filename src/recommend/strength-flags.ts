@@ -29,7 +29,7 @@ function sumMinutes(ctx: Context, items: readonly ActualItem[]): number {
 /** A week document that would itself raise `strength_missing`: training or planned strength, no strength done. */
 export function weekWithoutStrength(doc: WeekReportData): boolean {
   if (doc.activities.some((a) => a.category === 'strength')) return false;
-  const skipped = doc.compliance.matches.some((m) => m.plannedKind === 'strength' && m.activityId === null);
+  const skipped = doc.compliance.matches.some((m) => m.plannedKind === 'strength' && m.status === 'missed');
   return doc.activities.length > 0 || skipped;
 }
 
@@ -43,7 +43,7 @@ export function strengthFlags(ctx: Context): Flag[] {
   const skipped = ctx.plannedThis.filter((p) => {
     if (p.kind !== 'strength' || !canJudgeMissed(ctx, p.date)) return false;
     const m = ctx.matchOf.get(p.id);
-    return m !== undefined && m.activityId === null;
+    return m !== undefined && m.status === 'missed';
   });
 
   // A race on Monday or Tuesday leaves no day for race-week strength before it (not the day before).

@@ -57,7 +57,8 @@ export function volumeFlags(ctx: Context, input: VolumeInput): Flag[] {
   const plannedRuns = ctx.plannedThis.filter((p) => isRunKind(p.kind));
   const plannedRunIds = uniqueSorted(plannedRuns.map((p) => p.id));
   const thisM = actualVolumeM(ctx.week, ctx.items);
-  const plannedM = ctx.hasPlan ? plannedVolumeM(plannedRuns) : 0;
+  // Sessions excused for days the athlete could not train are not asked of them.
+  const plannedM = ctx.hasPlan ? plannedVolumeM(plannedRuns.filter((p) => ctx.matchOf.get(p.id)?.status !== 'excused')) : 0;
   const nextPlannedM = plannedVolumeM(ctx.plannedNext.filter((p) => isRunKind(p.kind)));
 
   // Ramp by distance: against last week, or the week before a cut-back week (as the plan check).

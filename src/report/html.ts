@@ -72,6 +72,7 @@ const STATUS_TEXT: Record<ReportDayRow['status'], { icon: string; word: string }
   moved: { icon: '↔', word: 'Moved' },
   missed: { icon: '✗', word: 'Missed' },
   unplanned: { icon: '+', word: 'Unplanned' },
+  excused: { icon: '–', word: 'Excused (unavailable)' },
 };
 
 const SEVERITY_TEXT: Record<Severity, { icon: string; word: string }> = {

@@ -24,6 +24,7 @@ import { queueDashboardRoutes } from '../api/routes/queue-dashboard.ts';
 import { reportRoutes } from '../api/routes/reports.ts';
 import { tokenRoutes } from '../api/routes/tokens.ts';
 import { uploadRoutes } from '../api/routes/uploads.ts';
+import { unavailableRoutes } from '../api/routes/unavailable.ts';
 import { weekRoutes } from '../api/routes/weeks.ts';
 import { stravaRoutes } from '../api/routes/strava.ts';
 import { PublicBase, type ApiApp, type RouteModule } from '../http/app.ts';
@@ -53,6 +54,7 @@ export const ROUTES: readonly RouteModule[] = [
   uploadRoutes,
   planRoutes,
   activityRoutes,
+  unavailableRoutes,
   weekRoutes,
   stravaRoutes,
   reportRoutes,

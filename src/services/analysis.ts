@@ -36,6 +36,8 @@ import {
   type AnalysisActivityRow,
 } from '../db/repositories/analysis.ts';
 import { findAthlete } from '../db/repositories/athletes.ts';
+import { unavailablePeriodsBetween } from '../db/repositories/unavailable.ts';
+import { unavailableDays, type UnavailableDay } from '../domain/athlete-input.ts';
 import type { Athlete, Database } from '../db/schema.ts';
 import { lockAthlete, relaxDurability } from '../db/transactions.ts';
 import { localDateOf } from '../domain/time.ts';
@@ -135,6 +137,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
 
   const plannedRange = { from: first, to: addDays(last, 7) };
   const plannedSpan = await activePlanSessions(db, athleteId, plannedRange);
+  const unavailableSpan = unavailableDays(await unavailablePeriodsBetween(db, athleteId, plannedRange), plannedRange.from, plannedRange.to);
   const plannedIn = (from: string, to: string): PlannedSessionRef[] => plannedSpan.filter((p) => p.date >= from && p.date <= to);
   const runDistance = (from: string, to: string): number =>
     span.reduce((m, a) => (a.category === 'run' && a.localDate >= from && a.localDate <= to ? m + (a.distanceM ?? 0) : m), 0);
@@ -146,8 +149,16 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     const own = activities.filter((a) => a.localDate >= from && a.localDate <= to);
     const metrics = own.map((a) => metricsById.get(a.id)!);
     const planned = plannedIn(from, to);
-    const compliance = weekCompliance({ athleteId, isoWeek, planned, activities: own, metrics: new Map(metrics.map((m) => [m.activityId, m])) });
-    perWeek.push({ isoWeek, from, to, activities: own, metrics, planned, compliance, previousWeekDistanceM: runDistance(addDays(from, -7), addDays(from, -1)) });
+    const unavailable = unavailableSpan.filter((d) => d.date >= from && d.date <= to);
+    const compliance = weekCompliance({
+      athleteId,
+      isoWeek,
+      planned,
+      activities: own,
+      metrics: new Map(metrics.map((m) => [m.activityId, m])),
+      unavailable: unavailable.map((d) => d.date),
+    });
+    perWeek.push({ isoWeek, from, to, activities: own, metrics, planned, compliance, previousWeekDistanceM: runDistance(addDays(from, -7), addDays(from, -1)), unavailable });
     await pause.pause();
   }
 
@@ -199,6 +210,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
         compliance: w.compliance,
         activities: weekActivities(w.activities, w.metrics),
         load: weekLoad(byDate, w.from, w.compliance.actual.distanceM, w.previousWeekDistanceM),
+        unavailable: w.unavailable,
       };
       const before = previous?.isoWeek === addWeeks(w.isoWeek, -1) ? previous : ((await getWeek(trx, athleteId, addWeeks(w.isoWeek, -1))) ?? null);
       const doc = await advise(base, before, w.planned);
@@ -319,6 +331,8 @@ interface WeekWork {
   planned: PlannedSessionRef[];
   compliance: WeekCompliance;
   previousWeekDistanceM: number;
+  /** Days of the week the athlete could not train. */
+  unavailable: UnavailableDay[];
 }
 
 function weekActivities(activities: AnalysisActivityRow[], metrics: ActivityMetrics[]): WeekReportData['activities'] {
@@ -333,6 +347,9 @@ function weekActivities(activities: AnalysisActivityRow[], metrics: ActivityMetr
       distanceM: a.distanceM,
       movingS: a.movingS,
       metrics: metrics[i]!,
+      source: a.source,
+      rpe: a.rpe,
+      note: a.note,
     }))
     .sort((x, y) => x.startTime.localeCompare(y.startTime) || x.id.localeCompare(y.id));
 }

@@ -27,6 +27,7 @@ interface Ids {
   activity: string;
   token: string;
   week: string;
+  period: string;
 }
 
 const CASES: Case[] = [
@@ -59,6 +60,18 @@ const CASES: Case[] = [
   // A's own athlete path with B's activity id.
   { method: 'GET', route: '/athletes/{id}/activities/{activityId}', url: (i) => `/athletes/${i.self}/activities/${i.activity}` },
   { method: 'GET', route: '/activities/{activityId}', url: (i) => `/activities/${i.activity}?streams=true` },
+  { method: 'PATCH', route: '/activities/{activityId}', url: (i) => `/activities/${i.activity}`, body: () => ({ payload: { rpe: 10, note: 'not mine' } }) },
+  {
+    method: 'POST',
+    route: '/athletes/{id}/activities',
+    url: (i) => `/athletes/${i.athlete}/activities`,
+    body: () => ({ payload: { date: '2013-02-07', startTime: '18:00', durationS: 2700, rpe: 6 } }),
+  },
+  { method: 'GET', route: '/athletes/{id}/unavailable', url: (i) => `/athletes/${i.athlete}/unavailable` },
+  { method: 'POST', route: '/athletes/{id}/unavailable', url: (i) => `/athletes/${i.athlete}/unavailable`, body: () => ({ payload: { from: '2013-02-06', reason: 'illness' } }) },
+  { method: 'DELETE', route: '/athletes/{id}/unavailable/{periodId}', url: (i) => `/athletes/${i.athlete}/unavailable/${i.period}` },
+  // A's own athlete path with B's period id.
+  { method: 'DELETE', route: '/athletes/{id}/unavailable/{periodId}', url: (i) => `/athletes/${i.self}/unavailable/${i.period}` },
   { method: 'GET', route: '/athletes/{id}/weeks/{isoWeek}', url: (i) => `/athletes/${i.athlete}/weeks/${i.week}` },
   { method: 'GET', route: '/athletes/{id}/weeks/{isoWeek}', url: (i) => `/athletes/${i.athlete}/weeks/${i.week}?refresh=true` },
   { method: 'GET', route: '/athletes/{id}/reports', url: (i) => `/athletes/${i.athlete}/reports` },
@@ -110,9 +123,11 @@ describe('athlete isolation', () => {
     const activity = upload.activityIds[0]!;
     const week = (await api.app.inject({ method: 'GET', url: `/activities/${activity}`, headers: b.headers })).json<{ localDate: string }>().localDate;
     expect(week).toBe('2013-02-06');
+    const period = await api.app.inject({ method: 'POST', url: `/athletes/${b.id}/unavailable`, headers: b.headers, payload: { from: '2013-02-08', reason: 'travel' } });
+    expect(period.statusCode, period.body).toBe(201);
     await api.app.background.idle();
-    ids = { athlete: b.id, self: a.id, upload: uploadId, activity, token: second.json<{ id: string }>().id, week: '2013-W06' };
-    missing = { athlete: randomUUID(), self: a.id, upload: randomUUID(), activity: randomUUID(), token: randomUUID(), week: '2013-W06' };
+    ids = { athlete: b.id, self: a.id, upload: uploadId, activity, token: second.json<{ id: string }>().id, week: '2013-W06', period: period.json<{ id: string }>().id };
+    missing = { athlete: randomUUID(), self: a.id, upload: randomUUID(), activity: randomUUID(), token: randomUUID(), week: '2013-W06', period: randomUUID() };
   });
 
   afterAll(async () => {

@@ -1,7 +1,13 @@
-/** Activities: a page of the athlete's list (local-date filters) and one activity's detail. */
+/**
+ * Activities: a page of the athlete's list (local-date filters) and one activity's detail; what the
+ * athlete tells about them (session RPE, note) and sessions logged by hand (issue #18, point 15).
+ */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { getActivityDetail } from '../../db/repositories/activities.ts';
+import { MANUAL_LIMITS, MANUAL_SPORTS, NOTE_MAX_LENGTH, RPE_MAX, RPE_MIN } from '../../domain/athlete-input.ts';
+import { parseReportTime } from '../../domain/report-schedule.ts';
+import { annotateActivity, logManualActivity } from '../../services/athlete-input.ts';
 import { activitiesPage, activityMetricsOf, activityOwner } from '../../db/repositories/athlete-data.ts';
 import { isValidDate } from '../../domain/iso-week.ts';
 import { assertVisible, athleteScope, requireAuth } from '../../http/auth.ts';
@@ -19,10 +25,43 @@ const Detail = ActivityDto.extend({
   streams: z.record(z.string(), z.array(z.number().nullable())).nullable().optional().meta({ description: 'sample streams (1 Hz typically), with ?streams=true' }),
 });
 
+const Rpe = z.number().int().min(RPE_MIN).max(RPE_MAX).meta({ description: 'session RPE, 1–10 (CR-10: 3 moderate, 5 hard, 7 very hard)' });
+const Note = z.string().max(NOTE_MAX_LENGTH);
+const L = MANUAL_LIMITS;
+
+const ManualActivity = z
+  .strictObject({
+    date: date.meta({ description: 'local date' }),
+    startTime: z.string().refine((t) => parseReportTime(t) !== null, 'must be a time of day, HH:MM').meta({ description: 'local time it started, HH:MM' }),
+    durationS: z.number().int().min(L.minDurationS).max(L.maxDurationS),
+    rpe: Rpe,
+    sport: z.enum(MANUAL_SPORTS).default('strength'),
+    name: z.string().max(L.maxNameLength).nullable().default(null),
+    note: Note.nullable().default(null),
+    distanceM: z.number().positive().max(500_000).nullable().default(null).meta({ description: 'cross-training distance (never running volume)' }),
+    exercises: z
+      .array(
+        z.strictObject({
+          name: z.string().trim().min(1).max(L.maxNameLength),
+          sets: z.number().int().min(1).max(L.maxSets),
+          reps: z.number().int().min(1).max(L.maxReps),
+          weightKg: z.number().min(0).max(L.maxWeightKg).nullable().default(null).meta({ description: 'null: bodyweight' }),
+        }),
+      )
+      .max(L.maxExercises)
+      .default([]),
+  })
+  .refine((b) => b.sport === 'strength' || b.exercises.length === 0, { message: 'exercises are for strength sessions (sport strength)', path: ['exercises'] })
+  .meta({ description: 'a session done without a watch' });
+
+const ActivityInput = z
+  .strictObject({ rpe: Rpe.nullable().optional().meta({ description: 'null clears it' }), note: Note.nullable().optional().meta({ description: 'null clears it' }) })
+  .refine((b) => b.rpe !== undefined || b.note !== undefined, { message: 'give rpe or note', path: ['rpe'] });
+
 const DetailQuery = z.object({ streams: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') });
 
 export function activityRoutes(app: ApiApp): void {
-  const { db } = app.deps;
+  const { db, jobs } = app.deps;
 
   app.get(
     '/athletes/:id/activities',
@@ -83,6 +122,48 @@ export function activityRoutes(app: ApiApp): void {
       // The activity must be this athlete's, whoever asks (the admin included).
       if ((await activityOwner(db, request.params.activityId)) !== athlete.id) throw notFound('activity');
       return detail(request, request.params.activityId, request.query.streams);
+    },
+  );
+
+  app.post(
+    '/athletes/:id/activities',
+    {
+      onRequest: requireAuth,
+      schema: {
+        tags: ['activities'],
+        summary: 'log a session done without a watch (a strength session with its exercises, or cross-training); its week is re-analysed',
+        params: IdParams,
+        body: ManualActivity,
+        response: { 201: ActivityDto.extend({ sets: z.array(SetDto) }), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const athlete = await athleteScope(request, request.params.id);
+      const row = await logManualActivity(db, jobs, athlete, request.body);
+      const found = (await getActivityDetail(db, row.id))!;
+      return reply.status(201).send({ ...activityDto(row), sets: found.sets.map(setDto) });
+    },
+  );
+
+  app.patch(
+    '/activities/:activityId',
+    {
+      onRequest: requireAuth,
+      schema: {
+        tags: ['activities'],
+        summary: "set an activity's session RPE and/or note (null clears one); its week is re-analysed",
+        params: z.object({ activityId: Uuid }),
+        body: ActivityInput,
+        response: { 200: ActivityDto, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const owner = await activityOwner(db, request.params.activityId);
+      if (owner === undefined) throw notFound('activity');
+      assertVisible(request, owner, 'activity');
+      const row = await annotateActivity(db, jobs, request.params.activityId, request.body);
+      if (row === undefined) throw notFound('activity');
+      return activityDto(row);
     },
   );
 
