@@ -2,7 +2,7 @@
  * Back to running after illness or injury (issue #18, point 16): when days of this week were
  * unavailable for illness or injury and the athlete has not had as many days since to come back,
  * next week opens with easy days — `nextWeek.basis: "return"` — before the plan's hard sessions and
- * strength resume. docs/flags.md ("Next week after illness or injury") gives the rule and its sources.
+ * strength resume. docs/flags.md ("Next week") gives the rule and its sources.
  */
 import { needsReturn, type UnavailableDay } from '../domain/athlete-input.ts';
 import { addDays, daysBetween, mondayOf } from '../domain/iso-week.ts';
