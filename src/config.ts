@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   KINETIC_DAILY_UPLOAD_BYTES: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
   KINETIC_MAX_CONCURRENT_UNZIPS: z.coerce.number().int().min(0).default(2),
   KINETIC_IMPORT_FILE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  // How often the workers look for uploads left behind (docs/jobs.md, "Reconciliation").
+  KINETIC_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
   KINETIC_ADMIN_TOKEN: z
     .string()
     .trim()
@@ -136,6 +138,8 @@ export interface Config {
    * the tests of that limit.
    */
   importFileTimeoutMs: number | undefined;
+  /** Period of the `reconcile` job scheduler (milliseconds): KINETIC_RECONCILE_INTERVAL_MS, default 5 minutes. */
+  reconcileIntervalMs: number;
   /** Bearer token of the HTTP API's administrator; undefined → admin routes are disabled (401). */
   adminToken: string | undefined;
   /** Port of `kinetic serve` when `--port` is not given; undefined → 3000. */
@@ -228,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrentUnzips: e.KINETIC_MAX_CONCURRENT_UNZIPS || Infinity,
     },
     importFileTimeoutMs: e.KINETIC_IMPORT_FILE_TIMEOUT_MS,
+    reconcileIntervalMs: e.KINETIC_RECONCILE_INTERVAL_MS,
     adminToken: e.KINETIC_ADMIN_TOKEN,
     port: e.PORT,
     timeouts: {

@@ -25,3 +25,15 @@ export function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
+
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The athlete's local wall-clock time (`HH:MM`, 24 h) of an instant. */
+export function localTimeOf(instant: Date, timeZone: string): string {
+  let f = clockFormatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clockFormatters.set(timeZone, f);
+  }
+  return f.format(instant);
+}

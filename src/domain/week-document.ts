@@ -67,12 +67,16 @@ export const FLAG_CODES = [
   'strength_before_key_session',
   'strength_on_easy_day',
   'strength_before_run',
+  'strength_too_close',
+  'strength_near_race',
   'strength_missing_taper',
   'hard_days_back_to_back',
   'easy_run_too_hard',
+  'long_run_overshoot',
   'key_session_missed',
   'mileage_below_plan',
   'mileage_above_plan',
+  'cutback_skipped',
   'ramp_too_steep',
 ] as const;
 export type FlagCode = (typeof FLAG_CODES)[number];
@@ -119,12 +123,18 @@ export interface NextWeekPlan {
   isoWeek: string;
   /**
    * `plan` when next week has planned sessions, `pattern` when the days follow this week's hard days,
+   * `recovery` for the week after a race (easy running only, no strength days; see `notes`),
    * `return` after illness or injury (its first days easy, then the plan resumes; see `notes`).
    */
-  basis: 'plan' | 'pattern' | 'return';
+  basis: 'plan' | 'pattern' | 'recovery' | 'return';
   /** Recommended strength days, in date order. */
   strengthDays: StrengthDayAdvice[];
   notes: string[];
+  /**
+   * The most running volume (metres) next week can hold without raising a volume flag of its own
+   * (ramp, plan band, cut-back); every volume suggestion quotes it. Absent when nothing limits it.
+   */
+  maxDistanceM?: number;
 }
 
 /** The week document as stored: the analysis with the recommender's flags and next-week advice. */

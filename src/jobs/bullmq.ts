@@ -35,10 +35,13 @@ import {
   type FailedJob,
   type Handler,
   type JobContext,
+  type JobInspector,
   type JobRunner,
+  type JobStatus,
   type JobSchedulers,
   type Payload,
   type QueueName,
+  type Repeat,
   type ScheduledJob,
 } from './queues.ts';
 
@@ -124,6 +127,9 @@ export function jobOptions<Q extends QueueName>(queue: Q, payload: Payload<Q>, b
       const priority = (payload as Payload<'strava-activity'>).priority;
       return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: true, ...(priority !== undefined && { priority }) };
     }
+    case 'reconcile':
+      // A pass leaves nothing to keep (what it found is logged); a failed one is kept a while, as a sign.
+      return { ...base, jobId: jobIdFor(queue, payload), removeOnComplete: true, removeOnFail: { count: 100 } };
     default:
       throw new Error(`no job options for queue ${String(queue)}`);
   }
@@ -133,7 +139,7 @@ export function jobOptions<Q extends QueueName>(queue: Q, payload: Payload<Q>, b
  * The BullMQ queues of one prefix: enqueueing (a `JobRunner`), job schedulers (`JobSchedulers`) and
  * the administration `kinetic queues` needs.
  */
-export class BullQueues implements JobRunner, JobSchedulers {
+export class BullQueues implements JobRunner, JobSchedulers, JobInspector {
   private readonly queues = new Map<QueueName, Queue<unknown>>();
   /** PostgreSQL backend: the pool every queue and worker of this process shares, and its schema migration. */
   private pool: pg.Pool | undefined;
@@ -175,11 +181,28 @@ export class BullQueues implements JobRunner, JobSchedulers {
     return q;
   }
 
-  async enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<void> {
+  async enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>, opts: { again?: boolean } = {}): Promise<void> {
     // Never put on Redis what no worker can parse (a programming error; throws ZodError).
     const data = PAYLOADS[queue].parse(payload) as Payload<Q>;
     const q = await this.ready(queue);
-    await q.add(queue, data, jobOptions(queue, data, this.opts.backoffScale));
+    const job = await q.add(queue, data, jobOptions(queue, data, this.opts.backoffScale));
+    // BullMQ ignores an add whose id is kept failed: asked to, run that job again with all its attempts.
+    if (opts.again === true && job.id !== undefined && (await q.getJobState(job.id)) === 'failed') {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    }
+  }
+
+  /** These queues can tell where a job stands (the reconciliation asks). */
+  get inspector(): JobInspector {
+    return this;
+  }
+
+  async jobStatus<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<JobStatus | undefined> {
+    const q = await this.ready(queue);
+    const job = await q.getJob(jobIdFor(queue, payload));
+    if (job === undefined) return undefined;
+    const state = await job.getState();
+    return state === 'failed' ? { state, error: job.failedReason } : { state };
   }
 
   /** Nothing to run here: `kinetic worker` processes run the jobs. */
@@ -202,7 +225,7 @@ export class BullQueues implements JobRunner, JobSchedulers {
   }
 
   /** The scheduler's jobs get the queue's attempts, backoff and retention (`jobOptions`). */
-  async upsertScheduler<Q extends QueueName>(name: Q, id: string, repeat: { pattern: string; tz: string }, payload: Payload<Q>): Promise<void> {
+  async upsertScheduler<Q extends QueueName>(name: Q, id: string, repeat: Repeat, payload: Payload<Q>): Promise<void> {
     const data = PAYLOADS[name].parse(payload) as Payload<Q>;
     // The scheduler names its jobs `repeat:<scheduler id>:<time>`: a fixed job id has no place in the template.
     const { jobId: _jobId, ...opts } = jobOptions(name, data, this.opts.backoffScale);
@@ -359,8 +382,8 @@ async function scheduledNextJobs(q: Queue<unknown>): Promise<number> {
   return (await q.getJobSchedulers(0, -1, true)).filter((s) => s.next !== undefined && s.next > now).length;
 }
 
-function scheduledJob(s: { key: string; pattern?: string | null; tz?: string | null; next?: number | null }): ScheduledJob {
-  return { id: s.key, pattern: s.pattern ?? undefined, tz: s.tz ?? undefined, next: s.next ?? undefined };
+function scheduledJob(s: { key: string; pattern?: string | null; tz?: string | null; every?: number | string | null; next?: number | null }): ScheduledJob {
+  return { id: s.key, pattern: s.pattern ?? undefined, tz: s.tz ?? undefined, ...(s.every != null && { every: Number(s.every) }), next: s.next ?? undefined };
 }
 
 function failedJob(queue: QueueName, job: Job<unknown>): FailedJob {

@@ -27,6 +27,7 @@ function handlers(overrides: Partial<Handlers<Deps>> = {}): Handlers<Deps> {
     'strava-activity': record('strava-activity'),
     'strava-event': record('strava-event'),
     'report-delivery': record('report-delivery'),
+    reconcile: record('reconcile'),
     ...overrides,
   };
 }

@@ -31,6 +31,11 @@ export const PAYLOADS = {
   'strava-event': z.object({ eventId: uuid }),
   /** Emails a stored weekly report, once per athlete-week (docs/report.md, "Email"). */
   'report-delivery': z.object({ reportId: uuid }),
+  /**
+   * Finds work accepted but lost (uploads `queued`/`processing` with no live job) and queues it again;
+   * fired by its job scheduler every KINETIC_RECONCILE_INTERVAL_MS (docs/jobs.md, "Reconciliation").
+   */
+  reconcile: z.object({}),
 } as const;
 
 export type QueueName = keyof typeof PAYLOADS;
@@ -69,6 +74,9 @@ export function jobIdFor<Q extends QueueName>(queue: Q, payload: Payload<Q>): st
     }
     case 'strava-event':
       return `strava-event-${(payload as Payload<'strava-event'>).eventId}`;
+    case 'reconcile':
+      // One pass waiting at a time (the scheduler's own runs are `repeat:reconcile:<time>`).
+      return 'reconcile';
     default:
       throw new Error(`no job id rule for queue ${String(queue)}`);
   }
@@ -92,13 +100,32 @@ export const RETRY: Record<QueueName, RetryPolicy> = {
   'strava-event': { attempts: 8, backoffMs: 10_000 },
   // SMTP refusals are often greylisting or a busy server: retry over about half an hour (1, 2, 4, 8, 16 min).
   'report-delivery': { attempts: 6, backoffMs: 60_000 },
+  // The next scheduled pass comes within minutes anyway.
+  reconcile: { attempts: 3, backoffMs: 5000 },
 };
 
 /** Anything that can take jobs: the in-process runner (embedded mode) or BullMQ queues (production). */
 export interface JobQueue {
-  enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<void>;
+  /**
+   * Queues a job (idempotent: a job of the same id already kept is left alone). `again`: a job of that
+   * id that failed for good is run again instead, with all its attempts (an upload sent again).
+   */
+  enqueue<Q extends QueueName>(queue: Q, payload: Payload<Q>, opts?: { again?: boolean }): Promise<void>;
   /** Cron job schedulers: BullMQ queues have them; embedded mode has none (undefined). */
   readonly schedulers?: JobSchedulers | undefined;
+  /** Where a job stands, by payload: BullMQ queues can tell (the reconciliation asks); embedded mode cannot. */
+  readonly inspector?: JobInspector | undefined;
+}
+
+/** A job as its queue holds it: BullMQ's state name (`waiting`, `active`, `delayed`, `failed`, …), and its error when failed. */
+export interface JobStatus {
+  state: string;
+  error?: string | undefined;
+}
+
+export interface JobInspector {
+  /** The job this payload's deterministic id names, or undefined when the queue holds none. */
+  jobStatus<Q extends QueueName>(queue: Q, payload: Payload<Q>): Promise<JobStatus | undefined>;
 }
 
 /** A job scheduler as stored: its id, cron pattern and zone, and when it fires next (ms since the epoch). */
@@ -106,8 +133,13 @@ export interface ScheduledJob {
   id: string;
   pattern: string | undefined;
   tz: string | undefined;
+  /** An interval scheduler's period (ms), instead of a pattern. */
+  every?: number | undefined;
   next: number | undefined;
 }
+
+/** When a job scheduler fires: a cron pattern in a zone, or every so many milliseconds. */
+export type Repeat = { pattern: string; tz: string } | { every: number };
 
 /**
  * Job schedulers (BullMQ's): each queues a job with a fixed payload every time its cron pattern
@@ -117,7 +149,7 @@ export interface ScheduledJob {
 export interface JobSchedulers {
   listSchedulers(queue: QueueName): Promise<ScheduledJob[]>;
   getScheduler(queue: QueueName, id: string): Promise<ScheduledJob | undefined>;
-  upsertScheduler<Q extends QueueName>(queue: Q, id: string, repeat: { pattern: string; tz: string }, payload: Payload<Q>): Promise<void>;
+  upsertScheduler<Q extends QueueName>(queue: Q, id: string, repeat: Repeat, payload: Payload<Q>): Promise<void>;
   /** False when there was none. */
   removeScheduler(queue: QueueName, id: string): Promise<boolean>;
 }

@@ -12,10 +12,12 @@ import {
   compareIds,
   matchesByPlanned,
   plannedHardItems,
+  raceRefs,
   taperState,
   weekDates,
   type ActualItem,
   type PlannedItem,
+  type RaceRef,
   type TaperState,
 } from './days.ts';
 import { planNextWeek, type NextWeekOutcome } from './next-week.ts';
@@ -42,6 +44,12 @@ export interface Context {
   plannedThis: PlannedSessionRef[];
   /** Next week's planned sessions inside next week, in canonical order. */
   plannedNext: PlannedSessionRef[];
+  /** Last week's planned sessions inside last week, in canonical order (empty when not given). */
+  plannedPrevious: PlannedSessionRef[];
+  /** Races of last, this and next week (goal race, planned races, runs done as a race), by date. */
+  races: RaceRef[];
+  /** Last week held a race that calls for a recovery week (see `callsForRecovery`): this is it. */
+  recoveryWeek: boolean;
   /** True when this week has a planned session other than rest. */
   hasPlan: boolean;
   /** This week's match of each of `plannedThis` (missing for rest and for ids compliance does not know). */
@@ -79,6 +87,7 @@ export function buildContext(input: RecommendInput, t: RecommendThresholds): Con
 
   const plannedThis = canonical(input.plannedThisWeek, monday, sunday);
   const plannedNext = canonical(input.plannedNextWeek, nextDates[0] ?? '', nextDates[6] ?? '');
+  const plannedPrevious = canonical(input.plannedPreviousWeek ?? [], addDays(monday, -7), addDays(monday, -1));
   const known = new Set(plannedThis.map((p) => p.id));
   const matchOf = new Map<string, SessionMatch>();
   for (const [id, m] of matchesByPlanned(week)) if (known.has(id)) matchOf.set(id, m);
@@ -111,6 +120,11 @@ export function buildContext(input: RecommendInput, t: RecommendThresholds): Con
   for (const a of input.previousWeek?.activities ?? []) activityById.set(a.id, a);
   for (const a of week.activities) activityById.set(a.id, a);
 
+  const races = raceRefs(input.raceDate, [...plannedPrevious, ...plannedThis, ...plannedNext], [...previousItems, ...items]);
+  const plannedById = new Map([...plannedPrevious, ...plannedThis, ...plannedNext].map((p) => [p.id, p]));
+  const recoveryRace = (from: string, to: string): RaceRef | null =>
+    races.find((r) => r.date >= from && r.date <= to && callsForRecovery(r, input.raceDate, plannedById, activityById)) ?? null;
+
   return {
     t,
     units: input.units ?? 'km',
@@ -125,6 +139,9 @@ export function buildContext(input: RecommendInput, t: RecommendThresholds): Con
     weekOver: isOver(sunday),
     plannedThis,
     plannedNext,
+    plannedPrevious,
+    races,
+    recoveryWeek: recoveryRace(addDays(monday, -7), addDays(monday, -1)) !== null,
     hasPlan: plannedThis.some((p) => p.kind !== 'rest'),
     matchOf,
     items,
@@ -142,6 +159,7 @@ export function buildContext(input: RecommendInput, t: RecommendThresholds): Con
       raceDate: input.raceDate,
       taperStart: input.taperStart,
       thresholds: t,
+      recoveryAfter: recoveryRace(monday, sunday)?.date ?? null,
     })),
   };
 }
@@ -175,4 +193,30 @@ export function hardLabel(ctx: Context, date: string): { label: string; planned:
   const planned = plannedHardOn(ctx, date);
   const p = planned.find((x) => x.kind === 'race') ?? planned.find((x) => x.kind === 'long') ?? planned[0];
   return { label: p?.label ?? 'hard session', planned: true };
+}
+
+/** The first race of the days `from`…`to` (the week's race: what comes after it is recovery), or null. */
+export function firstRaceBetween(ctx: Context, from: string, to: string): RaceRef | null {
+  return ctx.races.find((r) => r.date >= from && r.date <= to) ?? null;
+}
+
+/** A half marathon: races at least this long are followed by a recovery week. */
+export const RECOVERY_RACE_MIN_M = 21_000;
+
+/**
+ * Does this race call for a recovery week after it? The goal race always; another race when it is a
+ * half marathon or longer, as planned or as run.
+ */
+export function callsForRecovery(
+  race: RaceRef,
+  goalDate: string | null,
+  planned: ReadonlyMap<string, PlannedSessionRef>,
+  activities: ReadonlyMap<string, WeekActivity>,
+): boolean {
+  if (race.date === goalDate) return true;
+  const lengths = [
+    ...race.plannedIds.map((id) => planned.get(id)?.distanceM ?? null),
+    ...race.activityIds.map((id) => activities.get(id)?.distanceM ?? null),
+  ];
+  return lengths.some((m) => m !== null && m >= RECOVERY_RACE_MIN_M);
 }

@@ -9,7 +9,8 @@ import { knownIntensity } from '../analysis/matching.ts';
 import type { ActivityMetrics, PlannedSessionRef, SessionMatch } from '../analysis/types.ts';
 import type { WeekActivity, WeekReportData } from '../domain/week-document.ts';
 import { isHardKind, isQualityKind, type SessionKind } from '../domain/plan.ts';
-import { addDays, addWeeks, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
+import { addDays, addWeeks, daysBetween, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
+import { localTimeOf } from '../domain/time.ts';
 import type { DayItem } from '../plan/rules.ts';
 import { KIND_NAMES } from './text.ts';
 import type { RecommendThresholds } from './types.ts';
@@ -24,6 +25,8 @@ export interface ActualItem extends DayItem {
   tooHardEasy: TooHardEasy | null;
   label: string;
   startMs: number;
+  /** The start as local wall-clock time read as UTC (ms): compares with a race's local start time. */
+  wallMs: number;
   plannedId: string | null;
 }
 
@@ -120,6 +123,7 @@ export function actualItems(doc: WeekReportData, raceDate: string | null, t: Rec
       activityId: a.id,
       category: a.category,
       startMs: Date.parse(a.startTime),
+      wallMs: wallClockMs(a.localDate, localTimeOf(new Date(a.startTime), doc.timezone)),
       plannedId: match?.plannedId ?? null,
       tooHardEasy: null,
     };
@@ -227,4 +231,62 @@ export function taperState(isoWeek: string, raceDate: string | null, taperStart:
 export function strengthWindow(dates: readonly string[], raceDate: string | null): string[] {
   if (raceDate === null || !dates.includes(raceDate)) return [...dates];
   return dates.filter((d) => d <= raceDate);
+}
+
+/** A local date and wall-clock time (`HH:MM`) as milliseconds, read as UTC: differences are local hours. */
+export function wallClockMs(date: string, time: string): number {
+  return Date.parse(`${date}T${time}:00Z`);
+}
+
+/**
+ * When a race starts when the plan gives only its date: 08:00 local, about when big-city marathons
+ * start (07:00–10:00), so the hours counted before it are, if anything, too few.
+ */
+export const ASSUMED_RACE_START = '08:00';
+
+/** A race: the goal race, a planned `race` session, or a run carried out as one. */
+export interface RaceRef {
+  date: string;
+  /** Local start as `wallClockMs`: the recorded race's start, else `ASSUMED_RACE_START`. */
+  startWallMs: number;
+  plannedIds: string[];
+  activityIds: string[];
+}
+
+/**
+ * The races on or around these weeks, one per date: `raceDate`, planned `race` sessions, and runs
+ * done as a race (their start time replaces the assumed one).
+ */
+export function raceRefs(raceDate: string | null, planned: readonly PlannedSessionRef[], items: readonly ActualItem[]): RaceRef[] {
+  const byDate = new Map<string, RaceRef>();
+  const at = (date: string): RaceRef => {
+    let r = byDate.get(date);
+    if (r === undefined) {
+      r = { date, startWallMs: wallClockMs(date, ASSUMED_RACE_START), plannedIds: [], activityIds: [] };
+      byDate.set(date, r);
+    }
+    return r;
+  };
+  if (raceDate !== null) at(raceDate);
+  for (const p of planned) if (p.kind === 'race') at(p.date).plannedIds.push(p.id);
+  for (const i of items) {
+    if (i.kind !== 'race') continue;
+    const r = at(i.date);
+    if (r.activityIds.length === 0) r.startWallMs = i.wallMs;
+    else r.startWallMs = Math.min(r.startWallMs, i.wallMs);
+    r.activityIds.push(i.activityId);
+  }
+  return [...byDate.values()]
+    .map((r) => ({ ...r, plannedIds: uniqueSorted(r.plannedIds), activityIds: uniqueSorted(r.activityIds) }))
+    .sort((a, b) => compareIds(a.date, b.date));
+}
+
+/**
+ * The race (date) a strength session on `date` would come too close to: strength must start
+ * `minHours` before an 08:00 start and may be done as late as the evening, so a day more than the
+ * hours say (72 h: at least four days before). Race day itself is the key-day rule's.
+ */
+export function raceTooNear(date: string, raceDates: readonly string[], minHours: number): string | null {
+  const days = Math.ceil(minHours / 24) + 1;
+  return [...raceDates].sort(compareIds).find((r) => r > date && daysBetween(date, r) < days) ?? null;
 }

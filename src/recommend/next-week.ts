@@ -6,7 +6,7 @@
  */
 import type { PlannedSessionRef } from '../analysis/types.ts';
 import { isRunKind, type SessionKind } from '../domain/plan.ts';
-import { addDays, addWeeks } from '../domain/iso-week.ts';
+import { addDays, addWeeks, daysBetween } from '../domain/iso-week.ts';
 import {
   indexDays,
   isHardDay,
@@ -17,7 +17,7 @@ import {
   type DayItem,
   type DayMap,
 } from '../plan/rules.ts';
-import { compareIds, strengthWindow, taperState, uniqueSorted, weekDates, type ActualItem, type TaperState } from './days.ts';
+import { compareIds, raceTooNear, strengthWindow, taperState, uniqueSorted, weekDates, type ActualItem, type TaperState } from './days.ts';
 import { judgeStrengthDay, type StrengthPlacement } from './placement.ts';
 import { KIND_NAMES, capitalize, list, wd } from './text.ts';
 import type { NextWeekPlan, RecommendThresholds, StrengthDayAdvice } from './types.ts';
@@ -32,6 +32,8 @@ export interface NextWeekInput {
   raceDate: string | null;
   taperStart: string | null;
   thresholds: RecommendThresholds;
+  /** The date of this week's race when it calls for a recovery week next week (docs/flags.md). */
+  recoveryAfter?: string | null;
 }
 
 export interface NextWeekOutcome {
@@ -55,8 +57,10 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
   const planned = input.plannedNextWeek
     .filter((p) => inWeek(p.date))
     .sort((a, b) => compareIds(a.date, b.date) || a.order - b.order || compareIds(a.id, b.id));
-  const basis: NextWeekPlan['basis'] = planned.some((p) => p.kind !== 'rest') ? 'plan' : 'pattern';
   const taper = taperState(isoWeek, input.raceDate, input.taperStart, input.thresholds.taperWeeks);
+  const recoveryAfter = input.recoveryAfter ?? null;
+  if (recoveryAfter !== null) return recoveryWeek(isoWeek, recoveryAfter, input, taper);
+  const basis: NextWeekPlan['basis'] = planned.some((p) => p.kind !== 'rest') ? 'plan' : 'pattern';
 
   // The week's sessions other than strength, and what messages call its hard days.
   const labels = new Map<string, string>();
@@ -81,9 +85,20 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
   const context: DayItem[] = input.thisWeekItems.map((i) => ({ date: i.date, kind: i.kind }));
   const mapWith = (strength: readonly string[]): DayMap =>
     indexDays([...context, ...weekItems, ...strength.map((date): DayItem => ({ date, kind: 'strength' }))]);
-  const candidates = strengthWindow(dates, race);
+  // Strength keeps `minHoursStrengthBeforeRace` before a race (08:00 start, lifting as late as the
+  // evening: a day more than the hours say) and `minHoursBetweenStrength` from other strength (the
+  // same time of day: whole days apart).
+  const t = input.thresholds;
+  const races = uniqueSorted([...(race === null ? [] : [race]), ...planned.filter((p) => p.kind === 'race').map((p) => p.date)]);
+  const nearRace = (date: string): string | null => raceTooNear(date, races, t.minHoursStrengthBeforeRace);
+  const spacing = Math.ceil(t.minHoursBetweenStrength / 24);
+  const doneStrength = input.thisWeekItems.filter((i) => i.kind === 'strength').map((i) => i.date);
+  const tooClose = (chosen: readonly string[], date: string): string | null =>
+    [...doneStrength, ...chosen].find((c) => c !== date && Math.abs(daysBetween(c, date)) < spacing) ?? null;
+  const candidates = strengthWindow(dates, race).filter((d) => nearRace(d) === null);
   const judge = (chosen: readonly string[], date: string): StrengthPlacement | null =>
     judgeStrengthDay(() => mapWith([...chosen, date]), date, candidates);
+  const fits = (chosen: readonly string[], date: string): boolean => judge(chosen, date) === null && tooClose(chosen, date) === null;
 
   // Planned strength days that keep the rules stay; the others are moved.
   const plannedStrength = basis === 'plan' ? uniqueSorted(planned.filter((p) => p.kind === 'strength').map((p) => p.date)) : [];
@@ -94,11 +109,16 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
     // Never on the long-run or race day itself (as `rankStrengthDays`), nor where it breaks a rule.
     const kinds = mapWith(chosenDates()).get(date)?.kinds ?? [];
     const keyKind: 'long' | 'race' | null = kinds.includes('race') ? 'race' : kinds.includes('long') ? 'long' : null;
-    const issue: MovedStrength | null = !candidates.includes(date)
-      ? { code: 'after_race', date }
-      : keyKind !== null
-        ? { code: 'key_day', date, kind: keyKind }
-        : judge(chosenDates(), date);
+    const near = nearRace(date);
+    const close = tooClose(chosenDates(), date);
+    const issue: MovedStrength | null =
+      near !== null
+        ? { code: 'near_race', date, race: near, hours: t.minHoursStrengthBeforeRace }
+        : !candidates.includes(date)
+          ? { code: 'after_race', date }
+          : keyKind !== null
+            ? { code: 'key_day', date, kind: keyKind }
+            : (judge(chosenDates(), date) ?? (close !== null ? { code: 'too_close', date, other: close } : null));
     if (issue === null) chosen.push({ date, asPlanned: true, optional: false });
     else moved.push(issue);
   }
@@ -106,14 +126,14 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
   const target = taper.raceWeek ? 1 : Math.max(1, plannedStrength.length);
   const dropped = chosen.splice(target).map((c) => c.date);
   while (chosen.length < target) {
-    const pick = rankStrengthDays(mapWith(chosenDates()), candidates).find((d) => judge(chosenDates(), d) === null);
+    const pick = rankStrengthDays(mapWith(chosenDates()), candidates).find((d) => fits(chosenDates(), d));
     if (pick === undefined) break;
     chosen.push({ date: pick, asPlanned: false, optional: false });
   }
   // A second session pays: offer one after another quality session, outside the taper.
   if (target === 1 && chosen.length === 1 && !taper.taper) {
     const map = mapWith(chosenDates());
-    const pick = rankStrengthDays(map, candidates).find((d) => isQualityDay(map, d) && judge(chosenDates(), d) === null);
+    const pick = rankStrengthDays(map, candidates).find((d) => isQualityDay(map, d) && fits(chosenDates(), d));
     if (pick !== undefined) chosen.push({ date: pick, asPlanned: false, optional: true });
   }
   chosen.sort((a, b) => compareIds(a.date, b.date));
@@ -167,17 +187,17 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
     notes.push(
       chosen.length > 0
         ? `Only ${chosen.length} of the ${target} strength sessions fit next week without breaking a rule.`
-        : taper.raceWeek && race !== null && candidates.length <= 2
-          ? `The race on ${wd(race)} leaves no day before it for strength next week: keep the last session in the week before, not the day before a hard day.`
+        : taper.raceWeek && race !== null && candidates.length === 0
+          ? `The race on ${wd(race)} leaves no day for strength next week at least ${t.minHoursStrengthBeforeRace} h before it: keep the last session in the week before, not the day before a hard day.`
           : 'No day next week takes strength without breaking a rule (every day is hard or the day before a hard day): the plan needs an easy day after a quality session.',
     );
   }
   if (taper.raceWeek && race !== null) {
     notes.push(
-      `Race week (race ${wd(race)}): keep one lighter strength session (about ${input.thresholds.minTaperStrengthMinutes}–30 min, moderate loads) early in the week, never the day before the race.`,
+      `Race week (race ${wd(race)}): keep one lighter strength session (about ${t.minTaperStrengthMinutes}–${t.maxRaceWeekStrengthMinutes} min, moderate loads) early in the week, at least ${t.minHoursStrengthBeforeRace} h before the start.`,
     );
   } else if (taper.taper) {
-    notes.push(`Taper week: keep strength, lighter (about ${input.thresholds.minTaperStrengthMinutes}–30 min, moderate loads).`);
+    notes.push(`Taper week: keep strength, lighter (about ${t.minTaperStrengthMinutes}–30 min, moderate loads).`);
   }
   if (basis === 'plan') {
     for (const issue of placementIssues(weekItems)) {
@@ -195,7 +215,9 @@ export function planNextWeek(input: NextWeekInput): NextWeekOutcome {
 type MovedStrength =
   | StrengthPlacement
   | { code: 'key_day'; date: string; kind: 'long' | 'race' }
-  | { code: 'after_race'; date: string };
+  | { code: 'after_race'; date: string }
+  | { code: 'near_race'; date: string; race: string; hours: number }
+  | { code: 'too_close'; date: string; other: string };
 
 function movedWhy(issue: MovedStrength, labelOf: (date: string) => string): string {
   switch (issue.code) {
@@ -209,11 +231,34 @@ function movedWhy(issue: MovedStrength, labelOf: (date: string) => string): stri
       return issue.kind === 'race' ? 'is race day' : 'is the long-run day (strength goes after a quality session)';
     case 'after_race':
       return 'comes after the race (recovery first)';
+    case 'near_race':
+      return `is less than ${issue.hours} h before the race (${wd(issue.race)}), counting an evening session`;
+    case 'too_close':
+      return `comes a day from the strength on ${wd(issue.other)} (keep two days between sessions)`;
   }
+}
+
+/**
+ * The week after a race: easy running only, no quality session and no long run, no strength days
+ * (light mobility only). The volume limit is added by the volume rules (`nextWeekCapM`).
+ */
+function recoveryWeek(isoWeek: string, race: string, input: NextWeekInput, taper: TaperState): NextWeekOutcome {
+  const context: DayItem[] = input.thisWeekItems.map((i) => ({ date: i.date, kind: i.kind }));
+  const plan: NextWeekPlan = {
+    isoWeek,
+    basis: 'recovery',
+    strengthDays: [],
+    notes: [
+      `Recovery week after the race on ${wd(race)}: easy running only — no quality session and no long run — and let how the legs feel decide, not the plan.`,
+      'Strength: only light mobility and core work (15–20 min, no heavy loads); full strength sessions come back the week after.',
+    ],
+  };
+  return { plan, days: indexDays(context), hardDays: [], easyDays: [], taper };
 }
 
 /** `Next week your hard days are Tue (intervals) and Sun (long run)`, or what stands in for it. */
 export function hardDaysPhrase(next: NextWeekOutcome): string {
+  if (next.plan.basis === 'recovery') return 'Next week is a recovery week after the race, with easy running only';
   const hard = next.hardDays.map((h) => `${wd(h.date)} (${h.label})`);
   if (next.plan.basis === 'pattern') {
     return hard.length > 0
@@ -236,6 +281,7 @@ export function strengthPhrase(next: NextWeekOutcome): string {
   const required = next.plan.strengthDays.filter((a) => !a.optional).map(name);
   const optional = next.plan.strengthDays.filter((a) => a.optional).map(name);
   const head = hardDaysPhrase(next);
+  if (next.plan.basis === 'recovery') return `${head}: no strength beyond light mobility.`;
   if (required.length === 0) {
     return `${head}, and no day takes strength without breaking a rule: ask for an easy day after a quality session.`;
   }

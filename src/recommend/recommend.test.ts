@@ -67,6 +67,7 @@ function scenario(s: Scenario = {}): { input: RecommendInput; flags: Flag[]; res
     previousWeek: docs[2]!,
     plannedThisWeek: specs[3]!.planned,
     plannedNextWeek: next,
+    plannedPreviousWeek: specs[2]!.planned,
     raceDate: s.raceDate ?? null,
     taperStart: s.taperStart ?? null,
     asOf: s.asOf ?? null,
@@ -156,7 +157,8 @@ describe('one scenario per flag, raising exactly that flag', () => {
   it('strength_on_easy_day is critical between two hard days (a third hard day in a row)', () => {
     // Planned Thursday, done Wednesday (a moved session, so not skipped).
     const { flags } = scenario({ week: { drop: ['a-str2'], add: [strength('a-str2', WED)] } });
-    expect(codes(flags)).toEqual([`strength_on_easy_day@${WED}`]);
+    // Tuesday's session 24 h earlier also makes it too close (#18, point 3).
+    expect(codes(flags)).toEqual([`strength_on_easy_day@${WED}`, `strength_too_close@${WED}`]);
     expect(flags[0]).toMatchObject({
       severity: 'critical',
       evidence: { activityIds: ['a-int', 'a-str2', 'a-tempo'], numbers: { hardDaysInARow: 3 } },
@@ -226,9 +228,12 @@ describe('one scenario per flag, raising exactly that flag', () => {
     expect(flags[0]!.evidence.numbers.ratio).toBeLessThan(0.8);
   });
 
-  it('mileage_above_plan: a 30 km long run in a cut-back week planned with 18 km', () => {
+  it('mileage_above_plan: easy runs planned at 17 min run as 45 min (68.1 km for 56.4 km)', () => {
     const { flags } = scenario({
-      week: { dropPlanned: ['p-long'], addPlanned: [planned('p-long', SUN, 'long', { distanceM: 18_000 })] },
+      week: {
+        dropPlanned: ['p-e1', 'p-e2'],
+        addPlanned: [planned('p-e1', WED, 'easy', { durationS: 1000 }), planned('p-e2', SAT, 'easy', { durationS: 1000 })],
+      },
     });
     expect(codes(flags)).toEqual(['mileage_above_plan@week']);
     expect(flags[0]!.evidence.numbers.ratio).toBeGreaterThan(1.2);
@@ -251,6 +256,131 @@ describe('one scenario per flag, raising exactly that flag', () => {
   });
 });
 
+describe('#18: new and corrected flags', () => {
+  it('strength_too_close: Thursday 18:00 and Friday 08:00 (14 h apart), not also "on an easy day"', () => {
+    const { flags } = scenario({ week: { add: [strength('a-str3', FRI, { startHour: 8 })] } });
+    expect(codes(flags)).toEqual([`strength_too_close@${FRI}`]);
+    expect(flags[0]).toMatchObject({
+      severity: 'warning',
+      evidence: { activityIds: ['a-str2', 'a-str3'], numbers: { hoursApart: 14, minHoursBetweenStrength: 48 } },
+    });
+    expect(flags[0]!.message).toBe('Strength on Fri 2027-02-12 started 14 h 00 min after the strength session on Thu 2027-02-11 (keep at least 48 h between them).');
+  });
+
+  it('strength_too_close pairs Monday with last Sunday', () => {
+    const { flags } = scenario({
+      previous: { add: [strength('prev-a-str3', addDays(MON, -1), { startHour: 19 })] },
+      week: { add: [strength('a-str3', MON, { startHour: 12 })] },
+    });
+    expect(codes(flags)).toContain(`strength_too_close@${MON}`);
+    expect(flags.find((f) => f.code === 'strength_too_close')!.evidence.activityIds).toEqual(['a-str3', 'prev-a-str3']);
+  });
+
+  it('strength_near_race: a 41-min session 61 h before the race, not "on an easy day"', () => {
+    const race = addDays(NEXT_MON, 0);
+    const { flags } = scenario({
+      week: { drop: ['a-str2'], dropPlanned: ['p-str2'], add: [strength('a-str2', FRI, { min: 41, startHour: 19 })] },
+      next: { addPlanned: [planned('next-p-race', race, 'race', { distanceM: 21_100 })] },
+    });
+    const f = flags.find((x) => x.code === 'strength_near_race');
+    expect(f).toMatchObject({ date: FRI, severity: 'warning', evidence: { plannedIds: ['next-p-race'], numbers: { hoursBeforeRace: 61 } } });
+    expect(codes(flags)).not.toContain(`strength_on_easy_day@${FRI}`);
+  });
+
+  it('the race raises no load flag: a marathon on Sunday after a taper week', () => {
+    const { flags } = scenario({
+      week: {
+        drop: ['a-long', 'a-str2'],
+        dropPlanned: ['p-long', 'p-str2'],
+        add: [longRun('a-race', SUN, { km: 42 })],
+        addPlanned: [planned('p-race', SUN, 'race', { distanceM: 42_195 })],
+      },
+      raceDate: SUN,
+      history: { days: 35, dailyLoad: 60 },
+    });
+    expect(codes(flags).filter((c) => c.startsWith('ramp_too_steep') || c.startsWith('mileage_above_plan'))).toEqual([]);
+  });
+
+  it('long_run_overshoot: 36 km for 30 planned (+20 % and +33 min)', () => {
+    const { flags } = scenario({ week: { drop: ['a-long'], add: [longRun('a-long', SUN, { km: 36 })] } });
+    expect(codes(flags)).toEqual([`long_run_overshoot@${SUN}`]);
+    expect(flags[0]).toMatchObject({
+      evidence: { activityIds: ['a-long'], plannedIds: ['p-long'], numbers: { distanceM: 36_000, plannedDistanceM: 30_000, overshootFraction: 0.2, extraMinutes: 33 } },
+    });
+    expect(flags[0]!.message).toBe('The long run on Sun 2027-02-14 came to 36 km, 120 % of the 30 km planned (limit +15 % or 20 min).');
+    // 33 km is +10 % and +16.5 min: within both limits.
+    expect(scenario({ week: { drop: ['a-long'], add: [longRun('a-long', SUN, { km: 33 })] } }).flags).toEqual([]);
+  });
+
+  it('long_run_overshoot: a 3 h 40 min run the plan did not ask for', () => {
+    const { flags } = scenario({ week: { drop: ['a-e2'], add: [easyRun('a-e2', SAT, { min: 220 })] }, thresholds: { maxWeeklyRamp: 5, mileageBandHigh: 10 } });
+    expect(codes(flags)).toContain(`long_run_overshoot@${SAT}`);
+    expect(flags.find((f) => f.code === 'long_run_overshoot')!.message).toBe('The run on Sat 2027-02-13 lasted 3 h 40 min, longer than 3 h 30 min, and the plan did not ask for it.');
+  });
+
+  it('cutback_skipped: a cut-back week (long run 18 km, −18 %) run as a full week', () => {
+    const { flags } = scenario({ week: { dropPlanned: ['p-long'], addPlanned: [planned('p-long', SUN, 'long', { distanceM: 18_000 })] } });
+    expect(codes(flags)).toEqual([`long_run_overshoot@${SUN}`, 'cutback_skipped@week']);
+    const f = flags[1]!;
+    expect(f.evidence.numbers).toMatchObject({ plannedRatio: 0.818, ratioToPreviousWeek: 1, cutbackMaxPlannedRatio: 0.85, cutbackSkippedRatio: 0.95 });
+    expect(f.message).toBe("The plan made 2027-W06 a cut-back week (53.8 km, 18 % under last week's 65.8 km), but you ran 68.1 km, 100 % of last week's 68.1 km.");
+  });
+
+  it('easy_run_too_hard: three easy runs too hard are one flag with a heart-rate and a pace ceiling', () => {
+    const { flags } = scenario({
+      week: { drop: ['a-e1', 'a-e2'], add: [greyZoneRun('a-e1', WED, 0.4), greyZoneRun('a-e2', SAT, 0.3), greyZoneRun('a-e3', MON, 0.5, { min: 20 })], addPlanned: [planned('p-e3', MON, 'easy')] },
+    });
+    expect(codes(flags)).toEqual(['easy_run_too_hard@week']);
+    const f = flags[0]!;
+    expect(f.evidence).toMatchObject({ activityIds: ['a-e1', 'a-e2', 'a-e3'], plannedIds: ['p-e1', 'p-e2', 'p-e3'], numbers: { runs: 3, fractionAboveZone2: 0.5, zone2MaxBpm: 144 } });
+    // No threshold pace: the pace of last week's easy runs in zone 2 (5:30/km).
+    expect(f.evidence.numbers.easyPaceCeilingSPerKm).toBe(330);
+    expect(f.suggestion).toBe("Keep easy runs under 144 bpm (the top of zone 2) and at about 5:30/km or slower (your pace on recent runs that stayed in zone 2), slowing down on hills if need be; next week's easy runs are Wed and Sat.");
+    expect(f.message).toBe('Easy runs were run too hard 3 times in 2027-W06 (limit 20 % of heart-rate time above zone 2): Mon 2027-02-08 (50 % above zone 2), Wed 2027-02-10 (40 % above zone 2) and Sat 2027-02-13 (30 % above zone 2).');
+  });
+
+  it('after the race, next week is recovery: no strength days, a volume cap, and advice that says so', () => {
+    const { result } = scenario({
+      week: { drop: ['a-long'], dropPlanned: ['p-long'], add: [longRun('a-race', SUN, { km: 42 })], addPlanned: [planned('p-race', SUN, 'race', { distanceM: 42_195 })] },
+      raceDate: SUN,
+    });
+    expect(result.nextWeek.basis).toBe('recovery');
+    expect(result.nextWeek.strengthDays).toEqual([]);
+    expect(result.nextWeek.maxDistanceM).toBeLessThanOrEqual(0.5 * 68_100);
+    expect(result.nextWeek.notes.join(' ')).toMatch(/no quality session and no long run/);
+    expect(result.nextWeek.notes.join(' ')).toMatch(/only light mobility/);
+  });
+
+  it('the week after the race: no strength minimum, missed sessions or shortfall for following the recovery advice', () => {
+    const { flags } = scenario({
+      previous: { drop: ['prev-a-long'], dropPlanned: ['prev-p-long'], add: [longRun('prev-a-race', addDays(MON, -1), { km: 42 })], addPlanned: [planned('prev-p-race', addDays(MON, -1), 'race', { distanceM: 42_195 })] },
+      week: { drop: ['a-int', 'a-str1', 'a-tempo', 'a-str2', 'a-long'] },
+      raceDate: addDays(MON, -1),
+    });
+    expect(flags).toEqual([]);
+  });
+
+  it('the volume advice never exceeds what next week’s own rules allow: the plan’s rise, not the band above it', () => {
+    const { flags, result } = scenario({
+      week: {
+        dropPlanned: ['p-e1', 'p-e2'],
+        addPlanned: [planned('p-e1', WED, 'easy', { durationS: 1000 }), planned('p-e2', SAT, 'easy', { durationS: 1000 })],
+      },
+      next: { dropPlanned: ['next-p-long'], addPlanned: [planned('next-p-long', addDays(NEXT_MON, 6), 'long', { distanceM: 45_000 })] },
+    });
+    // The band would allow 80.8 × 1.2 = 97 km, but the ramp allows 68.1 km + 10 % or the plan's rise, no more.
+    expect(result.nextWeek.maxDistanceM).toBe(80_800);
+    expect(flags[0]!.suggestion).toBe("Next week stick to the plan's 80.8 km and no more: extra volume is where overuse injuries start.");
+    // Without the plan's rise, the ramp is the limit: 68.1 km + 10 %.
+    const flat = scenario({
+      week: { dropPlanned: ['p-e1', 'p-e2'], addPlanned: [planned('p-e1', WED, 'easy', { durationS: 1000 }), planned('p-e2', SAT, 'easy', { durationS: 1000 })] },
+      next: { dropPlanned: ['next-p-long'], addPlanned: [planned('next-p-long', addDays(NEXT_MON, 6), 'long', { distanceM: 36_000 })] },
+    });
+    expect(flat.result.nextWeek.maxDistanceM).toBe(74_900);
+    expect(flat.flags[0]!.suggestion).toBe("Next week stick to the plan's 71.8 km (at most 74.9 km): extra volume is where overuse injuries start.");
+  });
+});
+
 describe('rules at the edges', () => {
   it('strength on Sunday before a quality session planned next Monday is flagged from next week’s plan', () => {
     const { flags } = scenario({
@@ -263,13 +393,20 @@ describe('rules at the edges', () => {
     expect(flags[0]!.message).toContain('the planned hill repeats on Mon 2027-02-15');
   });
 
-  it('strength the day before the race is critical', () => {
+  it('strength the day before the race is critical, and the race rule’s (strength_near_race)', () => {
     const { flags } = scenario({
       week: { drop: ['a-str2'], dropPlanned: ['p-str2', 'p-long'], add: [strength('a-str2', SAT)], addPlanned: [planned('p-long', SUN, 'race')] },
       raceDate: SUN,
     });
-    const f = flags.find((x) => x.code === 'strength_before_key_session');
-    expect(f).toMatchObject({ severity: 'critical', date: SAT });
+    expect(flags.find((x) => x.code === 'strength_before_key_session')).toBeUndefined();
+    const near = flags.filter((x) => x.code === 'strength_near_race');
+    // Tuesday's 45 min is over the race-week 30; Saturday's (18:00) came 13 h before the race run (07:00).
+    expect(near.map((f) => [f.date, f.severity])).toEqual([
+      [TUE, 'warning'],
+      [SAT, 'critical'],
+    ]);
+    expect(near[1]!.evidence.numbers).toMatchObject({ hoursBeforeRace: 13, minHoursStrengthBeforeRace: 72, longestSessionMinutes: 45 });
+    expect(near[1]!.message).toBe('Strength on Sat 2027-02-13 started 13 h 00 min before the race on Sun 2027-02-14 (keep at least 72 h) and lasted 45 min (at most 30 min in race week).');
   });
 
   it('pairs Monday with last week’s Sunday for hard days back to back', () => {
@@ -362,10 +499,11 @@ describe('next week', () => {
       raceDate: race,
     });
     expect(result.nextWeek.strengthDays.map((s) => s.date)).toEqual([addDays(NEXT_MON, 1)]);
+    // Thursday is less than 72 h before a Saturday race (#18, point 4): moved, not merely dropped.
     expect(result.nextWeek.notes.slice(0, 3)).toEqual([
+      'The plan has strength on Thu, which is less than 72 h before the race (Sat), counting an evening session.',
       'The plan has strength on Sat, which is race day.',
       'The plan has strength on Sun, which comes after the race (recovery first).',
-      'Race week keeps one lighter session: skip the one planned on Thu.',
     ]);
   });
 

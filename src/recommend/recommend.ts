@@ -13,10 +13,10 @@
  *   `mileage_below_plan`; volume above the plan and above the ramp limit is `ramp_too_steep` alone.
  */
 import { buildContext } from './context.ts';
-import { backToBackFlags, easyRunFlags, keySessionFlags } from './run-flags.ts';
+import { backToBackFlags, easyRunFlags, keySessionFlags, longRunFlags } from './run-flags.ts';
 import { strengthFlags } from './strength-flags.ts';
 import { FLAG_CODES, resolveThresholds, type Flag, type Recommendation, type RecommendInput, type RecommendThresholds } from './types.ts';
-import { volumeFlags } from './volume-flags.ts';
+import { nextWeekWithCap, volumeFlags } from './volume-flags.ts';
 
 export type {
   Flag,
@@ -43,10 +43,11 @@ export function recommend(input: RecommendInput, thresholds: Partial<RecommendTh
     ...strengthFlags(ctx),
     ...backToBackFlags(ctx),
     ...easyRunFlags(ctx),
+    ...longRunFlags(ctx),
     ...keys,
     ...volumeFlags(ctx, { missedKeySessions: ctx.plannedThis.filter((p) => missed.has(p.id)) }),
   ];
-  return { flags: flags.sort(compareFlags), nextWeek: ctx.next.plan };
+  return { flags: flags.sort(compareFlags), nextWeek: nextWeekWithCap(ctx) };
 }
 
 const codeRank = (f: Flag): number => FLAG_CODES.indexOf(f.code);

@@ -6,7 +6,7 @@ import type { WeekReportData } from '../domain/week-document.ts';
 import { addDays } from '../domain/iso-week.ts';
 import { indexDays, isHardDay, type DayMap } from '../plan/rules.ts';
 import { canJudgeMissed, hardItemsOn, hardLabel, plannedHardOn, type Context } from './context.ts';
-import { strengthWindow, uniqueSorted, type ActualItem } from './days.ts';
+import { raceTooNear, strengthWindow, uniqueSorted, type ActualItem } from './days.ts';
 import { strengthPhrase } from './next-week.ts';
 import { judgeStrengthDay } from './placement.ts';
 import { day, durationText, list, minutes, round, wd } from './text.ts';
@@ -46,9 +46,14 @@ export function strengthFlags(ctx: Context): Flag[] {
     return m !== undefined && m.status === 'missed';
   });
 
-  // A race on Monday or Tuesday leaves no day for race-week strength before it (not the day before).
-  const noRoomBeforeRace = ctx.taper.raceWeek && ctx.raceDate !== null && ctx.raceDate < addDays(ctx.monday, 2);
-  if (strength.length === 0 && ctx.weekOver && !noRoomBeforeRace) {
+  // A race on Monday to Wednesday leaves no time for race-week strength before it
+  // (`minHoursStrengthBeforeRace`, 72 h by default, before the start).
+  const roomDays = Math.ceil(ctx.t.minHoursStrengthBeforeRace / 24);
+  const noRoomBeforeRace = ctx.taper.raceWeek && ctx.raceDate !== null && ctx.raceDate < addDays(ctx.monday, roomDays);
+  // The week after a race is recovery: strength is light mobility only, so no minimum.
+  if (ctx.recoveryWeek) {
+    // Skipped planned sessions are no lapse either: the advice was to leave them out.
+  } else if (strength.length === 0 && ctx.weekOver && !noRoomBeforeRace) {
     // One cause, one flag: a week without strength absorbs its skipped sessions.
     const activityIds = uniqueSorted(ctx.items.map((i) => i.activityId));
     const plannedIds = uniqueSorted(skipped.map((p) => p.id));
@@ -108,7 +113,7 @@ export function strengthFlags(ctx: Context): Flag[] {
   // Enough minutes?
   const total = sumMinutes(ctx, strength);
   const minimum = ctx.taper.taper ? ctx.t.minTaperStrengthMinutes : ctx.t.minWeeklyStrengthMinutes;
-  if (strength.length > 0 && ctx.weekOver && total < minimum) {
+  if (strength.length > 0 && ctx.weekOver && total < minimum && !ctx.recoveryWeek) {
     flags.push({
       code: 'strength_too_short',
       severity: 'warning',
@@ -124,12 +129,27 @@ export function strengthFlags(ctx: Context): Flag[] {
     });
   }
 
-  // Placement, one judgement per strength day.
+  // Too close to another strength session, and too close to (or too long before) a race.
+  const close = tooCloseFlags(ctx, strength, advice);
+  const nearRace = nearRaceFlags(ctx, strength, advice);
+  flags.push(...close, ...nearRace);
+  const closeDays = new Set(close.map((f) => f.date));
+  const nearRaceDays = new Set(nearRace.map((f) => f.date));
+  const raceDays = new Set(ctx.races.map((r) => r.date));
+  // A quality day too near a race could not have carried strength either.
+  const freeDayCandidates = strengthWindow(ctx.dates, ctx.raceDate).filter((d) => raceTooNear(d, [...raceDays], ctx.t.minHoursStrengthBeforeRace) === null);
+
+  // Placement, one judgement per strength day. One cause, one flag: near a race, the race rule
+  // speaks for the day before the race (and for an easy day); the later of two sessions too close
+  // together is not also "on an easy day".
   for (const date of uniqueSorted(strength.map((i) => i.date))) {
     const onDay = strength.filter((i) => i.date === date);
     const ids = onDay.map((i) => i.activityId);
     const mins = round(sumMinutes(ctx, onDay), 1);
-    const issue = judgeStrengthDay(ctx.view, date, strengthWindow(ctx.dates, ctx.raceDate));
+    const judged = judgeStrengthDay(ctx.view, date, freeDayCandidates);
+    const aboutRace =
+      judged?.code === 'easy_day' || (judged?.code === 'before_key' && raceDays.has(judged.keyDate)) || (judged?.code === 'between' && raceDays.has(judged.after));
+    const issue = (nearRaceDays.has(date) && aboutRace) || (judged?.code === 'easy_day' && closeDays.has(date)) ? null : judged;
     const next = addDays(date, 1);
     const nextIds = (): { activityIds: string[]; plannedIds: string[] } => ({
       activityIds: hardItemsOn(ctx, next).map((i) => i.activityId),
@@ -214,6 +234,102 @@ export function strengthFlags(ctx: Context): Flag[] {
         });
       }
     }
+  }
+  return flags;
+}
+
+/** Hours, rounded to 0.1. */
+function hours(ms: number): number {
+  return round(ms / 3_600_000, 1);
+}
+
+/**
+ * `strength_too_close`: a strength session that started less than `minHoursBetweenStrength` after
+ * the start of another (this week's or last week's), one flag per day of the later session.
+ */
+function tooCloseFlags(ctx: Context, strength: readonly ActualItem[], advice: string): Flag[] {
+  const limitMs = ctx.t.minHoursBetweenStrength * 3_600_000;
+  const all = [...ctx.previousItems.filter((i) => i.kind === 'strength'), ...strength];
+  const flags: Flag[] = [];
+  for (const date of uniqueSorted(strength.map((i) => i.date))) {
+    const later = strength.filter((i) => i.date === date);
+    const earlier: ActualItem[] = [];
+    let gapMs = Infinity;
+    for (const s of later) {
+      for (const e of all) {
+        const gap = s.startMs - e.startMs;
+        if (e === s || gap < 0 || (gap === 0 && e.activityId > s.activityId) || gap >= limitMs) continue;
+        earlier.push(e);
+        gapMs = Math.min(gapMs, gap);
+      }
+    }
+    if (earlier.length === 0) continue;
+    const first = [...earlier].sort((a, b) => b.startMs - a.startMs)[0];
+    const other = first === undefined || first.date === date ? 'another strength session the same day' : `the strength session on ${day(first.date)}`;
+    const involved = uniqueSorted([...earlier, ...later.filter((s) => !earlier.includes(s))].map((i) => i.activityId));
+    flags.push({
+      code: 'strength_too_close',
+      severity: 'warning',
+      date,
+      week: ctx.isoWeek,
+      message: `Strength on ${day(date)} started ${durationText(gapMs / 60_000)} after ${other} (keep at least ${ctx.t.minHoursBetweenStrength} h between them).`,
+      evidence: {
+        activityIds: involved,
+        plannedIds: [],
+        numbers: { hoursApart: hours(gapMs), minHoursBetweenStrength: ctx.t.minHoursBetweenStrength, strengthMinutes: round(sumMinutes(ctx, later), 1) },
+      },
+      suggestion: `Leave at least ${ctx.t.minHoursBetweenStrength} h between strength sessions: a lower-body session raises the cost of running for up to two days, so two close together leave the legs heavy for longer. ${advice}`,
+    });
+  }
+  return flags;
+}
+
+/**
+ * `strength_near_race`: strength less than `minHoursStrengthBeforeRace` before the start of a race
+ * (the goal race or a planned race), or longer than `maxRaceWeekStrengthMinutes` in race week
+ * before the race. One flag per strength day; critical the day before the race or on race day.
+ */
+function nearRaceFlags(ctx: Context, strength: readonly ActualItem[], advice: string): Flag[] {
+  const t = ctx.t;
+  const flags: Flag[] = [];
+  const goal = ctx.raceDate === null ? null : (ctx.races.find((r) => r.date === ctx.raceDate) ?? null);
+  for (const date of uniqueSorted(strength.map((i) => i.date))) {
+    const onDay = strength.filter((i) => i.date === date);
+    // The nearest race ahead of the day's first session.
+    const first = Math.min(...onDay.map((i) => i.wallMs));
+    const race = ctx.races.find((r) => r.startWallMs > first) ?? null;
+    const beforeMs = race === null ? Infinity : race.startWallMs - first;
+    const near = race !== null && beforeMs < t.minHoursStrengthBeforeRace * 3_600_000;
+    const inRaceWeek = ctx.taper.raceWeek && goal !== null;
+    const long = inRaceWeek ? onDay.filter((i) => i.wallMs < (goal?.startWallMs ?? 0) && strengthMinutes(ctx, i) > t.maxRaceWeekStrengthMinutes) : [];
+    if (!near && long.length === 0) continue;
+    const mins = round(sumMinutes(ctx, onDay), 1);
+    const longest = Math.max(...onDay.map((i) => strengthMinutes(ctx, i)));
+    const numbers: Record<string, number> = { strengthMinutes: mins };
+    const parts: string[] = [];
+    const subject = near && race !== null ? race : goal;
+    if (near && race !== null) {
+      parts.push(`started ${durationText(beforeMs / 60_000)} before the race on ${day(race.date)} (keep at least ${t.minHoursStrengthBeforeRace} h)`);
+      Object.assign(numbers, { hoursBeforeRace: hours(beforeMs), minHoursStrengthBeforeRace: t.minHoursStrengthBeforeRace });
+    }
+    if (long.length > 0) {
+      parts.push(`lasted ${durationText(longest)} (at most ${t.maxRaceWeekStrengthMinutes} min in race week)`);
+      Object.assign(numbers, { longestSessionMinutes: round(longest, 1), maxRaceWeekStrengthMinutes: t.maxRaceWeekStrengthMinutes });
+    }
+    const critical = near && race !== null && date >= addDays(race.date, -1);
+    flags.push({
+      code: 'strength_near_race',
+      severity: critical ? 'critical' : 'warning',
+      date,
+      week: ctx.isoWeek,
+      message: `Strength on ${day(date)} ${parts.join(' and ')}.`,
+      evidence: {
+        activityIds: uniqueSorted([...onDay.map((i) => i.activityId), ...(subject?.activityIds ?? [])]),
+        plannedIds: subject?.plannedIds ?? [],
+        numbers,
+      },
+      suggestion: `Before a race keep strength short and light (at most ${t.maxRaceWeekStrengthMinutes} min, moderate loads) and at least ${t.minHoursStrengthBeforeRace} h before the start, so the legs arrive fresh. ${advice}`,
+    });
   }
   return flags;
 }

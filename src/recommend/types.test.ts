@@ -21,6 +21,14 @@ describe('thresholds', () => {
       maxWeeklyRamp: 0.1,
       maxAcwr: 1.5,
       taperWeeks: 3,
+      minHoursBetweenStrength: 48,
+      minHoursStrengthBeforeRace: 72,
+      maxRaceWeekStrengthMinutes: 30,
+      longRunMaxOvershoot: 0.15,
+      longRunMaxExtraMinutes: 20,
+      maxLongRunMinutes: 210,
+      cutbackMaxPlannedRatio: 0.85,
+      cutbackSkippedRatio: 0.95,
     });
   });
 

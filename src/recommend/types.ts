@@ -42,6 +42,11 @@ export interface RecommendInput {
   asOf?: string | null;
   /** Units for distances in messages (default km); evidence numbers are always metres. */
   units?: PlanUnits;
+  /**
+   * The week before's planned sessions (sessions outside that week are ignored): a planned cut-back
+   * is this week's plan against it. Absent: `cutback_skipped` cannot fire.
+   */
+  plannedPreviousWeek?: readonly PlannedSessionRef[];
 }
 
 export interface Recommendation {
@@ -71,6 +76,22 @@ export interface RecommendThresholds {
   maxAcwr: number;
   /** Taper weeks when the plan gives no taper start: race week and the weeks before it, this many in all. */
   taperWeeks: number;
+  /** Least hours between the starts of two strength sessions (Doma 2019: up to 48 h of higher running cost). */
+  minHoursBetweenStrength: number;
+  /** Least hours between the start of a strength session and the start of a race. */
+  minHoursStrengthBeforeRace: number;
+  /** Longest strength session in race week, minutes. */
+  maxRaceWeekStrengthMinutes: number;
+  /** A long run longer than planned by more than this fraction overshoots (0.15 = 15 %)… */
+  longRunMaxOvershoot: number;
+  /** …or by more than this many minutes. */
+  longRunMaxExtraMinutes: number;
+  /** A run longer than this (minutes) overshoots when the plan did not ask for one that long. */
+  maxLongRunMinutes: number;
+  /** A week planned at or below this share of the week before's planned volume is a planned cut-back. */
+  cutbackMaxPlannedRatio: number;
+  /** A planned cut-back run at or above this share of last week's volume was skipped. */
+  cutbackSkippedRatio: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<RecommendThresholds> = Object.freeze({
@@ -83,6 +104,14 @@ export const DEFAULT_THRESHOLDS: Readonly<RecommendThresholds> = Object.freeze({
   maxWeeklyRamp: MAX_WEEKLY_RISE,
   maxAcwr: 1.5,
   taperWeeks: 3,
+  minHoursBetweenStrength: 48,
+  minHoursStrengthBeforeRace: 72,
+  maxRaceWeekStrengthMinutes: 30,
+  longRunMaxOvershoot: 0.15,
+  longRunMaxExtraMinutes: 20,
+  maxLongRunMinutes: 210,
+  cutbackMaxPlannedRatio: 0.85,
+  cutbackSkippedRatio: 0.95,
 });
 
 /**
@@ -101,6 +130,14 @@ export const thresholdOverridesSchema = z
     maxWeeklyRamp: z.number().min(0).max(5),
     maxAcwr: z.number().min(1).max(10),
     taperWeeks: z.number().int().min(1).max(8),
+    minHoursBetweenStrength: z.number().min(0).max(168),
+    minHoursStrengthBeforeRace: z.number().min(0).max(336),
+    maxRaceWeekStrengthMinutes: z.number().positive().max(300),
+    longRunMaxOvershoot: z.number().min(0).max(5),
+    longRunMaxExtraMinutes: z.number().min(0).max(600),
+    maxLongRunMinutes: z.number().positive().max(1440),
+    cutbackMaxPlannedRatio: z.number().min(0).max(1),
+    cutbackSkippedRatio: z.number().min(0).max(2),
   })
   .partial();
 export type ThresholdOverrides = z.infer<typeof thresholdOverridesSchema>;

@@ -263,12 +263,29 @@ async function adviser(
       nextMonday >= known.from && nextSunday <= known.to
         ? known.sessions.filter((p) => p.date >= nextMonday && p.date <= nextSunday)
         : await activePlanSessions(db, athlete.id, { from: nextMonday, to: nextSunday });
+    // Last week's plan: a planned cut-back is this week's plan against it.
+    const lastMonday = addDays(base.from, -7);
+    const lastSunday = addDays(base.from, -1);
+    const plannedPreviousWeek =
+      lastMonday >= known.from && lastSunday <= known.to
+        ? known.sessions.filter((p) => p.date >= lastMonday && p.date <= lastSunday)
+        : await activePlanSessions(db, athlete.id, { from: lastMonday, to: lastSunday });
     const { flags, nextWeek } = recommend(
-      { week: base, previousWeek: previous, plannedThisWeek: planned, plannedNextWeek, raceDate, taperStart: null, asOf, units: athlete.units },
+      { week: base, previousWeek: previous, plannedThisWeek: planned, plannedNextWeek, plannedPreviousWeek, raceDate, taperStart: null, asOf, units: athlete.units },
       thresholds,
     );
     return { ...base, flags, nextWeek };
   };
+}
+
+/**
+ * The days of last week a week's distance is compared with: all seven once the week is over; while it
+ * is in progress, the same days as this week so far (Monday to the weekday of `asOf`), so Thursday is
+ * compared with last Monday to Thursday, not with last week's whole volume.
+ */
+function sameDaysLastWeek(monday: string, asOf: string): { from: string; to: string; days: number } {
+  const days = Math.max(0, Math.min(7, daysBetween(monday, asOf) + 1));
+  return { from: addDays(monday, -7), to: addDays(monday, days - 8), days };
 }
 
 function weekLoad(
@@ -276,6 +293,7 @@ function weekLoad(
   monday: string,
   distanceM: number,
   previousWeekDistanceM: number,
+  comparedDays: number,
 ): WeekReportData['load'] {
   const days = Array.from({ length: 7 }, (_, i) => byDate.get(addDays(monday, i))!);
   const ms = weekMonotonyStrain(days.map((d) => d.load));

@@ -3,6 +3,7 @@ import type { JobDeps } from './deps.ts';
 import { fitIngestHandler } from './fit-ingest.ts';
 import type { Handler as JobHandler, Handlers, QueueName } from '../jobs/queues.ts';
 import { reportDeliveryHandler } from './report-delivery.ts';
+import { reconcileHandler } from './reconcile.ts';
 import { reportTickHandler } from './report-tick.ts';
 import { stravaActivityHandler, stravaEventHandler, stravaSyncHandler } from './strava.ts';
 import { weeklyReportHandler } from './weekly-report.ts';
@@ -24,6 +25,7 @@ export const HANDLERS: Handlers<JobDeps> = {
   'strava-activity': stravaActivityHandler,
   'strava-event': stravaEventHandler,
   'report-delivery': reportDeliveryHandler,
+  reconcile: reconcileHandler,
 };
 
 /** The handler of `queue`, typed for it (`HANDLERS[name]` with a name that is not a literal is a union of them). */

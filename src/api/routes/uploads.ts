@@ -14,7 +14,7 @@
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
 import { uploadActivityIds, uploadBytes, uploadsPage } from '../../db/repositories/athlete-data.ts';
-import { getUpload } from '../../db/repositories/uploads.ts';
+import { getUpload, requeueFailedUpload } from '../../db/repositories/uploads.ts';
 import { mib } from '../../ingest/archive.ts';
 import { UnzipBusyError, UploadIntake, UploadLimitError, UploadQuotaError, UploadReadError, type StoredFile } from '../../services/upload-intake.ts';
 import { nextTurn } from '../../util/event-loop.ts';
@@ -79,6 +79,12 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
     // (idempotent: one job per upload id), so a file whose job was lost gets one by being sent again.
     if (created || upload.status === 'queued' || upload.status === 'processing') await jobs.enqueue('fit-ingest', { uploadId: upload.id });
     if (created) return { id: upload.id, filename, status: upload.status };
+    // One that failed is parsed again (after a fix, or when its job gave up while the database was
+    // away): sending the file again is the web's "retry"; its job, kept failed, runs again.
+    if (upload.status === 'failed' && (await requeueFailedUpload(db, upload.id))) {
+      await jobs.enqueue('fit-ingest', { uploadId: upload.id }, { again: true });
+      return { id: upload.id, filename, status: 'queued', note: `same bytes as upload ${upload.id} (${upload.filename}), which had failed (${upload.error ?? 'unknown error'}): parsed again` };
+    }
     return { id: upload.id, filename, status: 'duplicate', note: `same bytes as upload ${upload.id} (${upload.filename}, ${upload.status})` };
   }
 

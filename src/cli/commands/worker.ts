@@ -34,10 +34,11 @@ export function workerCommand(): Command {
       const config = loadConfig();
       requireQueues(config, 'kinetic worker');
       if (config.databaseUrl === undefined) throw new UsageError('kinetic worker needs DATABASE_URL (workers share one Postgres)');
-      const [{ createLogger }, { BullQueues, registerWorker }, { unparsedUploadIds }, { keepReportScheduleInSync }, { startStravaSchedule }, { handlerFor }] = await Promise.all([
+      const [{ createLogger }, { BullQueues, registerWorker }, { reconcileUploads }, { keepReconcileScheduled }, { keepReportScheduleInSync }, { startStravaSchedule }, { handlerFor }] = await Promise.all([
         import('../../log.ts'),
         import('../../jobs/bullmq.ts'),
-        import('../../db/repositories/uploads.ts'),
+        import('../../services/upload-recovery.ts'),
+        import('../../workers/reconcile.ts'),
         import('../../services/report-schedule.ts'),
         import('../../workers/strava.ts'),
         import('../../workers/handlers.ts'),
@@ -58,17 +59,22 @@ export function workerCommand(): Command {
         // hourly (docs/jobs.md, "Weekly schedule"). A failed pass stops no queue: the next one retries.
         const schedule = names.includes('report-tick') ? await keepReportScheduleInSync({ db, queue: jobs, log, now }) : undefined;
         // Uploads whose job was lost (Redis lost data, or the enqueue failed after the bytes were
-        // stored) are queued again; an upload with a job already waiting, running or failed keeps it.
+        // stored) are queued again, those whose job failed for good marked failed; an upload with a
+        // job waiting or running keeps it. The same pass as the `reconcile` job's (below).
         if (names.includes('fit-ingest')) {
-          const unparsed = await unparsedUploadIds(db);
-          for (const uploadId of unparsed) await jobs.enqueue('fit-ingest', { uploadId });
-          if (unparsed.length > 0) log.info({ uploads: unparsed.length }, 'unparsed uploads queued (again)');
+          const found = await reconcileUploads({ db, queue: jobs, log, now });
+          if (found.requeued > 0) log.info({ uploads: found.requeued }, 'unparsed uploads queued (again)');
+          if (found.failed > 0) log.info({ uploads: found.failed }, 'uploads whose job failed for good marked failed');
         }
+        // The same, every KINETIC_RECONCILE_INTERVAL_MS, while the workers run (a job scheduler: one
+        // pass per interval whatever the number of workers, re-created if Redis lost it).
+        const reconcile = names.includes('reconcile') ? await keepReconcileScheduled(jobs, config.reconcileIntervalMs, log) : undefined;
         // The daily Strava reconcile (docs/strava.md); nothing when Strava is not configured.
         if (names.includes('strava-sync')) await startStravaSchedule(jobs, config, log).catch((err: unknown) => log.error({ err }, 'Strava schedule failed'));
         log.info({ queues: names, concurrency: perQueue, backend: jobs.backend, prefix: jobs.prefix, pid: process.pid }, 'worker started');
         await Promise.all(workers.map((w) => w.closed));
         await schedule?.stop();
+        reconcile?.stop();
         log.info({ pid: process.pid }, 'worker stopped');
       });
     });

@@ -200,6 +200,21 @@ export async function unparsedUploadIds(db: Db): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
+/**
+ * An upload not parsed yet (`queued` or `processing`) that will not be by its job (it ran out of
+ * attempts) becomes `failed` with `error`; false when it was in another state (parsed meanwhile).
+ */
+export async function failUnparsedUpload(db: Db, id: string, error: string, at: Date): Promise<boolean> {
+  const res = await db.updateTable('uploads').set({ status: 'failed', error, processed_at: at }).where('id', '=', id).where('status', 'in', ['queued', 'processing']).executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
+/** A `failed` upload back to `queued`, its error cleared, to be parsed again; false in any other state. */
+export async function requeueFailedUpload(db: Db, id: string): Promise<boolean> {
+  const res = await db.updateTable('uploads').set({ status: 'queued', error: null, processed_at: null }).where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
 /** `queued` → `processing`, for status readers while a worker parses the upload (no-op in any other state). */
 export async function markProcessing(db: Db, id: string): Promise<void> {
   await db.updateTable('uploads').set({ status: 'processing' }).where('id', '=', id).where('status', '=', 'queued').execute();
