@@ -278,22 +278,11 @@ async function adviser(
   };
 }
 
-/**
- * The days of last week a week's distance is compared with: all seven once the week is over; while it
- * is in progress, the same days as this week so far (Monday to the weekday of `asOf`), so Thursday is
- * compared with last Monday to Thursday, not with last week's whole volume.
- */
-function sameDaysLastWeek(monday: string, asOf: string): { from: string; to: string; days: number } {
-  const days = Math.max(0, Math.min(7, daysBetween(monday, asOf) + 1));
-  return { from: addDays(monday, -7), to: addDays(monday, days - 8), days };
-}
-
 function weekLoad(
   byDate: ReadonlyMap<string, LoadState>,
   monday: string,
   distanceM: number,
   previousWeekDistanceM: number,
-  comparedDays: number,
 ): WeekReportData['load'] {
   const days = Array.from({ length: 7 }, (_, i) => byDate.get(addDays(monday, i))!);
   const ms = weekMonotonyStrain(days.map((d) => d.load));
