@@ -3,7 +3,7 @@
  *
  * Every planned session matches at most one activity and every activity at most one planned session,
  * by kind (run kinds ↔ runs, `strength` ↔ strength sessions, `cross` ↔ other sports; a `rest` session
- * never matches), on the same local date or one day either side (status `moved`). The pairing is an
+ * never matches), on the same local date or one day either side (two for strength). The pairing is an
  * exact minimum-cost assignment (Hungarian algorithm on lexicographic cost tuples), not a greedy pass,
  * so it is optimal and does not depend on the order the inputs arrive in. docs/analysis-matching.md
  * explains the cost, the statuses and the compliance bands.
@@ -75,7 +75,7 @@ export function complianceBand(ratio: number): Exclude<ComplianceBand, 'red'> {
 }
 
 /** Status of a same-day match from its ratio: `partial` under 80 %, `exceeded` over 120 %, else `completed`. */
-function volumeStatus(ratio: number | null): MatchStatus {
+export function volumeStatus(ratio: number | null): MatchStatus {
   if (ratio === null) return 'completed';
   const pct = Math.round(ratio * 100);
   if (pct < 80) return 'partial';
@@ -110,6 +110,14 @@ export const MATCH_COST = {
   /** Long cost of a run without metrics. */
   longUnknown: 0.125,
 } as const;
+
+/**
+ * The most days a session may be done away from its planned date. Strength moves by up to two days
+ * (a gym session shifted Thursday → Saturday is still the planned session: it needs no particular
+ * day's legs, only its place against the hard days, which the recommender judges on the day done);
+ * runs and cross-training by one.
+ */
+export const MAX_DAY_SHIFT: Readonly<Record<ActivityCategory, number>> = { run: 1, strength: 2, other: 1 };
 
 const INTENSITY_RANK: Readonly<Record<IntensityClass, number>> = { easy: 0, moderate: 1, hard: 2 };
 
@@ -147,7 +155,7 @@ export function expectedIntensity(kind: SessionKind): readonly [number, number] 
 }
 
 export interface MatchCost {
-  /** Activity date − planned date in days: −1, 0 or +1 (anything else is not a candidate). */
+  /** Activity date − planned date in days: −1, 0 or +1; −2 to +2 for strength (anything else is not a candidate). */
   dayShift: number;
   /** min(|ln ratio|, 2); 0.5 when no volume is comparable. */
   volume: number;
@@ -163,7 +171,8 @@ export interface MatchCost {
 
 /**
  * Cost of carrying out `planned` with `activity`, or null when they cannot be paired (kinds do not
- * correspond, the session is `rest`, or the dates are more than one day apart).
+ * correspond, the session is `rest`, or the dates are further apart than `MAX_DAY_SHIFT` allows:
+ * one day, two for strength).
  *
  * `total = |dayShift| + volume + intensity + long`. The day-shift term makes the same local date win
  * unless the same-day candidate fits worse by more than 1.0 (e.g. under a third of the planned distance
@@ -182,7 +191,7 @@ export function matchCost(
   const category = matchCategory(planned.kind);
   if (category === null || category !== activity.category) return null;
   const dayShift = daysBetween(planned.date, activity.localDate);
-  if (Math.abs(dayShift) > 1) return null;
+  if (Math.abs(dayShift) > MAX_DAY_SHIFT[category]) return null;
 
   const ratio = volumeRatio(planned, activity);
   const volume =
@@ -408,7 +417,8 @@ function compareKeyed(a: Keyed, b: Keyed): number {
  * left unpaired (`unplanned`), sorted by date (the planned date for planned entries), planned entries
  * before unplanned ones, then by order / start time and id. The result does not depend on input order.
  *
- * Status of a pair: `moved` when the dates differ (its ratio and band still tell under / over);
+ * Status of a pair (`pairedMatch`): a run or cross session on another date is `moved` (its ratio and band
+ * still tell under / over); strength on another date keeps its volume status with its `dayShift`;
  * otherwise `partial` under 80 %, `exceeded` over 120 %, else `completed` (also when nothing is
  * comparable, with ratio and band null). A missed session has band `red` and ratio 0 (null when the plan
  * states no volume). Ids must be unique within `planned` and within `activities` (RangeError otherwise).
@@ -449,40 +459,11 @@ export function matchWeek(
     const ai = activityOf.get(si);
     const base = { date: p.date, group: 0, within: p.order, id: p.id };
     if (ai === undefined) {
-      keyed.push({
-        ...base,
-        match: {
-          plannedId: p.id,
-          activityId: null,
-          status: 'missed',
-          ratio: hasPlannedVolume(p) ? 0 : null,
-          band: 'red',
-          dayShift: 0,
-          plannedKind: p.kind,
-          plannedDate: p.date,
-          activityDate: null,
-        },
-      });
+      keyed.push({ ...base, match: missedMatch(p) });
       return;
     }
     pairedActivities.add(ai);
-    const a = at(acts, ai);
-    const ratio = volumeRatio(p, a);
-    const dayShift = daysBetween(p.date, a.localDate);
-    keyed.push({
-      ...base,
-      match: {
-        plannedId: p.id,
-        activityId: a.id,
-        status: dayShift !== 0 ? 'moved' : volumeStatus(ratio),
-        ratio,
-        band: ratio === null ? null : complianceBand(ratio),
-        dayShift,
-        plannedKind: p.kind,
-        plannedDate: p.date,
-        activityDate: a.localDate,
-      },
-    });
+    keyed.push({ ...base, match: pairedMatch(p, at(acts, ai)) });
   });
   acts.forEach((a, ai) => {
     if (pairedActivities.has(ai)) return;
@@ -491,18 +472,84 @@ export function matchWeek(
       group: 1,
       within: a.startTime.getTime(),
       id: a.id,
-      match: {
-        plannedId: null,
-        activityId: a.id,
-        status: 'unplanned',
-        ratio: null,
-        band: null,
-        dayShift: 0,
-        plannedKind: null,
-        plannedDate: null,
-        activityDate: a.localDate,
-      },
+      match: unplannedMatch(a),
     });
   });
   return keyed.sort(compareKeyed).map((k) => k.match);
+}
+
+/** The match of a planned session nothing carried out: `missed`, band red, ratio 0 (null without planned volume). */
+export function missedMatch(p: PlannedSessionRef): SessionMatch {
+  return {
+    plannedId: p.id,
+    activityId: null,
+    status: 'missed',
+    ratio: hasPlannedVolume(p) ? 0 : null,
+    band: 'red',
+    dayShift: 0,
+    plannedKind: p.kind,
+    plannedDate: p.date,
+    activityDate: null,
+  };
+}
+
+/** The match of an activity that carried out no planned session. */
+export function unplannedMatch(a: MatchActivity): SessionMatch {
+  return {
+    plannedId: null,
+    activityId: a.id,
+    status: 'unplanned',
+    ratio: null,
+    band: null,
+    dayShift: 0,
+    plannedKind: null,
+    plannedDate: null,
+    activityDate: a.localDate,
+  };
+}
+
+/**
+ * The match of a planned session and the activity that carried it out. A run or cross session done on
+ * another day is `moved` (its ratio and band still tell under / over); strength done on another day is
+ * the planned session done on that day — `completed` (or `partial` / `exceeded` by volume) with its
+ * `dayShift` — since a strength session has no day of its own in the plan's rhythm, only a placement the
+ * recommender judges on the day it was done. Same day: `partial` under 80 %, `exceeded` over 120 %,
+ * else `completed`.
+ */
+export function pairedMatch(p: PlannedSessionRef, a: MatchActivity): SessionMatch {
+  const ratio = volumeRatio(p, a);
+  const dayShift = daysBetween(p.date, a.localDate);
+  return {
+    plannedId: p.id,
+    activityId: a.id,
+    status: dayShift !== 0 && p.kind !== 'strength' ? 'moved' : volumeStatus(ratio),
+    ratio,
+    band: ratio === null ? null : complianceBand(ratio),
+    dayShift,
+    plannedKind: p.kind,
+    plannedDate: p.date,
+    activityDate: a.localDate,
+  };
+}
+
+/**
+ * Pairs sessions with activities of one category that their own weeks left unpaired, across a week
+ * boundary: the same cost and assignment as `matchWeek`, but only pairs whose session and activity lie
+ * in different ISO weeks (`weekOf` names the week of a date). Used for strength moved across Monday.
+ * Returns [session index, activity index] pairs.
+ */
+export function pairAcrossWeeks(
+  sessions: readonly PlannedSessionRef[],
+  activities: readonly MatchActivity[],
+  metrics: ReadonlyMap<string, ActivityMetrics>,
+  weekOf: (date: string) => string,
+): [number, number][] {
+  const chosen = assign(sessions.length, activities.length, [milli(MATCH_COST.unpaired), 0], (r, c) => {
+    const p = at(sessions, r);
+    const a = at(activities, c);
+    if (weekOf(p.date) === weekOf(a.localDate)) return null;
+    const cost = matchCost(p, a, metrics.get(a.id));
+    return cost === null ? null : [milli(cost.total), 0];
+  });
+  return chosen.flatMap((c, r) => (c === null ? [] : [[r, c] as [number, number]]));
 }

@@ -78,10 +78,12 @@ export interface LoadState {
 }
 
 /**
+ * `upcoming`: a planned session not done yet whose day is not over (on or after the athlete's today);
+ * never missed, left out of the week's score.
  * `excused`: a planned session nothing carried out, on a day the athlete could not train (illness,
  * injury, travel); never missed, left out of the week's score.
  */
-export type MatchStatus = 'completed' | 'partial' | 'exceeded' | 'moved' | 'missed' | 'unplanned' | 'excused';
+export type MatchStatus = 'completed' | 'partial' | 'exceeded' | 'moved' | 'missed' | 'unplanned' | 'upcoming' | 'excused';
 export type ComplianceBand = 'green' | 'yellow' | 'orange' | 'red';
 
 export interface SessionMatch {
@@ -91,7 +93,7 @@ export interface SessionMatch {
   /** Actual / planned on distance (or duration when no distance was planned); null when not comparable. */
   ratio: number | null;
   band: ComplianceBand | null;
-  /** Days the activity was moved from the planned date (−1, 0, +1). */
+  /** Days the activity was moved from the planned date (−1, 0, +1; −2 to +2 for strength). */
   dayShift: number;
   plannedKind: SessionKind | null;
   /** Date of the planned session (YYYY-MM-DD); null for an unplanned activity. */
@@ -103,6 +105,27 @@ export interface SessionMatch {
 export interface WeekCompliance {
   athleteId: string;
   isoWeek: string;
+  /** The athlete's local date the week was analysed on (null: treated as over). */
+  asOf?: string | null;
+  /** False while the week is in progress: days from `asOf` on are not over, their sessions `upcoming`. */
+  complete?: boolean;
+  /**
+   * What was planned up to `asOf`: the sessions not `upcoming` (every session once the week is over).
+   * "So far" compares this with `actual`.
+   */
+  plannedToDate?: {
+    /**
+     * Running volume due so far as the plan check counts it: each run session's distance, else its
+     * duration at the plan's typical pace; a race counts zero.
+     */
+    volumeM: number;
+    distanceM: number;
+    durationS: number;
+    sessions: number;
+    keySessions: number;
+    strengthSessions: number;
+    strengthMinutes: number;
+  };
   /** Running volume (run kinds), sessions (rest excluded), strength and hard days as planned. */
   planned: {
     distanceM: number;
@@ -116,10 +139,16 @@ export interface WeekCompliance {
     /** Dates holding a strength session, sorted (not counted in `hardDays`). */
     strengthDays: string[];
   };
-  /** What was done: running volume of every run, strength of every strength session, hard days. */
+  /**
+   * What was done: running volume of every run, hard days, and strength — every strength session of the
+   * week, except one that carried out a session planned in the week before or after (moved across
+   * Monday), which counts for the week it was planned in.
+   */
   actual: {
     distanceM: number;
     durationS: number;
+    /** Running volume as `plannedToDate.volumeM` counts it (duration at this week's typical pace without distance; a planned race's run counts zero). */
+    volumeM?: number;
     sessionsCompleted: number;
     keySessionsCompleted: number;
     strengthSessions: number;
@@ -145,6 +174,6 @@ export interface WeekCompliance {
   easyRunsTooHard: string[];
   /** Planned quality session ids (isQualityKind) matched to a run classed `easy`. */
   hardSessionsTooEasy: string[];
-  /** Overall compliance, 0..1 (documented formula). */
+  /** Overall compliance, 0..1 (documented formula), over the sessions due so far (not `upcoming`). */
   score: number | null;
 }

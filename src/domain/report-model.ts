@@ -57,17 +57,70 @@ export interface ReportDistance {
 }
 
 export interface ReportHeadline {
-  /** Overall compliance in percent (0–100, whole); null when nothing but rest was planned. */
+  /**
+   * The weighted session score in percent (0–100, whole; docs/analysis-matching.md) over the sessions due
+   * so far; null when nothing but rest was planned. Not "% of plan": the parts say what it is made of.
+   */
   compliancePct: number | null;
-  /** Band of the compliance score (green ≥ 80 %, yellow ≥ 50 %, else orange); null without a plan. */
-  complianceBand: Exclude<ComplianceBand, 'red'> | null;
-  distance: { planned: ReportDistance; done: ReportDistance };
+  /** The overall band: the worst of the parts (never green when a part is not); null without plan or training. */
+  complianceBand: ComplianceBand | null;
+  /** True while the week is in progress: planned figures are those due so far, the summary says "so far". */
+  soFar: boolean;
+  /** Planned figures are due so far (the whole week once it is over); `plannedWeek` is the whole week's. */
+  distance: { planned: ReportDistance; done: ReportDistance; plannedWeek: ReportDistance };
   runTime: { plannedS: number; doneS: number };
   sessions: { planned: number; completed: number; keyPlanned: number; keyCompleted: number };
   strength: { planned: number; done: number };
+  /** Compliance as parts, each with its band (src/report/parts.ts). */
+  parts: ReportComplianceParts;
   flags: { critical: number; warning: number; info: number };
-  /** One line for a subject or a notification: "78 % of plan — 31.2 of 35 mi, strength 1 of 2". */
+  /** One line for a subject or a notification: "Partly off plan — volume 31.2 of 35 mi, key sessions 2 of 2, …". */
   summary: string;
+}
+
+/** A part of the week's compliance; `band` null when there is nothing to judge (yet). */
+export interface ReportVolumePart {
+  band: ComplianceBand | null;
+  /** Running volume compared on distance, or duration when the plan gives none. */
+  basis: 'distance' | 'duration' | null;
+  /** Done ÷ planned (so far), 0.001 precision. */
+  ratio: number | null;
+}
+
+export interface ReportKeySessionsPart {
+  band: ComplianceBand | null;
+  planned: number;
+  /** Done, not counting a quality session run too easy. */
+  done: number;
+}
+
+export interface ReportIntensityPart {
+  band: ComplianceBand | null;
+  /** Planned easy / recovery runs done. */
+  easyRuns: number;
+  /** Of those, run too hard (moderate or hard). */
+  tooHard: number;
+}
+
+export interface ReportStrengthPart {
+  band: ComplianceBand | null;
+  planned: number;
+  done: number;
+  minimumMet: boolean;
+  minMinutes: number;
+  /** Codes of the placement flags raised this week (warning or critical). */
+  placementFlags: string[];
+  /** Planned strength sessions missed (not upcoming, not moved and done). */
+  missedPlanned: number;
+}
+
+export interface ReportComplianceParts {
+  volume: ReportVolumePart;
+  keySessions: ReportKeySessionsPart;
+  intensity: ReportIntensityPart;
+  strength: ReportStrengthPart;
+  /** The worst part's band; null without a plan and without training. */
+  overall: ComplianceBand | null;
 }
 
 export interface ReportPlannedSession {
@@ -103,8 +156,10 @@ export interface ReportDayRow {
   band: ComplianceBand | null;
   /** Done / planned on distance (or duration), 0.001 precision; null when not comparable. */
   ratio: number | null;
-  /** Days the activity moved from the planned date (−1, 0, +1). */
+  /** Days the activity moved from the planned date (−1, 0, +1; −2 to +2 for strength). */
   dayShift: number;
+  /** Done at the wrong intensity: an easy run too hard, a quality session too easy; null otherwise. */
+  verdict: 'too_hard' | 'too_easy' | null;
 }
 
 export interface ReportDay {

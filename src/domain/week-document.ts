@@ -34,9 +34,15 @@ export interface WeekLoad {
   /** Foster: mean / SD of the 7 daily loads; null when SD is 0. */
   monotony: number | null;
   strain: number | null;
-  /** Run distance change against the previous week (0.1 = +10 %); null when the previous week had none. */
+  /**
+   * Run distance change against the previous week (0.1 = +10 %) over the same days (`comparedDays`);
+   * null when those days of the previous week had none.
+   */
   distanceRamp: number | null;
+  /** Last week's run distance over the days compared: the whole week, or Monday to today's weekday while this week is in progress. */
   previousWeekDistanceM: number;
+  /** Days of each week compared (7 once the week is over; 1 on its Monday); absent in older documents (7). */
+  comparedDays?: number;
 }
 
 /** The analysis part of the week document: what the recommender reads. */

@@ -57,7 +57,8 @@ describe('weekly report page', () => {
   it('is a well-formed, self-contained, accessible page', () => {
     expectAccessiblePage(html, doc);
     expectTableHeaders(doc);
-    expect(text(find(doc, byTag('h1')))).toBe('Week 2026-W48: 78 % of plan');
+    // #18 point 14: the heading gives the overall band (the worst part), not a weighted score read as "% of plan".
+    expect(text(find(doc, byTag('h1')))).toBe('Week 2026-W48: off plan');
     const h2 = findAll(doc, byTag('h2')).map((e) => text(e));
     expect(h2).toEqual([
       'Summary',
@@ -107,8 +108,15 @@ describe('weekly report page', () => {
       .map((r) => findAll(r, byTag('td')).at(-1))
       .filter((c): c is Element => c !== undefined)
       .map((c) => text(c, { skipHidden: true }));
-    expect(statuses).toEqual(['', 'Done (101 %)', 'Done (104 %)', 'Done (103 %)', 'Missed', 'Missed', '', 'Done (102 %)', 'More than planned (115 %)']);
-    expect(text(find(doc, (e) => e.attrs.class === 'headline'), { skipHidden: true })).toBe('78 % of plan — partly off plan');
+    // #18 point 14: an easy run done too hard is "done — too hard", not a green "Done".
+    expect(statuses).toEqual(['', 'Done (101 %)', 'Done (104 %)', 'Done — too hard (103 %)', 'Missed', 'Missed', '', 'Done (102 %)', 'More than planned (115 %)']);
+    expect(text(find(doc, (e) => e.attrs.class === 'headline'), { skipHidden: true })).toBe('Off plan');
+    expect(findAll(doc, (e) => e.tag === 'ul' && e.attrs.class === 'parts').flatMap((ul) => findAll(ul, byTag('li')).map((li) => text(li, { skipHidden: true })))).toEqual([
+      'On plan Volume: 89 % of the planned distance',
+      'Partly off plan Key sessions: 2 of 3 done as planned',
+      'Off plan Easy days easy: 1 of 1 easy runs too hard',
+      'Partly off plan Strength: 1 of 2 sessions; minimum of 40 min met; 1 planned missed',
+    ]);
   });
 
   it('lists flags with severity word, day, message and what to do', () => {
@@ -162,7 +170,9 @@ describe('weekly report page', () => {
     expect(text(find(root, byTag('h1')))).toBe('Week 2026-W48: no plan');
     expect(text(root)).toContain('The week is not over yet');
     expect(text(root)).toContain('No heart-rate data for the runs this week.');
-    expect(text(root, { skipHidden: true })).toContain('None — the week went as a coach would want.');
+    // #18 points 1 and 14: an unfinished week does not claim it went as a coach would want.
+    expect(text(root, { skipHidden: true })).toContain('None so far — flags about the whole week wait for Sunday.');
+    expect(text(root, { skipHidden: true })).not.toContain('as a coach would want');
     expect(findAll(root, byTag('h2')).map((e) => text(e))).not.toContain('Data quality');
   });
 });

@@ -10,7 +10,9 @@ import { displayDistance, displayDuration, type PlanUnits } from '../domain/unit
 import { weekdayLabel, weekdayOf } from '../domain/iso-week.ts';
 import type { Severity } from '../recommend/types.ts';
 import { reportCharts, seasonCharts, shortDate, type Chart, type ReportCharts } from './charts.ts';
-import type { ReportDayRow, ReportModel, ReportTrendWeek } from './model.ts';
+import type { ComplianceBand } from '../domain/analysis.ts';
+import type { ReportComplianceParts, ReportDayRow, ReportModel, ReportTrendWeek } from './model.ts';
+import { partLines } from './parts.ts';
 import type { SeasonModel } from './season.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -59,10 +61,11 @@ const pct = (fraction: number): string => `${Math.round(fraction * 100)} %`;
 // Status vocabulary: icon + word + class (the class only adds colour)
 
 
-const BAND_TEXT: Record<'green' | 'yellow' | 'orange', { icon: string; word: string }> = {
+const BAND_TEXT: Record<ComplianceBand, { icon: string; word: string }> = {
   green: { icon: '✓', word: 'On plan' },
   yellow: { icon: '◐', word: 'Partly off plan' },
   orange: { icon: '✗', word: 'Well off plan' },
+  red: { icon: '✗', word: 'Off plan' },
 };
 
 const STATUS_TEXT: Record<ReportDayRow['status'], { icon: string; word: string }> = {
@@ -72,6 +75,7 @@ const STATUS_TEXT: Record<ReportDayRow['status'], { icon: string; word: string }
   moved: { icon: '↔', word: 'Moved' },
   missed: { icon: '✗', word: 'Missed' },
   unplanned: { icon: '+', word: 'Unplanned' },
+  upcoming: { icon: '○', word: 'Upcoming' },
   excused: { icon: '–', word: 'Excused (unavailable)' },
 };
 
@@ -239,13 +243,14 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
     sub.push(h`Plan: ${m.plan.name}${wk}${m.plan.raceDate === null ? '' : ` · race day ${longDate(m.plan.raceDate)}`}`);
   }
 
+  const soFar = hd.soFar ? ' so far' : '';
   const status =
-    hd.compliancePct === null || hd.complianceBand === null
-      ? badge('neutral', '○', 'No plan this week')
-      : badge(hd.complianceBand, BAND_TEXT[hd.complianceBand].icon, `${hd.compliancePct} % of plan`, ` — ${BAND_TEXT[hd.complianceBand].word.toLowerCase()}`);
+    hd.complianceBand === null
+      ? badge('neutral', '○', hd.compliancePct === null ? 'No plan this week' : `Nothing due yet${soFar}`)
+      : badge(hd.complianceBand, BAND_TEXT[hd.complianceBand].icon, `${BAND_TEXT[hd.complianceBand].word}${soFar}`);
   const flagsToFix = hd.flags.critical + hd.flags.warning;
   const figures = h`<dl class="figures">
-<div><dt>Distance</dt><dd>${dist(hd.distance.done.metres)}${hd.distance.planned.metres > 0 ? ` of ${dist(hd.distance.planned.metres)}` : ''}</dd></div>
+<div><dt>Distance${soFar}</dt><dd>${dist(hd.distance.done.metres)}${hd.distance.planned.metres > 0 ? ` of ${dist(hd.distance.planned.metres)}` : ''}</dd></div>
 <div><dt>Run time</dt><dd>${displayDuration(hd.runTime.doneS)}${hd.runTime.plannedS > 0 ? ` of ${displayDuration(hd.runTime.plannedS)}` : ''}</dd></div>
 <div><dt>Sessions done</dt><dd>${hd.sessions.completed} of ${hd.sessions.planned}</dd></div>
 <div><dt>Key sessions</dt><dd>${hd.sessions.keyCompleted} of ${hd.sessions.keyPlanned}</dd></div>
@@ -255,6 +260,7 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
   const summary = section('summary', 'Summary', [
     h`<p class="headline">${status}</p>\n`,
     h`<p>${hd.summary}</p>\n`,
+    partsList(hd.parts),
     m.week.complete ? null : h`<p><span aria-hidden="true">⏳</span> The week is not over yet: flags about the whole week wait for Sunday.</p>\n`,
     figures,
   ]);
@@ -269,14 +275,16 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
     }
     for (const r of d.rows) {
       const st = STATUS_TEXT[r.status];
-      const shift = r.status === 'moved' && r.done !== null ? ` to ${day(r.done.date)}` : '';
-      const ratio = r.ratio === null || r.status === 'missed' || r.status === 'unplanned' ? '' : ` (${pct(r.ratio)})`;
-      const cls = r.band ?? 'neutral';
+      const shift = r.dayShift !== 0 && r.done !== null ? ` — moved to ${day(r.done.date)}` : '';
+      const verdict = r.verdict === 'too_hard' ? ' — too hard' : r.verdict === 'too_easy' ? ' — too easy' : '';
+      const ratio = r.ratio === null || r.status === 'missed' || r.status === 'unplanned' || r.status === 'upcoming' ? '' : ` (${pct(r.ratio)})`;
+      // A session done at the wrong intensity is never shown green.
+      const cls = r.verdict !== null && (r.band === null || r.band === 'green') ? 'yellow' : (r.band ?? 'neutral');
       rows.push([
         label,
         td(r.planned === null ? '—' : r.planned.text),
         td(r.done === null ? '—' : r.done.text),
-        td(badge(cls, st.icon, st.word, `${shift}${ratio}`)),
+        td(badge(cls, st.icon, st.word, `${verdict}${shift}${ratio}`)),
       ]);
     }
   }
@@ -294,9 +302,12 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
     const flagged = x.flagCodes.length === 0 ? '' : ` Flagged: ${x.flagCodes.map((c) => c.replaceAll('_', ' ')).join(', ')}.`;
     return h`<li>${day(x.date)}: ${Math.round(x.minutes)} min ${where[x.dayType]}${order}${before}.${flagged}</li>\n`;
   });
-  const minimum = s.minimum.met
-    ? badge('green', '✓', `Minimum met`, ` — at least 1 session of ${s.minimum.minMinutes} min`)
-    : badge('red', '✗', `Minimum not met`, ` — at least 1 session of ${s.minimum.minMinutes} min a week`);
+  const placement = hd.parts.strength.placementFlags;
+  const minimum = !s.minimum.met
+    ? badge(hd.soFar ? 'neutral' : 'red', hd.soFar ? '○' : '✗', hd.soFar ? 'Minimum not yet met' : 'Minimum not met', ` — at least 1 session of ${s.minimum.minMinutes} min a week`)
+    : placement.length > 0
+      ? badge('yellow', '◐', `Minimum met, placement flagged`, ` — ${placement.map((c) => c.replaceAll('_', ' ')).join(', ')}`)
+      : badge('green', '✓', `Minimum met`, ` — at least 1 session of ${s.minimum.minMinutes} min`);
   const strength = section('strength', 'Hard days and strength', [
     figure(charts.weekStrip, opts.image),
     h`<p>${s.done.sessions} of ${s.planned.sessions} planned strength ${s.planned.sessions === 1 ? 'session' : 'sessions'}, ${Math.round(s.done.minutes)} of ${Math.round(s.planned.minutes)} min. ${minimum}</p>\n`,
@@ -356,7 +367,7 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
     return h`<li class="${f.severity}"><p>${badge(f.severity, sv.icon, sv.word)} <strong>${f.date === null ? 'Whole week' : day(f.date)}</strong> — ${f.message}</p><p class="todo"><strong>What to do:</strong> ${f.suggestion}</p></li>\n`;
   });
   const flags = section('flags', m.flags.length === 0 ? 'Flags' : `Flags (${m.flags.length})`, [
-    flagItems.length === 0 ? h`<p>${badge('green', '✓', 'None')} — the week went as a coach would want.</p>\n` : h`<ul class="flags">\n${flagItems}</ul>\n`,
+    flagItems.length === 0 ? h`<p>${noFlagsText(m)}</p>\n` : h`<ul class="flags">\n${flagItems}</ul>\n`,
   ]);
 
   // Next week
@@ -391,12 +402,30 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
   return page({
     title: `Week ${m.week.isoWeek} — ${m.athlete.name} — Kinetic`,
     eyebrow: 'Kinetic weekly report',
-    heading: `Week ${m.week.isoWeek}: ${hd.compliancePct === null ? 'no plan' : `${hd.compliancePct} % of plan`}`,
+    heading: `Week ${m.week.isoWeek}: ${hd.complianceBand === null ? (hd.compliancePct === null ? 'no plan' : 'nothing due yet') : `${BAND_TEXT[hd.complianceBand].word.toLowerCase()}${soFar}`}`,
     sub,
     nav,
     main: h`${[summary, days, strength, intensity, load, flags, next, ...(quality === null ? [] : [quality])]}`,
     footer: h`${footer}`,
   });
+}
+
+/** The compliance parts as a list, each with its band. */
+function partsList(parts: ReportComplianceParts): Html {
+  return h`<ul class="parts">\n${partLines(parts).map((p) => h`<li>${partBadge(p.band)} ${p.label}: ${p.text}</li>\n`)}</ul>\n`;
+}
+
+function partBadge(band: ComplianceBand | null): Html {
+  return band === null ? badge('neutral', '○', 'Not yet') : badge(band, BAND_TEXT[band].icon, BAND_TEXT[band].word);
+}
+
+/** No flags: a good week says so; an empty or unfinished one does not claim it went well. */
+function noFlagsText(m: ReportModel): Html {
+  const trained = m.days.some((d) => d.rows.some((r) => r.done !== null));
+  if (!trained) return h`${badge('neutral', '○', 'None')} — but no training was recorded${m.week.complete ? ' this week' : ' yet'}.`;
+  if (!m.week.complete) return h`${badge('neutral', '○', 'None so far')} — flags about the whole week wait for Sunday.`;
+  if (m.headline.complianceBand !== null && m.headline.complianceBand !== 'green') return h`${badge('neutral', '○', 'None')} — see the parts above for what was off plan.`;
+  return h`${badge('green', '✓', 'None')} — the week went as a coach would want.`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -408,7 +437,7 @@ export interface ReportIndexItem {
   from: string;
   to: string;
   compliancePct: number | null;
-  band: 'green' | 'yellow' | 'orange' | null;
+  band: ComplianceBand | null;
   summary: string;
   generatedAt: Date;
   href: string;

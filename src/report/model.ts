@@ -16,8 +16,9 @@ import { isHardKind, isRunKind, KIND_NAMES, type IntensityTarget } from '../doma
 import { displayDistance, displayDuration, metresPerUnit, type PlanUnits } from '../domain/units.ts';
 import { displayTarget } from '../domain/target.ts';
 import { addDays, addWeeks, isoWeekOf, mondayOf, weekdayOf } from '../domain/iso-week.ts';
-import type { FlagCode, Severity } from '../recommend/types.ts';
+import type { Severity } from '../recommend/types.ts';
 import type { WeekActivity, WeekDocument } from '../domain/week-document.ts';
+import { bandWords, complianceParts, easyRunsTooHard, PLACEMENT_FLAG_CODES, plannedToDate, weekComplete } from './parts.ts';
 import {
   REPORT_VERSION,
   type ReportDataQuality,
@@ -103,7 +104,7 @@ export function buildReport(input: ReportInput): ReportModel {
   );
 
   const days = buildDays(doc, plannedById, activityById, units);
-  const headline = buildHeadline(doc, flags, units);
+  const headline = buildHeadline(doc, flags, units, input.thresholds.minWeeklyStrengthMinutes);
   const monday = mondayOf(doc.isoWeek);
   const planWeek = input.plan === null ? null : planWeekNumber(input.plan, monday);
 
@@ -167,34 +168,62 @@ function planWeekNumber(plan: NonNullable<ReportInput['plan']>, monday: string):
   return number >= 1 && number <= total ? { number, total } : null;
 }
 
-function buildHeadline(doc: WeekDocument, flags: ReportFlag[], units: PlanUnits): ReportHeadline {
+function buildHeadline(doc: WeekDocument, flags: ReportFlag[], units: PlanUnits, minWeeklyStrengthMinutes: number): ReportHeadline {
   const c = doc.compliance;
+  const soFar = !weekComplete(c);
+  const due = plannedToDate(c);
+  const parts = complianceParts(doc, minWeeklyStrengthMinutes);
   const pct = c.score === null ? null : r0(c.score * 100);
-  const band = c.score === null ? null : c.score >= 0.8 ? 'green' : c.score >= 0.5 ? 'yellow' : 'orange';
-  const planned = distance(c.planned.distanceM, units);
-  const done = distance(c.actual.distanceM, units);
   const count = (s: Severity): number => flags.filter((f) => f.severity === s).length;
-  const show = (m: number): string => (m === 0 ? `0 ${units}` : displayDistance(m, units));
-  const dist = c.planned.distanceM > 0 ? `${show(c.actual.distanceM)} of ${show(c.planned.distanceM)}` : `${show(c.actual.distanceM)} run`;
-  const strength = c.planned.strengthSessions > 0 ? `strength ${c.actual.strengthSessions} of ${c.planned.strengthSessions}` : `strength ${c.actual.strengthSessions}`;
   const flagged = count('critical') + count('warning');
-  const summary = `${pct === null ? 'No plan this week' : `${pct} % of plan`} — ${dist}, ${strength}${flagged > 0 ? `, ${flagged} to fix` : ''}`;
   return {
     compliancePct: pct,
-    complianceBand: band,
-    distance: { planned, done },
-    runTime: { plannedS: r0(c.planned.durationS), doneS: r0(c.actual.durationS) },
+    complianceBand: parts.overall,
+    soFar,
+    distance: { planned: distance(due.distanceM, units), done: distance(c.actual.distanceM, units), plannedWeek: distance(c.planned.distanceM, units) },
+    runTime: { plannedS: r0(due.durationS), doneS: r0(c.actual.durationS) },
     sessions: {
-      planned: c.planned.sessions,
+      planned: due.sessions,
       completed: c.actual.sessionsCompleted,
-      keyPlanned: c.planned.keySessions,
+      keyPlanned: due.keySessions,
       keyCompleted: c.actual.keySessionsCompleted,
     },
-    strength: { planned: c.planned.strengthSessions, done: c.actual.strengthSessions },
+    strength: { planned: due.strengthSessions, done: c.actual.strengthSessions },
+    parts,
     flags: { critical: count('critical'), warning: count('warning'), info: count('info') },
-    summary,
+    summary: headlineSummary(doc, parts, units, soFar, flagged),
   };
 }
+
+/**
+ * The headline in one line: the overall band in words, then each part — "Partly off plan — volume 35.8 of
+ * 29 mi (123 %), key sessions 2 of 2, easy runs 1 of 3 too hard, strength 2 of 2 (minimum met)". An
+ * unfinished week says "so far" and compares what was due by today.
+ */
+function headlineSummary(doc: WeekDocument, parts: ReportHeadline['parts'], units: PlanUnits, soFar: boolean, flagged: number): string {
+  const c = doc.compliance;
+  const due = plannedToDate(c);
+  const show = (m: number): string => (m === 0 ? `0 ${units}` : displayDistance(m, units));
+  const hasPlan = c.planned.sessions > 0;
+  const when = soFar ? ' so far' : '';
+  if (!hasPlan && doc.activities.length === 0) return soFar ? 'No plan and no training so far this week' : 'No plan and no training this week';
+  const head = parts.overall === null ? `Nothing due yet${when}` : `${capitalize(bandWords(parts.overall))}${when}`;
+  const items: string[] = [];
+  if (parts.volume.ratio !== null) items.push(`volume ${show(c.actual.volumeM ?? c.actual.distanceM)} of ${show(due.volumeM)} (${r0(parts.volume.ratio * 100)} %)`);
+  else items.push(`${show(c.actual.distanceM)} run`);
+  if (parts.keySessions.planned > 0) items.push(`key sessions ${parts.keySessions.done} of ${parts.keySessions.planned}`);
+  if (parts.intensity.easyRuns > 0) {
+    items.push(parts.intensity.tooHard === 0 ? 'easy runs easy' : `easy runs ${parts.intensity.tooHard} of ${parts.intensity.easyRuns} too hard`);
+  }
+  const st = parts.strength;
+  const strengthCount = st.planned > 0 ? `strength ${st.done} of ${st.planned}` : `strength ${st.done}`;
+  const minimum = st.minimumMet ? 'minimum met' : soFar ? 'minimum not yet met' : 'minimum NOT met';
+  const placement = st.placementFlags.length > 0 ? `, placement flagged` : '';
+  items.push(`${strengthCount} (${minimum}${placement})`);
+  return `${hasPlan ? head : `No plan${when}`} — ${items.join(', ')}${flagged > 0 ? `; ${flagged} to fix` : ''}`;
+}
+
+const capitalize = (s: string): string => `${s.slice(0, 1).toUpperCase()}${s.slice(1)}`;
 
 function plannedSession(p: PlannedSessionRef, units: PlanUnits): ReportPlannedSession {
   const amount = [p.distanceM === null ? null : displayDistance(p.distanceM, units), p.durationS === null ? null : displayDuration(p.durationS)]
@@ -247,11 +276,15 @@ function buildDays(
 ): ReportDay[] {
   const c = doc.compliance;
   const monday = mondayOf(doc.isoWeek);
+  const tooHard = easyRunsTooHard(doc);
+  const tooEasy = new Set(c.hardSessionsTooEasy);
+  const inWeek = (d: string | null): d is string => d !== null && d >= doc.from && d <= doc.to;
   const rowsByDate = new Map<string, { row: ReportDayRow; order: number; start: string; key: string }[]>();
   for (const m of c.matches) {
     const planned = m.plannedId === null ? undefined : plannedById.get(m.plannedId);
     const act = m.activityId === null ? undefined : activityById.get(m.activityId);
-    const date = m.plannedDate ?? m.activityDate;
+    // A session planned in another week (strength moved across Monday) shows on the day it was done.
+    const date = inWeek(m.plannedDate) ? m.plannedDate : m.activityDate;
     if (date === null) continue;
     const row: ReportDayRow = {
       planned: planned === undefined ? (m.plannedId === null || m.plannedKind === null ? null : unknownPlanned(m)) : plannedSession(planned, units),
@@ -260,6 +293,7 @@ function buildDays(
       band: m.band,
       ratio: rn(m.ratio, r3),
       dayShift: m.dayShift,
+      verdict: m.plannedId === null || m.activityId === null ? null : tooHard.has(m.plannedId) ? 'too_hard' : tooEasy.has(m.plannedId) ? 'too_easy' : null,
     };
     const list = rowsByDate.get(date) ?? [];
     list.push({ row, order: planned?.order ?? 99, start: act?.startTime ?? '', key: `${m.plannedId ?? ''}|${m.activityId ?? ''}` });
@@ -294,8 +328,6 @@ function unknownPlanned(m: SessionMatch): ReportPlannedSession {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const PLACEMENT_CODES: ReadonlySet<FlagCode> = new Set<FlagCode>(['strength_before_key_session', 'strength_on_easy_day', 'strength_before_run', 'hard_days_back_to_back']);
-
 function buildStrength(doc: WeekDocument, flags: ReportFlag[], input: ReportInput): ReportStrength {
   const c = doc.compliance;
   const hardDone = new Set(c.actual.hardDays);
@@ -312,7 +344,7 @@ function buildStrength(doc: WeekDocument, flags: ReportFlag[], input: ReportInpu
       dayType,
       afterRun: runs.length === 0 ? null : runs.some((run) => run.startTime < a.startTime),
       beforeHardDay: hardDone.has(next) || hardPlanned.has(next),
-      flagCodes: [...new Set(flags.filter((f) => PLACEMENT_CODES.has(f.code) && f.evidence.activityIds.includes(a.id)).map((f) => f.code))].sort(cmp),
+      flagCodes: [...new Set(flags.filter((f) => PLACEMENT_FLAG_CODES.has(f.code) && f.evidence.activityIds.includes(a.id)).map((f) => f.code))].sort(cmp),
     };
   });
   const minutes = r1(c.actual.strengthMinutes);
@@ -326,8 +358,9 @@ function buildStrength(doc: WeekDocument, flags: ReportFlag[], input: ReportInpu
   };
 }
 
-function trendDay(date: string, s: LoadState | undefined): ReportTrendDay {
-  if (s === undefined) return { date, load: null, acute: null, chronic: null, form: null, acwr: null };
+/** A day of the trend; null before the series starts and after `asOf` (days that have not happened). */
+function trendDay(date: string, s: LoadState | undefined, asOf: string): ReportTrendDay {
+  if (s === undefined || date > asOf) return { date, load: null, acute: null, chronic: null, form: null, acwr: null };
   return { date, load: r1(s.load), acute: r1(s.acute), chronic: r1(s.chronic), form: r1(s.form), acwr: rn(s.acwr, r3) };
 }
 
@@ -340,10 +373,11 @@ function buildLoad(input: ReportInput): ReportLoad {
   for (let w = 0; w < TREND_WEEKS; w++) {
     const isoWeek = addWeeks(firstWeek, w);
     const from = mondayOf(isoWeek);
-    const weekDays = Array.from({ length: 7 }, (_, i) => trendDay(addDays(from, i), byDate.get(addDays(from, i))));
+    const weekDays = Array.from({ length: 7 }, (_, i) => trendDay(addDays(from, i), byDate.get(addDays(from, i)), input.asOf));
     days.push(...weekDays);
     const loads = weekDays.map((d) => d.load).filter((x): x is number => x !== null);
-    const last = weekDays[6]!;
+    // The state at the end of the week, or of its latest day so far.
+    const last = [...weekDays].reverse().find((d) => d.acute !== null) ?? weekDays[6]!;
     const dist = input.weekDistances.get(isoWeek) ?? { doneM: 0, plannedM: 0 };
     weeks.push({
       isoWeek,

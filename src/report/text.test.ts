@@ -22,11 +22,14 @@ describe('renderReportText', () => {
     const text = renderReportText(m);
     expect(text).toMatch(/^Weekly report — Test Runner\nWeek 2026-W47: Mon 2026-11-16 to Sun 2026-11-22 \(UTC\)\n/);
     expect(text).toMatch(/\nThu 19 +50 min tempo run +[\d.]+ km 50 min hard +completed 100 %\n/);
-    expect(text).toMatch(/\n {7}45 min strength +— +MISSED\n/);
-    expect(text).toMatch(/\n {7}— +strength 45 min +unplanned\n/);
+    // #18 point 2: the strength session moved Thu → Sat is done, two days later (not missed + unplanned).
+    expect(text).toMatch(/\n {7}45 min strength +strength 45 min \(Sat\) +done, moved \+2 d 100 %\n/);
+    expect(text).not.toContain('unplanned');
+    // #18 point 14: an easy run done too hard says so.
+    expect(text).toMatch(/\nWed 18 +45 min easy run +[\d.]+ km 45 min moderate +done — too hard 100 %\n/);
     expect(text).toContain('  done     ·     H+S   e     H     ·     e+S   H');
     expect(text).toMatch(/Sat 2026-11-21: 45 min on an easy day, after the run, the day before a hard\s+day\. Flagged: strength before key session\./);
-    expect(text).toMatch(/FLAGS \(4\)\n {2}WARNING {2}Tue 17 The acute:chronic load ratio reached 1\.52 on Tue 2026-11-17\n {18}\(limit 1\.5\)\.\n {18}→ Let the body/);
+    expect(text).toMatch(/FLAGS \(3\)\n {2}WARNING {2}Tue 17 The acute:chronic load ratio reached 1\.52 on Tue 2026-11-17\n {18}\(limit 1\.5\)\.\n {18}→ Let the body/);
     expect(text).toContain('target 80 % easy: −1 point (too little easy running)');
     expect(text).toContain('DATA QUALITY');
   });
@@ -53,7 +56,9 @@ describe('renderReportText', () => {
     expect(text).toContain('No strength session this week.');
     expect(text).toContain('Mon 16 rest');
     expect(text).toContain('Distance     0 km\n');
-    expect(none.headline.summary).toBe('No plan this week — 0 km run, strength 0');
+    // #18 point 14: an empty week says so, and never that it went as a coach would want.
+    expect(none.headline.summary).toBe('No plan and no training this week');
+    expect(text).toContain('FLAGS: none — but no training was recorded');
   });
 });
 

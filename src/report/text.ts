@@ -5,6 +5,7 @@
 import { displayDistance, displayDuration } from '../domain/units.ts';
 import { dayLabel, weekdayLabel, weekdayOf } from '../domain/iso-week.ts';
 import type { ReportDay, ReportDayRow, ReportModel, ReportStrengthSession, ReportTrendWeek } from './model.ts';
+import { bandWords, partLines } from './parts.ts';
 
 export const TEXT_WIDTH = 80;
 
@@ -34,15 +35,12 @@ export function renderReportText(m: ReportModel): string {
 
   // Headline numbers
   const ofPlan = (done: number, planned: number): string => (planned > 0 ? ` (${pct(done / planned)})` : '');
+  const soFar = h.soFar ? ' so far' : '';
+  out.push(field('Compliance', h.complianceBand === null ? (h.compliancePct === null ? 'no plan this week' : `nothing due yet${soFar}`) : `${h.complianceBand}: ${bandWords(h.complianceBand)}${soFar}`));
+  for (const p of partLines(h.parts)) out.push(...wrap(`${p.label} (${p.band ?? 'not yet'}): ${p.text}`, ' '.repeat(13), ' '.repeat(15)));
   out.push(
     field(
-      'Compliance',
-      h.compliancePct === null ? 'no plan this week' : `${h.compliancePct} % (${h.complianceBand}: ${bandMeaning(h.complianceBand!)})`,
-    ),
-  );
-  out.push(
-    field(
-      'Distance',
+      `Distance${h.soFar ? '*' : ''}`,
       h.distance.planned.metres > 0
         ? `${dist(h.distance.done.metres)} of ${dist(h.distance.planned.metres)} planned${ofPlan(h.distance.done.metres, h.distance.planned.metres)}`
         : `${dist(h.distance.done.metres)}`,
@@ -50,6 +48,7 @@ export function renderReportText(m: ReportModel): string {
   );
   out.push(field('Run time', `${displayDuration(h.runTime.doneS)}${h.runTime.plannedS > 0 ? ` of ${displayDuration(h.runTime.plannedS)} planned` : ''}`));
   out.push(field('Sessions', `${h.sessions.completed} of ${h.sessions.planned} done; key sessions ${h.sessions.keyCompleted} of ${h.sessions.keyPlanned}`));
+  if (h.soFar) out.push(`* so far: what was planned up to today (the whole week: ${dist(h.distance.plannedWeek.metres)})`);
   out.push('');
 
   // Day by day
@@ -66,7 +65,7 @@ export function renderReportText(m: ReportModel): string {
   out.push(
     ...wrap(
       `${s.done.sessions} of ${s.planned.sessions} planned sessions, ${Math.round(s.done.minutes)} of ${Math.round(s.planned.minutes)} min. ` +
-        `Minimum of 1 session and ${s.minimum.minMinutes} min a week: ${s.minimum.met ? 'met' : 'NOT MET'}.`,
+        `Minimum of 1 session and ${s.minimum.minMinutes} min a week: ${minimumText(s.minimum.met, h.soFar, h.parts.strength.placementFlags)}.`,
       '  ',
       '  ',
     ),
@@ -109,7 +108,7 @@ export function renderReportText(m: ReportModel): string {
   out.push('');
 
   // Flags
-  out.push(m.flags.length === 0 ? 'FLAGS: none — the week went as a coach would want.' : `FLAGS (${m.flags.length})`);
+  out.push(m.flags.length === 0 ? `FLAGS: ${noFlagsText(m)}` : `FLAGS (${m.flags.length})`);
   const indent = ' '.repeat(18);
   for (const f of m.flags) {
     out.push(...wrap(f.message, `  ${f.severity.toUpperCase().padEnd(9)}${(f.date === null ? 'week' : short(f.date)).padEnd(7)}`, indent));
@@ -147,8 +146,19 @@ export function renderReportText(m: ReportModel): string {
   return `${out.join('\n')}\n`;
 }
 
-function bandMeaning(band: 'green' | 'yellow' | 'orange'): string {
-  return band === 'green' ? 'on plan' : band === 'yellow' ? 'partly off plan' : 'well off plan';
+/** "Minimum met" is never left unqualified beside a placement flag, nor "not met" while the week runs. */
+function minimumText(met: boolean, soFar: boolean, placement: readonly string[]): string {
+  if (!met) return soFar ? 'not yet met' : 'NOT MET';
+  return placement.length === 0 ? 'met' : `met, but placement flagged (${placement.map((c) => c.replaceAll('_', ' ')).join(', ')})`;
+}
+
+/** No flags: a good week says so; an empty or unfinished one does not claim it went well. */
+function noFlagsText(m: ReportModel): string {
+  const trained = m.days.some((d) => d.rows.some((r) => r.done !== null));
+  if (!trained) return `none — but no training was recorded${m.week.complete ? ' this week' : ' yet'}.`;
+  if (!m.week.complete) return 'none so far — flags about the whole week wait for Sunday.';
+  if (m.headline.complianceBand !== null && m.headline.complianceBand !== 'green') return 'none — see the compliance parts for what was off plan.';
+  return 'none — the week went as a coach would want.';
 }
 
 function field(label: string, value: string): string {
@@ -183,9 +193,14 @@ function doneText(r: ReportDayRow, dist: (m: number) => string): string {
 }
 
 function statusText(r: ReportDayRow): string {
-  const ratio = r.ratio === null || r.status === 'missed' || r.status === 'unplanned' ? '' : ` ${pct(r.ratio)}`;
-  const shift = r.status === 'moved' ? ` ${r.dayShift > 0 ? '+' : '−'}1 day` : '';
-  return `${r.status === 'missed' ? 'MISSED' : r.status}${shift}${ratio}`;
+  const ratio = r.ratio === null || r.status === 'missed' || r.status === 'unplanned' || r.status === 'upcoming' ? '' : ` ${pct(r.ratio)}`;
+  const n = Math.abs(r.dayShift);
+  const sign = r.dayShift > 0 ? '+' : '−';
+  // Runs done on another day are `moved`; strength done on another day is the session done, moved.
+  const shift = r.dayShift === 0 || r.done === null ? '' : r.status === 'moved' ? ` ${sign}${n} day${n === 1 ? '' : 's'}` : `, moved ${sign}${n} d`;
+  const verdict = r.verdict === 'too_hard' ? ' — too hard' : r.verdict === 'too_easy' ? ' — too easy' : '';
+  const word = r.status === 'missed' ? 'MISSED' : r.status === 'completed' && (verdict !== '' || shift !== '') ? 'done' : r.status;
+  return `${word}${verdict}${shift}${ratio}`;
 }
 
 /** The week as two rows of cells: hard (H), easy (e) or rest (·) days, +S for strength. */

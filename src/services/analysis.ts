@@ -43,7 +43,7 @@ import { lockAthlete, relaxDurability } from '../db/transactions.ts';
 import { localDateOf } from '../domain/time.ts';
 import { recommend } from '../recommend/recommend.ts';
 import { parseThresholdOverrides } from '../recommend/types.ts';
-import { addDays, addWeeks, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
+import { addDays, addWeeks, daysBetween, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
 import { Yielder } from '../util/event-loop.ts';
 
 /** Days of runs that feed the physiology estimates (max HR, threshold pace). */
@@ -108,7 +108,8 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
   // previous-week distance, to the Sunday after the last, for next week's plan), not one per week.
   const first = mondayOf(weeks[0]!);
   const last = addDays(mondayOf(weeks.at(-1)!), 6);
-  const span = await analysisActivities(db, athleteId, { from: addDays(first, -7), to: last }, { withStreams: false, withLaps: false });
+  // (And the week after the last, for strength moved across Monday.)
+  const span = await analysisActivities(db, athleteId, { from: addDays(first, -7), to: addDays(last, 7) }, { withStreams: false, withLaps: false });
   const asked = new Set(weeks);
   const activities = span.filter((a) => asked.has(isoWeekOf(a.localDate)));
   const stored = await storedMetrics(db, activities.map((a) => a.id));
@@ -135,13 +136,14 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     return s === undefined || s.inputKey !== inputKeys.get(a.id) || s.metrics.long !== metricsById.get(a.id)!.long;
   });
 
-  const plannedRange = { from: first, to: addDays(last, 7) };
+  const plannedRange = { from: addDays(first, -7), to: addDays(last, 7) };
   const plannedSpan = await activePlanSessions(db, athleteId, plannedRange);
   const unavailableSpan = unavailableDays(await unavailablePeriodsBetween(db, athleteId, plannedRange), plannedRange.from, plannedRange.to);
   const plannedIn = (from: string, to: string): PlannedSessionRef[] => plannedSpan.filter((p) => p.date >= from && p.date <= to);
   const runDistance = (from: string, to: string): number =>
     span.reduce((m, a) => (a.category === 'run' && a.localDate >= from && a.localDate <= to ? m + (a.distanceM ?? 0) : m), 0);
 
+  const asOf = localDateOf(now, athlete.timezone);
   const perWeek: WeekWork[] = [];
   for (const isoWeek of weeks) {
     const from = mondayOf(isoWeek);
@@ -150,15 +152,19 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     const metrics = own.map((a) => metricsById.get(a.id)!);
     const planned = plannedIn(from, to);
     const unavailable = unavailableSpan.filter((d) => d.date >= from && d.date <= to);
+    // The week either side, for strength moved across Monday (weekCompliance uses only that from them).
+    const around = { from: addDays(from, -7), to: addDays(to, 7) };
     const compliance = weekCompliance({
       athleteId,
       isoWeek,
-      planned,
-      activities: own,
+      planned: plannedIn(around.from, around.to),
+      activities: span.filter((a) => a.localDate >= around.from && a.localDate <= around.to),
       metrics: new Map(metrics.map((m) => [m.activityId, m])),
+      asOf,
       unavailable: unavailable.map((d) => d.date),
     });
-    perWeek.push({ isoWeek, from, to, activities: own, metrics, planned, compliance, previousWeekDistanceM: runDistance(addDays(from, -7), addDays(from, -1)), unavailable });
+    const lastWeek = sameDaysLastWeek(from, asOf);
+    perWeek.push({ isoWeek, from, to, activities: own, metrics, planned, compliance, previousWeekDistanceM: runDistance(lastWeek.from, lastWeek.to), comparedDays: lastWeek.days, unavailable });
     await pause.pause();
   }
 
@@ -209,7 +215,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
         physiology,
         compliance: w.compliance,
         activities: weekActivities(w.activities, w.metrics),
-        load: weekLoad(byDate, w.from, w.compliance.actual.distanceM, w.previousWeekDistanceM),
+        load: weekLoad(byDate, w.from, w.compliance.actual.distanceM, w.previousWeekDistanceM, w.comparedDays),
         unavailable: w.unavailable,
       };
       const before = previous?.isoWeek === addWeeks(w.isoWeek, -1) ? previous : ((await getWeek(trx, athleteId, addWeeks(w.isoWeek, -1))) ?? null);
@@ -228,11 +234,10 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     for (const later of await storedWeeksFrom(trx, athleteId, laterFrom, [...done.keys()])) {
       await pause.pause();
       const before = done.get(addWeeks(later.isoWeek, -1));
+      const lastWeek = sameDaysLastWeek(later.from, asOf);
       const previousWeekDistanceM =
-        before === undefined
-          ? later.load.previousWeekDistanceM
-          : await runDistanceBetween(trx, athleteId, { from: addDays(later.from, -7), to: addDays(later.from, -1) });
-      const load = weekLoad(byDate, later.from, later.compliance.actual.distanceM, previousWeekDistanceM);
+        before === undefined ? later.load.previousWeekDistanceM : await runDistanceBetween(trx, athleteId, { from: lastWeek.from, to: lastWeek.to });
+      const load = weekLoad(byDate, later.from, later.compliance.actual.distanceM, previousWeekDistanceM, lastWeek.days);
       const { flags: _flags, nextWeek: _nextWeek, ...laterBase } = later;
       const refreshed =
         before === undefined ? { ...later, load } : await advise({ ...laterBase, load }, before, await activePlanSessions(trx, athleteId, { from: later.from, to: later.to }));
@@ -278,11 +283,22 @@ async function adviser(
   };
 }
 
+/**
+ * The days of last week a week's distance is compared with: all seven once the week is over; while it
+ * is in progress, the same days as this week so far (Monday to the weekday of `asOf`), so Thursday is
+ * compared with last Monday to Thursday, not with last week's whole volume.
+ */
+function sameDaysLastWeek(monday: string, asOf: string): { from: string; to: string; days: number } {
+  const days = Math.max(0, Math.min(7, daysBetween(monday, asOf) + 1));
+  return { from: addDays(monday, -7), to: addDays(monday, days - 8), days };
+}
+
 function weekLoad(
   byDate: ReadonlyMap<string, LoadState>,
   monday: string,
   distanceM: number,
   previousWeekDistanceM: number,
+  comparedDays: number,
 ): WeekReportData['load'] {
   const days = Array.from({ length: 7 }, (_, i) => byDate.get(addDays(monday, i))!);
   const ms = weekMonotonyStrain(days.map((d) => d.load));
@@ -291,8 +307,9 @@ function weekLoad(
     weeklyLoad: ms.weeklyLoad,
     monotony: ms.monotony,
     strain: ms.strain,
-    distanceRamp: distanceRamp(distanceM, previousWeekDistanceM),
+    distanceRamp: comparedDays > 0 ? distanceRamp(distanceM, previousWeekDistanceM) : null,
     previousWeekDistanceM,
+    comparedDays,
   };
 }
 
@@ -338,6 +355,7 @@ interface WeekWork {
   planned: PlannedSessionRef[];
   compliance: WeekCompliance;
   previousWeekDistanceM: number;
+  comparedDays: number;
   /** Days of the week the athlete could not train. */
   unavailable: UnavailableDay[];
 }

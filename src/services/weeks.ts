@@ -9,7 +9,8 @@ import { analyseWeeks } from './analysis.ts';
 
 /**
  * The stored document of the week (default: this week in the athlete's time zone), computed and
- * stored first when there is none yet or when `refresh` is asked for.
+ * stored first when there is none yet, when `refresh` is asked for, or when it was stored on an
+ * earlier day of a week then in progress.
  */
 export async function weekDocument(
   db: Kysely<Database>,
@@ -18,7 +19,11 @@ export async function weekDocument(
   now: Date,
   opts: { refresh?: boolean } = {},
 ): Promise<WeekDocument> {
-  const week = isoWeek ?? isoWeekOf(localDateOf(now, athlete.timezone));
+  const today = localDateOf(now, athlete.timezone);
+  const week = isoWeek ?? isoWeekOf(today);
   const stored = opts.refresh === true ? undefined : await getWeek(db, athlete.id, week);
-  return stored ?? (await analyseWeeks(db, athlete.id, [week], now))[0]!;
+  // A week stored while in progress is analysed again once another of its days is over: which
+  // sessions are upcoming, missed or due so far depends on the day (issue #18, point 1).
+  const stale = stored !== undefined && stored.compliance.complete === false && stored.compliance.asOf !== today;
+  return stored !== undefined && !stale ? stored : (await analyseWeeks(db, athlete.id, [week], now))[0]!;
 }

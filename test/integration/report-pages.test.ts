@@ -78,7 +78,9 @@ describe('report pages', () => {
     expect(stored).toBeDefined();
 
     const doc = parseHtml(res.body);
-    expect(text(find(doc, byTag('h1')))).toBe(`Week ${WEEK}: ${stored!.document.headline.compliancePct} % of plan`);
+    // #18 point 14: the heading gives the overall band of the compliance parts, not "% of plan".
+    expect(text(find(doc, byTag('h1')))).toBe(`Week ${WEEK}: partly off plan`);
+    expect(stored!.document.headline.complianceBand).toBe('yellow');
     expect(res.body).toContain('Ada &lt;A&gt;');
     const svgs = findAll(doc, byTag('svg'));
     expect(svgs.map((s) => s.attrs['data-chart'])).toEqual(['chart-distance', 'chart-week', 'chart-intensity', 'chart-load']);

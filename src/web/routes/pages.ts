@@ -26,6 +26,8 @@ import { isoWeekOf, WEEKDAYS } from '../../domain/iso-week.ts';
 import { importPlan, parsePlanFile } from '../../services/plans.ts';
 import { analysisStatus, type AnalysisStatus } from '../../services/reanalysis.ts';
 import { weekDocument } from '../../services/weeks.ts';
+import { bandWords, complianceParts, partLines, plannedToDate, weekComplete } from '../../report/parts.ts';
+import { parseThresholdOverrides, resolveThresholds } from '../../recommend/types.ts';
 import type { ApiApp } from '../../http/app.ts';
 import { athleteOf, hideFromOpenApi, registerWebErrors, requireCsrf, requireSignedIn, WebPageError } from '../guard.ts';
 import { html, type HtmlValue } from '../html.ts';
@@ -53,10 +55,6 @@ async function planFileBytes(part: MultipartFile): Promise<Buffer> {
 
 function km(m: number, units: 'km' | 'mi'): string {
   return units === 'mi' ? `${(m / 1609.344).toFixed(1)} mi` : `${(m / 1000).toFixed(1)} km`;
-}
-
-function pct(x: number | null): string {
-  return x === null ? '—' : `${Math.round(x * 100)}%`;
 }
 
 /** Sends a request through the app itself as this browser (its session cookie and CSRF token). */
@@ -110,10 +108,15 @@ export async function webPageRoutes(app: ApiApp): Promise<void> {
     const doc = await weekDocument(db, athlete, undefined, now());
     const c = doc.compliance;
     const units = athlete.units;
+    // Scored on what was due by today, not on the whole week (issue #18, point 1), as parts (point 14).
+    const due = plannedToDate(c);
+    const soFar = weekComplete(c) ? '' : ' so far';
+    const parts = complianceParts(doc, resolveThresholds(parseThresholdOverrides(athlete.recommend_thresholds ?? {})).minWeeklyStrengthMinutes);
     const body = html`<p class="lede">Today is <strong data-testid="today">${today}</strong> in ${athlete.timezone}: week <strong data-testid="iso-week">${doc.isoWeek}</strong> (${doc.from} to ${doc.to}).</p>
 <div class="cards">
-<section class="card" aria-labelledby="c-h"><h2 id="c-h">Compliance</h2><p class="big" data-testid="compliance">${pct(c.score)}</p><p>${c.actual.sessionsCompleted} of ${c.planned.sessions} planned sessions done</p></section>
-<section class="card" aria-labelledby="d-h"><h2 id="d-h">Distance</h2><p class="big">${km(c.actual.distanceM, units)}</p><p>of ${km(c.planned.distanceM, units)} planned</p></section>
+<section class="card" aria-labelledby="c-h"><h2 id="c-h">Compliance${soFar}</h2><p class="big" data-testid="compliance">${parts.overall === null ? (due.sessions === 0 && c.planned.sessions > 0 ? 'nothing due yet' : '—') : `${parts.overall}: ${bandWords(parts.overall)}`}</p><p>${c.actual.sessionsCompleted} of ${due.sessions} sessions due${soFar} done${due.sessions < c.planned.sessions ? ` (${c.planned.sessions} this week)` : ''}</p>
+<ul class="parts" data-testid="compliance-parts">${partLines(parts).map((p) => html`<li data-part="${p.label}">${p.label}: <strong>${p.band ?? 'not yet'}</strong> — ${p.text}</li>`)}</ul></section>
+<section class="card" aria-labelledby="d-h"><h2 id="d-h">Distance${soFar}</h2><p class="big">${km(c.actual.distanceM, units)}</p><p>of ${km(due.distanceM, units)} planned${soFar}${due.distanceM < c.planned.distanceM ? ` (${km(c.planned.distanceM, units)} this week)` : ''}</p></section>
 <section class="card" aria-labelledby="s-h"><h2 id="s-h">Strength</h2><p class="big" data-testid="strength">${c.actual.strengthSessions} / ${c.planned.strengthSessions}</p><p>sessions done / planned (${Math.round(c.actual.strengthMinutes)} of ${Math.round(c.planned.strengthMinutes)} min)</p></section>
 </div>
 <section aria-labelledby="f-h"><h2 id="f-h">Flags</h2>
