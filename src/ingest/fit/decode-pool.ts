@@ -14,6 +14,7 @@
  * to the replacement thread. Same results and errors as `decodeFit`; the pool's own failures (time
  * limit, thread lost) are FitDecodeErrors whose message is the reason shown to the runner.
  */
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { decodeFit, type DecodedFit, type FitDecoder } from './decode.ts';
 import type { DecodeReply, DecodeRequest } from './decode-worker.ts';
@@ -26,14 +27,48 @@ import { FitDecodeError } from './errors.ts';
  */
 export const FILE_TIME_LIMIT_MS = 60_000;
 
+/**
+ * Time a file gets on top of its limit per whole MB: a 45 MB file of 2.2 million records takes the
+ * thread 14–24 s on a busy machine (docs/fit-import.md, "Large files"), so its limit is 150 s.
+ */
+export const FILE_TIME_PER_MB_MS = 2000;
+
 /** Time the thread may take to load the decoder before its first file (about half a second normally). */
 export const WORKER_START_LIMIT_MS = 60_000;
 
 /**
- * Heap of the decoding thread: a 1 MB FIT file decodes in under 32 MB, so this allows files of ~15 MB
- * while a runaway decode ends that file (out of memory in the thread) before it can swell the process.
+ * Heap of the decoding thread, at least: a 1 MB FIT file decodes in under 32 MB, so this allows files
+ * of ~25 MB while a runaway decode ends that file (out of memory in the thread) before it can swell
+ * the process. A larger file gets a thread with a larger heap (`heapLimitFor`).
  */
 export const WORKER_HEAP_LIMIT_MB = 512;
+
+/**
+ * Heap the thread gets per MB of file, on top of HEAP_BASE_MB. Measured: a 45 MB file of 2.2 million
+ * records needs 640 MB to decode (between 512 and 640; 768 MB is a third faster, with less collecting),
+ * ~13 MB a MB; 16 leaves the collector room (docs/fit-import.md, "Large files").
+ */
+export const HEAP_MB_PER_FILE_MB = 16;
+const HEAP_BASE_MB = 128;
+
+/**
+ * The heap limit of a thread that reads a file of `bytes`: WORKER_HEAP_LIMIT_MB, or more for a large
+ * file (HEAP_BASE_MB + HEAP_MB_PER_FILE_MB per MB).
+ */
+export function heapLimitFor(bytes: number): number {
+  return Math.max(WORKER_HEAP_LIMIT_MB, Math.ceil(HEAP_BASE_MB + (HEAP_MB_PER_FILE_MB * bytes) / 2 ** 20));
+}
+
+/**
+ * Memory the thread may be given now, in MB: half of what the machine has available (or the
+ * process's container, when it is limited), and never less than WORKER_HEAP_LIMIT_MB.
+ */
+export function heapAvailableMb(): number {
+  let available = os.freemem();
+  const constrained = process.constrainedMemory();
+  if (constrained !== undefined && constrained > 0 && constrained < os.totalmem()) available = Math.min(available, constrained - process.memoryUsage.rss());
+  return Math.max(WORKER_HEAP_LIMIT_MB, Math.floor(available / 2 / 2 ** 20));
+}
 
 /** Files the thread holds at a time by default: the one it decodes and the next. */
 export const FILES_IN_FLIGHT = 2;
@@ -45,6 +80,8 @@ export interface DecodePoolOptions {
   fileTimeLimitMs?: number;
   /** Files sent to the thread ahead of their turn, at most (default FILES_IN_FLIGHT; 1 = one at a time). */
   filesInFlight?: number;
+  /** Memory the thread may be given, in MB (default `heapAvailableMb()` when a file needs more than WORKER_HEAP_LIMIT_MB). */
+  heapAvailableMb?: () => number;
 }
 
 /**
@@ -73,6 +110,8 @@ interface Job {
 
 interface Thread {
   worker: Worker;
+  /** Its heap limit (`resourceLimits.maxOldGenerationSizeMb`), sized for the largest file it is for. */
+  heapLimitMb: number;
   /** The decoder is loaded: files may be sent. */
   ready: boolean;
   /** Files sent to this thread, in the order it decodes them and answers: the first is the current one. */
@@ -101,11 +140,13 @@ export class DecodePool {
   private readonly workerUrl: URL;
   readonly fileTimeLimitMs: number;
   readonly filesInFlight: number;
+  private readonly heapAvailableMb: () => number;
 
   constructor(options: DecodePoolOptions = {}) {
     this.workerUrl = options.workerUrl ?? defaultWorkerUrl();
     this.fileTimeLimitMs = options.fileTimeLimitMs ?? FILE_TIME_LIMIT_MS;
     this.filesInFlight = Math.max(1, Math.floor(options.filesInFlight ?? FILES_IN_FLIGHT));
+    this.heapAvailableMb = options.heapAvailableMb ?? heapAvailableMb;
   }
 
   decode = (bytes: Uint8Array, identity: string): Promise<DecodedFit> =>
@@ -114,9 +155,26 @@ export class DecodePool {
         reject(new FitDecodeError('the import stopped before this file was read'));
         return;
       }
+      const needs = heapLimitFor(bytes.length);
+      if (needs > WORKER_HEAP_LIMIT_MB) {
+        const available = this.heapAvailableMb();
+        if (needs > available) {
+          reject(
+            new FitDecodeError(
+              `the file is ${Math.round(bytes.length / 2 ** 20)} MB: reading it takes about ${needs} MB of memory, and Kinetic's FIT reader may use ${available} MB now (half of the memory available); try again with more memory free`,
+            ),
+          );
+          return;
+        }
+      }
       this.queue.push({ id: this.nextId++, bytes, identity, resolve, reject, lostBeforeStart: 0 });
       this.pump();
     });
+
+  /** The file's time limit: `fileTimeLimitMs`, plus FILE_TIME_PER_MB_MS per whole MB. */
+  timeLimitFor(bytes: number): number {
+    return this.fileTimeLimitMs + Math.floor(bytes / 2 ** 20) * FILE_TIME_PER_MB_MS;
+  }
 
   /**
    * Starts the thread ahead of the first file, so that loading the decoder overlaps other work, and
@@ -128,28 +186,38 @@ export class DecodePool {
     this.spawn().worker.postMessage({ warmUp: true } satisfies DecodeRequest);
   }
 
-  /** Sends files while the thread is ready and holds fewer than `filesInFlight`. */
+  /**
+   * Sends files while the thread is ready and holds fewer than `filesInFlight`. A file that needs a
+   * larger heap than the thread has waits until the thread has answered every file it holds; the
+   * thread is then replaced by one sized for it (which stays, for the files after it).
+   */
   private pump(): void {
     if (this.closed || this.queue.length === 0) return;
-    const thread = this.spawn();
+    const needs = heapLimitFor(this.queue[0]!.bytes.length);
+    if (this.thread !== null && needs > this.thread.heapLimitMb) {
+      if (this.thread.sent.length > 0) return;
+      this.retire(this.thread);
+    }
+    const thread = this.spawn(needs);
     if (!thread.ready) return;
     while (thread.sent.length < this.filesInFlight && this.queue.length > 0) {
+      if (heapLimitFor(this.queue[0]!.bytes.length) > thread.heapLimitMb) break;
       const job = this.queue.shift()!;
       thread.sent.push(job);
       thread.worker.postMessage({ id: job.id, bytes: job.bytes, identity: job.identity } satisfies DecodeRequest);
     }
   }
 
-  private spawn(): Thread {
+  private spawn(heapLimitMb = WORKER_HEAP_LIMIT_MB): Thread {
     if (this.thread !== null) return this.thread;
-    const worker = new Worker(this.workerUrl, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_LIMIT_MB } });
-    const thread: Thread = { worker, ready: false, sent: [], decoding: null, timer: undefined, failure: undefined };
+    const worker = new Worker(this.workerUrl, { resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } });
+    const thread: Thread = { worker, heapLimitMb, ready: false, sent: [], decoding: null, timer: undefined, failure: undefined };
     thread.timer = setTimeout(() => this.lost(thread, `did not start within ${secondsText(WORKER_START_LIMIT_MS)} s`), WORKER_START_LIMIT_MS);
     worker.on('message', (reply: DecodeReply) => this.onReply(thread, reply));
     // An error ends the thread: its `exit` follows, after the messages it posted (a file's `started`),
     // so the loss is handled there, knowing which file the thread was reading.
     worker.on('error', (err: Error & { code?: string }) => {
-      thread.failure ??= err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `ran out of memory (more than ${WORKER_HEAP_LIMIT_MB} MB)` : `failed (${err.name}: ${err.message})`;
+      thread.failure ??= err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `ran out of memory (more than ${heapLimitMb} MB)` : `failed (${err.name}: ${err.message})`;
     });
     worker.on('exit', (code) => this.lost(thread, thread.failure ?? `stopped (its thread exited with code ${code})`));
     this.thread = thread;
@@ -169,7 +237,7 @@ export class DecodePool {
       if (job === undefined || job.id !== reply.started) return;
       thread.decoding = job;
       // The file's time counts from here: not while it waited behind the one before it.
-      thread.timer = setTimeout(() => this.abandon(thread, job), this.fileTimeLimitMs);
+      thread.timer = setTimeout(() => this.abandon(thread, job), this.timeLimitFor(job.bytes.length));
       return;
     }
     if (job === undefined || job.id !== reply.id) return;
@@ -187,7 +255,7 @@ export class DecodePool {
     if (thread.decoding !== job || this.thread !== thread) return;
     this.retire(thread);
     thread.sent.shift();
-    job.reject(new FitDecodeError(`took longer than ${secondsText(this.fileTimeLimitMs)} s to read`));
+    job.reject(new FitDecodeError(`took longer than ${secondsText(this.timeLimitFor(job.bytes.length))} s to read`));
     this.requeue(thread);
     this.pump();
   }
