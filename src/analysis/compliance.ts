@@ -7,6 +7,7 @@
 import { isHardKind, isQualityKind, isRunKind } from '../domain/plan.ts';
 import { runVolumeM, typicalPaceSPerKm } from '../plan/rules.ts';
 import { datesBetween, isoWeekOf, mondayOf, addDays } from '../domain/iso-week.ts';
+import { crossTrainingOf } from './cross-training.ts';
 import {
   activityDurationS,
   knownIntensity,
@@ -220,6 +221,7 @@ export function weekCompliance(input: WeekComplianceInput): WeekCompliance {
       hardDays: sortedUnique(actualHardDays.map((a) => a.localDate)),
       strengthDays: sortedUnique(strength.map((a) => a.localDate)),
       restDaysWithActivity,
+      crossTraining: crossTrainingOf(activities, metrics),
     },
     matches,
     intensity: {

@@ -12,6 +12,7 @@ export type { PlannedSessionRef } from '../domain/plan.ts';
 export type {
   ActivityMetrics,
   ComplianceBand,
+  CrossTraining,
   IntensityClass,
   LoadState,
   MatchStatus,

@@ -102,6 +102,18 @@ export interface SessionMatch {
   activityDate: string | null;
 }
 
+/** A week's cross-training (cycling, swimming, elliptical, rowing, …): counted in the load, not in running volume. */
+export interface CrossTraining {
+  sessions: number;
+  /** Moving (else elapsed) time, seconds. */
+  durationS: number;
+  distanceM: number;
+  /** Sum of the sessions' loads (already part of the daily load). */
+  load: number;
+  /** Sports as the sources name them (`cycling`, `swimming`, …), in order of first appearance. */
+  sports: string[];
+}
+
 export interface WeekCompliance {
   athleteId: string;
   isoWeek: string;
@@ -159,6 +171,8 @@ export interface WeekCompliance {
     strengthDays: string[];
     /** Days with nothing but rest planned (in a week that has a plan) on which any activity was recorded. */
     restDaysWithActivity: string[];
+    /** Cross-training (every activity neither run nor strength): load, never running volume. Absent in documents stored before. */
+    crossTraining?: CrossTraining;
   };
   matches: SessionMatch[];
   intensity: {

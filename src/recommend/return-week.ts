@@ -56,7 +56,9 @@ export function returnWeek(next: NextWeekOutcome, need: ReturnNeed): NextWeekOut
     wholeWeek
       ? `Keep the whole week easy; the plan resumes the week after, its first hard session shortened.`
       : `From ${wd(resume)}, if the easy days went well, the plan resumes — its first hard session shortened, and not back to back with the long run.`,
-    `Strength: light mobility and bodyweight work only until ${what} is behind you${wholeWeek ? '' : `; the strength days from ${wd(resume)} stand`}.`,
+    `Strength: light mobility and bodyweight work only until ${what} is behind you${
+      wholeWeek ? '' : next.plan.strengthDays.some((s) => after(s.date)) ? '; the strength days below stand' : `; next week's strength days fall in the easy days, so full sessions come back the week after`
+    }.`,
   ];
   return {
     ...next,

@@ -2,7 +2,8 @@
 import type { SessionMatch } from '../analysis/types.ts';
 import type { WeekDocument } from '../domain/week-document.ts';
 import { displayDistance, displayDuration, type PlanUnits } from '../domain/units.ts';
-import { dayLabel } from '../domain/iso-week.ts';
+import { addDays, dayLabel } from '../domain/iso-week.ts';
+import type { UnavailableDay } from '../domain/athlete-input.ts';
 
 const pct = (x: number | null): string => (x === null ? '—' : `${Math.round(x * 100)} %`);
 const num = (x: number | null, digits = 0): string => (x === null ? '—' : x.toFixed(digits));
@@ -22,6 +23,11 @@ export function weekText(doc: WeekDocument, athleteName: string, units: PlanUnit
   lines.push(
     `Strength        ${c.actual.strengthSessions} session(s), ${Math.round(c.actual.strengthMinutes)} min (planned ${c.planned.strengthSessions}, ${Math.round(c.planned.strengthMinutes)} min)`,
   );
+  const cross = c.actual.crossTraining;
+  if (cross !== undefined && cross.sessions > 0) {
+    const far = cross.distanceM > 0 ? `, ${dist(cross.distanceM)}` : '';
+    lines.push(`Cross-training  ${cross.sessions} session(s) (${cross.sports.join(', ').replaceAll('_', ' ')}), ${displayDuration(cross.durationS)}${far}; load ${num(cross.load)}, not running volume`);
+  }
   lines.push(`Hard days       done ${list(c.actual.hardDays)}; planned ${list(c.planned.hardDays)}`);
   if (c.intensity.secondsWithHr > 0) {
     lines.push(
@@ -47,6 +53,8 @@ export function weekText(doc: WeekDocument, athleteName: string, units: PlanUnit
     const status = `${m.status}${m.band === null ? '' : ` (${m.band}${m.ratio === null || m.status === 'missed' ? '' : `, ${pct(m.ratio)}`})`}`;
     lines.push(`${dayLabel(date).padEnd(15)}${planned.padEnd(11)}${done.slice(0, 17).padEnd(18)}${status}`);
   }
+  const off = stretches(doc.unavailable ?? []);
+  if (off.length > 0) lines.push('', `Unavailable: ${off.map((r) => `${dayLabel(r.from)}${r.to === r.from ? '' : ` – ${dayLabel(r.to)}`} (${r.reason})`).join(', ')}`);
   if (c.easyRunsTooHard.length > 0) lines.push('', `Easy runs done too hard: ${c.easyRunsTooHard.length}`);
   if (c.hardSessionsTooEasy.length > 0) lines.push(`Quality sessions done too easy: ${c.hardSessionsTooEasy.length}`);
   if (doc.flags.length > 0) {
@@ -65,6 +73,17 @@ export function weekText(doc: WeekDocument, athleteName: string, units: PlanUnit
   const p = doc.physiology;
   lines.push('', `Max HR ${p.maxHr.value} (${p.maxHr.source}), resting ${p.restingHr.value} (${p.restingHr.source}), LTHR ${p.lthr.value} (${p.lthr.source})`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Consecutive days with the same reason, as one stretch each. */
+function stretches(days: readonly UnavailableDay[]): { from: string; to: string; reason: UnavailableDay['reason'] }[] {
+  const out: { from: string; to: string; reason: UnavailableDay['reason'] }[] = [];
+  for (const d of days) {
+    const last = out.at(-1);
+    if (last !== undefined && last.reason === d.reason && addDays(last.to, 1) === d.date) last.to = d.date;
+    else out.push({ from: d.date, to: d.date, reason: d.reason });
+  }
+  return out;
 }
 
 /** Word-wraps `text` to 80 columns: `first` before the first line, `rest` before the others. */

@@ -77,7 +77,7 @@ describe('the athlete input routes', () => {
     expect(res.json()).toMatchObject({ id, rpe: 9, note: 'heavier than it looked' });
     const after = (await week('2026-W45')).activities.find((x) => x.id === id)!;
     expect(after).toMatchObject({ rpe: 9, note: 'heavier than it looked' });
-    expect(after.metrics.load / before).toBeCloseTo(9 / 6, 9);
+    expect(after.metrics.load).toBeGreaterThan(before);
     const cleared = await send('PATCH', `/activities/${id}`, { note: null });
     expect(cleared.json()).toMatchObject({ rpe: 9, note: null });
   });

@@ -11,6 +11,7 @@ import type { Athlete } from '../../src/db/schema.ts';
 import type { TrainingPlan } from '../../src/domain/plan.ts';
 import type { WeekDocument } from '../../src/domain/week-document.ts';
 import { createLogger } from '../../src/log.ts';
+import { weekText } from '../../src/report/week-text.ts';
 import { addUnavailablePeriod, annotateActivity, logManualActivity, removeUnavailablePeriod } from '../../src/services/athlete-input.ts';
 import { importFitFile } from '../../src/services/fit-import.ts';
 import { importPlan } from '../../src/services/plans.ts';
@@ -134,13 +135,16 @@ describe('what the athlete tells us, on a generated plan week', () => {
       const wed = (doc: WeekDocument) => doc.load.days.find((d) => d.date === '2027-01-13')!.load;
       expect(wed(before)).toBeCloseTo(run(before).metrics.load, 9);
 
-      await annotateActivity(t.db, runner, wedRunId, { rpe: 6, note: 'legs heavy' });
+      expect(defaultRpe).toBeLessThan(7);
+      await annotateActivity(t.db, runner, wedRunId, { rpe: 7, note: 'legs heavy' });
       await settle();
       const after = await week();
-      expect(run(after)).toMatchObject({ rpe: 6, note: 'legs heavy' });
-      expect(run(after).metrics.sessionRpe).toEqual({ value: 6, source: 'given' });
-      // The same minutes at a higher RPE: the load grows in proportion (whatever the scale's constant).
-      expect(run(after).metrics.load / run(before).metrics.load).toBeCloseTo(6 / defaultRpe, 9);
+      expect(run(after)).toMatchObject({ rpe: 7, note: 'legs heavy' });
+      expect(run(after).metrics.sessionRpe).toEqual({ value: 7, source: 'given' });
+      expect(run(after).metrics.load).toBeGreaterThan(run(before).metrics.load);
+      // On the load scale a minute at RPE 7 counts the same whatever the session: as Tuesday's strength at RPE 7.
+      const strength = after.activities.find((x) => x.id === strengthId)!;
+      expect(run(after).metrics.load / run(after).metrics.movingS).toBeCloseTo(strength.metrics.load / strength.metrics.movingS, 9);
       expect(wed(after)).toBeCloseTo(run(after).metrics.load, 9);
       expect(after.load.weeklyLoad - before.load.weeklyLoad).toBeCloseTo(run(after).metrics.load - run(before).metrics.load, 6);
     });
@@ -205,6 +209,44 @@ describe('what the athlete tells us, on a generated plan week', () => {
       // Back as it was for the rest of the file.
       await addUnavailablePeriod(t.db, runner, athlete, { from: '2027-01-14', to: '2027-01-17', reason: 'illness', note: null }, now());
       await settle();
+    });
+  });
+  describe('17: cross-training', () => {
+    it('counts a bike ride as load, not as running volume, and shows it in the week', async () => {
+      const doc = await week();
+      const ride = doc.activities.find((a) => a.localDate === '2027-01-11')!;
+      expect(ride).toMatchObject({ category: 'other', sport: 'cycling', distanceM: 30000 });
+      expect(ride.metrics.loadBasis).toBe('trimp');
+      expect(ride.metrics.load).toBeGreaterThan(0);
+      // Running volume: Tuesday's intervals (11 km) and Wednesday's 8 km; the 30 km ride is not in it.
+      expect(doc.compliance.actual.distanceM).toBe(19000);
+      expect(doc.load.days[0]).toMatchObject({ date: '2027-01-11', load: ride.metrics.load });
+      expect(doc.compliance.actual.crossTraining).toEqual({ sessions: 1, durationS: 3600, distanceM: 30000, load: ride.metrics.load, sports: ['cycling'] });
+      expect(doc.compliance.matches.find((m) => m.activityId === ride.id)).toMatchObject({ status: 'unplanned' });
+    });
+
+    it('takes a swim logged without a watch the same way', async () => {
+      const swim = await logManualActivity(t.db, runner, athlete, {
+        date: '2027-01-11',
+        startTime: '07:00',
+        durationS: 1800,
+        rpe: 4,
+        sport: 'swimming',
+        name: null,
+        note: null,
+        distanceM: 1500,
+        exercises: [],
+      });
+      await settle();
+      const doc = await week();
+      const ride = doc.activities.find((a) => a.sport === 'cycling')!;
+      const swum = doc.activities.find((a) => a.id === swim.id)!;
+      expect(swum).toMatchObject({ category: 'other', sport: 'swimming', source: 'manual', rpe: 4, metrics: { loadBasis: 'session_rpe', sessionRpe: { value: 4, source: 'given' } } });
+      expect(doc.compliance.actual.distanceM).toBe(19000);
+      expect(doc.compliance.actual.crossTraining).toEqual({ sessions: 2, durationS: 5400, distanceM: 31500, load: swum.metrics.load + ride.metrics.load, sports: ['swimming', 'cycling'] });
+      expect(doc.load.days[0]!.load).toBeCloseTo(swum.metrics.load + ride.metrics.load, 9);
+      expect(weekText(doc, 'Input', 'km')).toContain('Cross-training  2 session(s) (swimming, cycling), 1 h 30 min, 31.5 km; load');
+      expect(weekText(doc, 'Input', 'km')).toContain('Unavailable: Thu 2027-01-14 – Sun 2027-01-17 (illness)');
     });
   });
 });
