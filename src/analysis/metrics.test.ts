@@ -5,6 +5,7 @@ import type { Lap, SampleStreams } from '../domain/activity.ts';
 import { dailyLoads, fillDays, loadSeries } from './load.ts';
 import {
   activityMetrics,
+  activityLoad,
   classify,
   DEFAULT_METRICS_OPTIONS,
   detectIntervals,
@@ -174,9 +175,10 @@ describe('activity metrics from streams', () => {
     const speed = (i: number) => (i >= 1000 && i < 1900 ? 4 : 3);
     const m = activityMetrics(makeActivity({ streams: makeStreams(seconds(3600), () => null, speed) }), physiology);
     expect(m).toMatchObject({ intensity: 'hard', intensityBasis: 'pace', timeInZonesS: null, trimp: null });
-    // No HR: session RPE × minutes, with the default RPE 7 of a hard run: 7 · 3599/60 = 419.88
+    // No HR: session RPE on the TRIMP scale, default RPE 7 of a hard run → 1.015 × LTHR 160 = 162.4 bpm,
+    // x = 112.4 / 140 = 0.802857, 0.802857 · 0.64 · e^(1.92 · 0.802857) = 2.400363 a minute × 3599/60 = 143.98.
     expect(m.loadBasis).toBe('session_rpe');
-    expect(m.load).toBeCloseTo(419.883, 3);
+    expect(m.load).toBeCloseTo(143.9818, 3);
     expect(m.sessionRpe).toMatchObject({ value: 7, source: 'default' });
   });
 
@@ -243,24 +245,30 @@ describe('activity metrics from the summary', () => {
   });
 
   it('no HR, threshold pace known: average pace against it', () => {
-    // 10 km in 40 min = 4.17 m/s ≥ 3.81 (zone 4+ pace) → hard; RPE 7 · 40 min = 280.
+    // 10 km in 40 min = 4.17 m/s ≥ 3.81 (zone 4+ pace) → hard; RPE 7: 2.400363 a minute × 40 = 96.01.
     const hard = activityMetrics(makeActivity({ movingS: 2400 }), physiology);
-    expect(hard).toMatchObject({ intensity: 'hard', intensityBasis: 'pace', load: 280, loadBasis: 'session_rpe' });
-    // 10 km in 45 min = 3.70 m/s: ≥ 4 / 1.13 = 3.54 (zone 3+) but < 3.81 → moderate; RPE 5 · 45 = 225.
+    expect(hard).toMatchObject({ intensity: 'hard', intensityBasis: 'pace', loadBasis: 'session_rpe' });
+    expect(hard.load).toBeCloseTo(96.0145, 3);
+    // 10 km in 45 min = 3.70 m/s: ≥ 4 / 1.13 = 3.54 (zone 3+) but < 3.81 → moderate; RPE 5 → 0.965 × 160 =
+    // 154.4 bpm, x = 0.745714, 1.997850 a minute × 45 = 89.90.
     const moderate = activityMetrics(makeActivity({ movingS: 2700 }), physiology);
-    expect(moderate).toMatchObject({ intensity: 'moderate', load: 225 });
+    expect(moderate).toMatchObject({ intensity: 'moderate' });
+    expect(moderate.load).toBeCloseTo(89.9032, 3);
   });
 
   it('no HR, no threshold pace: easy unless intervals, and says so', () => {
     const m = activityMetrics(makeActivity({ movingS: 2400 }), noThreshold);
-    expect(m).toMatchObject({ intensity: 'easy', intensityBasis: 'none', load: 3 * 40 });
+    // RPE 3 → 0.87 × 160 = 139.2 bpm (zone 2), x = 0.637143, 1.385784 a minute × 40 = 55.43.
+    expect(m).toMatchObject({ intensity: 'easy', intensityBasis: 'none' });
+    expect(m.load).toBeCloseTo(55.4313, 3);
     const withIntervals = activityMetrics(makeActivity({ laps: lapsAt([2.8, 4.5, 2, 4.5, 2, 4.5, 2.8]) }), noThreshold);
     expect(withIntervals).toMatchObject({ intensity: 'hard', intervals: true, intensityBasis: 'none' });
   });
 
   it('a given RPE wins over the default', () => {
     const m = activityMetrics(makeActivity({ movingS: 2400, rpe: 4 }), noThreshold);
-    expect(m.load).toBe(160);
+    // RPE 4 → 0.92 × 160 = 147.2 bpm, x = 0.694286, 1.685176 a minute × 40 = 67.41.
+    expect(m.load).toBeCloseTo(67.407, 3);
     expect(m.sessionRpe).toEqual({ value: 4, source: 'given' });
   });
 });
@@ -276,17 +284,21 @@ describe('strength and other sessions', () => {
       ...overrides,
     });
 
-  it('without HR: session RPE × minutes with the default RPE 5', () => {
+  it('without HR: session RPE on the TRIMP scale, with the default RPE 5', () => {
     const m = activityMetrics(strength(), physiology);
-    // 5 · 45 min = 225
-    expect(m).toMatchObject({ load: 225, loadBasis: 'session_rpe', intensity: null, paceSPerKm: null });
+    // RPE 5 → 154.4 bpm: 1.997850 a minute × 45 min = 89.90
+    expect(m).toMatchObject({ loadBasis: 'session_rpe', intensity: null, paceSPerKm: null });
+    expect(m.load).toBeCloseTo(89.9032, 3);
     expect(m.sessionRpe).toMatchObject({ value: 5, source: 'default' });
-    expect(activityMetrics(strength({ rpe: 8 }), physiology).load).toBe(360);
+    // RPE 8 → 1.04 × 160 = 166.4 bpm, x = 0.831429: 2.625958 × 45 = 118.17
+    expect(activityMetrics(strength({ rpe: 8 }), physiology).load).toBeCloseTo(118.1681, 3);
   });
 
-  it('with HR: TRIMP, and no intensity class', () => {
+  it('with HR: still session RPE (heart rate says little about lifting), zones kept, no intensity class', () => {
     const m = activityMetrics(strength({ streams: makeStreams(seconds(2701), () => 120, () => null) }), physiology);
-    expect(m).toMatchObject({ loadBasis: 'trimp', intensity: null, movingS: 2700, basis: 'streams' });
+    expect(m).toMatchObject({ loadBasis: 'session_rpe', intensity: null, movingS: 2700, basis: 'streams' });
+    expect(m.load).toBeCloseTo(activityMetrics(strength(), physiology).load, 6);
+    expect(m.trimp).not.toBeNull();
     expect(m.intensityBasis).toBeUndefined();
   });
 });
@@ -687,17 +699,7 @@ function referenceActivityMetrics(
     intensity = intervals ? 'hard' : spread !== null ? classify(spread, o) : 'easy';
   }
 
-  let load: number;
-  let loadBasis: ActivityMetrics['loadBasis'];
-  let sessionRpe: SourcedValue | undefined;
-  if (trimp !== null) {
-    load = trimp;
-    loadBasis = 'trimp';
-  } else {
-    sessionRpe = resolveRpe(activity, intensity, o);
-    load = sessionRpe.value * (movingS / 60);
-    loadBasis = 'session_rpe';
-  }
+  const { load, loadBasis, sessionRpe } = activityLoad(activity, { trimp, intensity, movingS }, physiology, o);
 
   const paceSPerKm = isRun && distanceM !== null && distanceM > 0 && movingS > 0 ? movingS / (distanceM / 1000) : null;
 

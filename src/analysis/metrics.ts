@@ -9,6 +9,7 @@ import { isoWeekOf } from '../domain/iso-week.ts';
 import {
   DEFAULT_TRIMP_CONSTANTS,
   trimpCoefficients,
+  trimpPerMinute,
   trimpOfSegments,
   trimpTable,
   type TrimpConstants,
@@ -168,17 +169,7 @@ export function activityMetrics(
     intensity = intervals ? 'hard' : spread !== null ? classify(spread, o) : 'easy';
   }
 
-  let load: number;
-  let loadBasis: ActivityMetrics['loadBasis'];
-  let sessionRpe: SourcedValue | undefined;
-  if (trimp !== null) {
-    load = trimp;
-    loadBasis = 'trimp';
-  } else {
-    sessionRpe = resolveRpe(activity, intensity, o);
-    load = sessionRpe.value * (movingS / 60);
-    loadBasis = 'session_rpe';
-  }
+  const { load, loadBasis, sessionRpe } = activityLoad(activity, { trimp, intensity, movingS }, physiology, o);
 
   const paceSPerKm = isRun && distanceM !== null && distanceM > 0 && movingS > 0 ? movingS / (distanceM / 1000) : null;
 
@@ -404,6 +395,53 @@ export function classify(
   if (spread.zone4Plus >= o.hardFraction * spread.total || spread.zone4Plus >= o.hardMinS) return 'hard';
   if (spread.zone3Plus >= o.moderateFraction * spread.total) return 'moderate';
   return 'easy';
+}
+
+/**
+ * Heart rate as a fraction of LTHR that each rating of perceived exertion (Foster's CR-10, index 0–10)
+ * stands for: the middle of the Friel zone with that exertion (1–2 very easy / easy → zone 1, 3
+ * moderate → zone 2, 4 somewhat hard → zone 3, 5 hard → zone 4, 6–7 → threshold and zone 5a, 8–10 →
+ * zones 5b–5c). Ratings between whole numbers are interpolated; 0 is resting heart rate.
+ */
+export const RPE_LTHR_FRACTION: readonly number[] = Object.freeze([0, 0.75, 0.8, 0.87, 0.92, 0.965, 0.99, 1.015, 1.04, 1.06, 1.08]);
+
+/** The heart rate a session RPE (CR-10) stands for (`RPE_LTHR_FRACTION` of LTHR; resting HR at 0). */
+export function rpeHeartRate(rpe: number, physiology: Pick<Physiology, 'lthr' | 'restingHr'>): number {
+  const r = Math.min(Math.max(rpe, 0), 10);
+  const at = (i: number): number => (i === 0 ? physiology.restingHr.value : (RPE_LTHR_FRACTION[i] ?? 1) * physiology.lthr.value);
+  const lo = Math.floor(r);
+  const hi = Math.min(lo + 1, 10);
+  return at(lo) + (r - lo) * (at(hi) - at(lo));
+}
+
+/**
+ * Session RPE on Kinetic's one load scale, TRIMP units: `minutes × TRIMP per minute at the heart rate
+ * the rating stands for` (`rpeHeartRate`), with the athlete's own resting and max HR and TRIMP
+ * constants. A run without heart rate at its default RPE then counts what the same run with heart rate
+ * in that zone counts (docs/analysis.md, "One load scale").
+ */
+export function sessionRpeLoad(rpe: number, minutes: number, physiology: Physiology, o: Pick<MetricsOptions, 'trimpConstants'> = DEFAULT_METRICS_OPTIONS): number {
+  const rates = { maxHr: physiology.maxHr.value, restingHr: physiology.restingHr.value };
+  // Without a heart-rate reserve there is no TRIMP scale to convert to (resolved physiology never has
+  // one): Foster's plain RPE × minutes.
+  if (!(rates.maxHr > rates.restingHr)) return rpe * minutes;
+  return minutes * trimpPerMinute(rpeHeartRate(rpe, physiology), rates, trimpCoefficients(physiology.sex, o.trimpConstants));
+}
+
+/**
+ * The activity's training load, on one scale (TRIMP units): TRIMP when it has heart rate, else its
+ * session RPE (given, or the default for its kind) converted by `sessionRpeLoad`. Strength always comes
+ * from session RPE: heart rate says little about lifting (a 46-minute session at 105 bpm is 23 TRIMP).
+ */
+export function activityLoad(
+  activity: AnalysisActivity,
+  computed: { trimp: number | null; intensity: IntensityClass | null; movingS: number },
+  physiology: Physiology,
+  o: MetricsOptions = DEFAULT_METRICS_OPTIONS,
+): { load: number; loadBasis: ActivityMetrics['loadBasis']; sessionRpe?: SourcedValue } {
+  if (computed.trimp !== null && activity.category !== 'strength') return { load: computed.trimp, loadBasis: 'trimp' };
+  const sessionRpe = resolveRpe(activity, computed.intensity, o);
+  return { load: sessionRpeLoad(sessionRpe.value, computed.movingS / 60, physiology, o), loadBasis: 'session_rpe', sessionRpe };
 }
 
 function resolveRpe(activity: AnalysisActivity, intensity: IntensityClass | null, o: MetricsOptions): SourcedValue {

@@ -38,7 +38,10 @@ export interface ActivityMetrics {
   timeInZonesS: [number, number, number, number, number] | null;
   /** Banister TRIMP; null without heart rate. */
   trimp: number | null;
-  /** Training load used for the load series: TRIMP when HR exists, else session RPE × minutes. */
+  /**
+   * Training load, in TRIMP units for every activity: TRIMP when a run or cross session has heart rate,
+   * else (and always for strength) session RPE converted to TRIMP units (docs/analysis.md, "Load: one scale").
+   */
   load: number;
   loadBasis: 'trimp' | 'session_rpe';
   /** Runs only: intensity from time above threshold and interval structure. */

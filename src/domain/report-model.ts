@@ -10,7 +10,7 @@ import type { PlanUnits } from './units.ts';
 import type { FlagCode, NextWeekPlan, Severity, WeekActivity } from './week-document.ts';
 
 /** Bump when the model's shape or meaning changes; stored reports of an older version are regenerated. */
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 export interface ReportModel {
   version: typeof REPORT_VERSION;

@@ -31,12 +31,15 @@ function median(values: readonly number[]): number | null {
 
 /**
  * The easy-pace ceiling a runner can use on the road: where zone 3 pace starts (threshold pace ×
- * `zone3PaceFactor`) when the threshold pace is known, else the median pace of this and last week's
- * runs that stayed in zone 2 (enough heart-rate time, no more than the allowed share above zone 2).
+ * `zone3PaceFactor`) when the athlete gave a threshold pace; else the median pace of this and last
+ * week's runs that stayed in zone 2 (enough heart-rate time, no more than the allowed share above
+ * zone 2) — what this runner's easy actually is; else an estimated threshold pace.
  */
 export function easyPaceCeiling(ctx: Context): { sPerKm: number; basis: 'threshold' | 'easy_runs' } | null {
-  const speed = ctx.week.physiology.thresholdSpeedMps?.value ?? null;
-  if (speed !== null && speed > 0) return { sPerKm: paceOf(speed) * DEFAULT_METRICS_OPTIONS.zone3PaceFactor, basis: 'threshold' };
+  const threshold = ctx.week.physiology.thresholdSpeedMps;
+  const fromThreshold =
+    threshold !== null && threshold.value > 0 ? { sPerKm: paceOf(threshold.value) * DEFAULT_METRICS_OPTIONS.zone3PaceFactor, basis: 'threshold' as const } : null;
+  if (fromThreshold !== null && threshold?.source === 'given') return fromThreshold;
   const paces: number[] = [];
   for (const i of [...ctx.previousItems, ...ctx.items]) {
     const a = ctx.activityById.get(i.activityId);
@@ -47,7 +50,7 @@ export function easyPaceCeiling(ctx: Context): { sPerKm: number; basis: 'thresho
     paces.push(a.metrics.paceSPerKm);
   }
   const m = median(paces);
-  return m === null ? null : { sPerKm: m, basis: 'easy_runs' };
+  return m === null ? fromThreshold : { sPerKm: m, basis: 'easy_runs' };
 }
 
 /**

@@ -99,7 +99,8 @@ export function nextWeekCapM(ctx: Context, v: Volumes): number | null {
   if (referenceM > 0) cap = Math.max(referenceM * (1 + t.maxWeeklyRamp), v.nextPlannedM);
   if (v.nextPlannedM > 0) cap = Math.min(cap, v.nextPlannedM * t.mileageBandHigh);
   // A planned cut-back next week: under `cutbackSkippedRatio` of this week, or no more than planned.
-  if (v.plannedM > 0 && v.thisM > 0 && v.nextPlannedM <= t.cutbackMaxPlannedRatio * v.plannedM) {
+  const nextHasPlan = ctx.plannedNext.some((p) => p.kind !== 'rest');
+  if (nextHasPlan && v.plannedM > 0 && v.thisM > 0 && v.nextPlannedM <= t.cutbackMaxPlannedRatio * v.plannedM) {
     cap = Math.min(cap, Math.max(v.nextPlannedM, t.cutbackSkippedRatio * v.thisM - 1));
   }
   if (ctx.next.plan.basis === 'recovery') {
@@ -108,7 +109,8 @@ export function nextWeekCapM(ctx: Context, v: Volumes): number | null {
   }
   if (!Number.isFinite(cap)) return null;
   const unit = metresPerUnit(ctx.units) / 10;
-  return Math.max(0, Math.floor(cap / unit) * unit);
+  // (The tiny slack keeps 20 000 m from flooring to 19 900 m on floating-point noise.)
+  return Math.max(0, Math.floor(cap / unit + 1e-9) * unit);
 }
 
 /** `nextWeek` with its volume cap, and the volume note of a recovery week. */

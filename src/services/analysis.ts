@@ -330,7 +330,7 @@ function sameLoadState(a: LoadState, b: LoadState | undefined): boolean {
 }
 
 /** Bump when activity metrics are computed differently, so stored ones are recomputed. */
-const METRICS_VERSION = 1;
+const METRICS_VERSION = 2;
 
 /**
  * The physiology values activity metrics are computed from. Not the estimate's inputs: a new run

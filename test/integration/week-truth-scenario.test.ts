@@ -207,6 +207,42 @@ describe('issue #18: the week in progress, moved strength, compliance as parts',
   });
 
   // -------------------------------------------------------------------------------------------
+  // Point 11: one load scale — the same session with and without heart rate.
+  describe('point 11: load on one scale', () => {
+    const now = new Date('2027-03-08T12:00:00Z');
+    // 10 km easy at 148 bpm (87 % of LTHR, mid zone 2), once with a strap and once without; a 45-min
+    // strength session with wrist heart rate and without.
+    const files = [
+      encodeRun({ startTime: at('2027-03-02', '07:00'), serialNumber: 3_918_400_001, laps: steady(10, 360, 148) }),
+      encodeRun({ startTime: at('2027-03-04', '07:00'), serialNumber: 3_918_400_002, laps: steady(10, 360, 148), withHr: false }),
+      strength('2027-03-02', '18:00', 3_918_400_003),
+      encodeStrength({ startTime: at('2027-03-04', '18:00'), serialNumber: 3_918_400_004, sets: Array.from({ length: 12 }, () => ({ category: 'squat', reps: 8, weightKg: 60, durationS: 45, restS: 180 })) }),
+    ];
+    let s: Setup;
+    beforeAll(async () => {
+      s = await athleteWith(t, 'onescale', [session('2027-03-01', 1, 'rest')], files, now);
+      await s.runner.enqueue('analysis', { athleteId: s.athleteId, isoWeek: '2027-W09' });
+      await s.runner.drain();
+    });
+
+    it('gives the same session within 15 % with and without heart rate, and strength from session RPE either way', async () => {
+      const doc = (await getWeek(t.db, s.athleteId, '2027-W09'))!;
+      const [runHr, runNoHr] = doc.activities.filter((a) => a.category === 'run').sort((a, b) => a.localDate.localeCompare(b.localDate));
+      expect(runHr!.metrics).toMatchObject({ loadBasis: 'trimp' });
+      expect(runNoHr!.metrics).toMatchObject({ loadBasis: 'session_rpe', sessionRpe: { value: 3, source: 'default' } });
+      expect(Math.abs(runNoHr!.metrics.load / runHr!.metrics.load - 1)).toBeLessThan(0.15);
+      const [liftHr, liftNoHr] = doc.activities.filter((a) => a.category === 'strength').sort((a, b) => a.localDate.localeCompare(b.localDate));
+      expect(liftHr!.metrics.trimp).not.toBeNull();
+      expect(liftHr!.metrics).toMatchObject({ loadBasis: 'session_rpe', sessionRpe: { value: 5, source: 'default' } });
+      expect(liftHr!.metrics.load).toBeCloseTo(liftNoHr!.metrics.load, 6);
+      // On the TRIMP scale a 45-min strength session at RPE 5 weighs about as much as an easy 10 km,
+      // not ten times its heart-rate TRIMP or four times the run.
+      expect(liftHr!.metrics.load / runHr!.metrics.load).toBeGreaterThan(0.7);
+      expect(liftHr!.metrics.load / runHr!.metrics.load).toBeLessThan(2);
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------
   // Point 2 across Monday: Saturday's strength done on the Monday after.
   describe('point 2: strength moved across Monday', () => {
     const now = new Date('2027-02-10T12:00:00Z');

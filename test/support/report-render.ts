@@ -64,7 +64,7 @@ function trendWeeks(days: ReportTrendDay[]): ReportTrendWeek[] {
 export function sampleReport(overrides: Partial<ReportModel> = {}): ReportModel {
   const days = trendDays();
   return {
-    version: 1,
+    version: 2,
     athlete: { id: SAMPLE_ATHLETE_ID, name: 'Ada <Runner> & Co', units: 'mi', timezone: 'Europe/London' },
     week: { isoWeek: '2026-W48', from: '2026-11-23', to: '2026-11-29', complete: true },
     plan: { name: 'Spring marathon', raceDate: '2027-04-18', weekNumber: 6, totalWeeks: 21 },

@@ -15,7 +15,7 @@ import type { Athlete } from '../../db/schema.ts';
 import { localDateOf } from '../../domain/time.ts';
 import { isoWeekOf, isValidIsoWeek } from '../../domain/iso-week.ts';
 import { renderReportHtml, renderReportIndexHtml, renderSeasonHtml } from '../../report/html.ts';
-import { canonicalJson } from '../../report/model.ts';
+import { canonicalJson, REPORT_VERSION } from '../../report/model.ts';
 import { renderReportJson } from '../../report/json.ts';
 import { loadSeason } from '../../services/season.ts';
 import { generateWeeklyReport } from '../../services/reports.ts';
@@ -78,11 +78,19 @@ const seasonPath = (athleteId: string): string => `/athletes/${athleteId}/season
 export function reportRoutes(app: ApiApp): void {
   const { db, log, now } = app.deps;
 
-  /** The stored report of the week, generated first when there is none and the week has started. */
+  /**
+   * The stored report of the week, generated first when there is none and the week has started, when
+   * the stored one is of an older model version, or when it was made on an earlier day of a week then
+   * in progress (what is upcoming, missed or due so far depends on the day).
+   */
   async function reportOf(athlete: Athlete, isoWeek: string): Promise<StoredReport> {
     const stored = await getReport(db, athlete.id, isoWeek);
-    if (stored !== undefined) return stored;
-    const thisWeek = isoWeekOf(localDateOf(now(), athlete.timezone));
+    const today = localDateOf(now(), athlete.timezone);
+    const stale =
+      stored !== undefined &&
+      (stored.version !== REPORT_VERSION || (!stored.document.week.complete && localDateOf(stored.generatedAt, athlete.timezone) !== today));
+    if (stored !== undefined && !stale) return stored;
+    const thisWeek = isoWeekOf(today);
     if (isoWeek > thisWeek) throw notFound(`report of ${isoWeek} (the week has not started)`);
     await generateWeeklyReport({ db, log, now }, athlete.id, isoWeek);
     const made = await getReport(db, athlete.id, isoWeek);
