@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { PlanFormatError } from '../ingest/plan/errors.ts';
 import { ThresholdsError } from '../recommend/types.ts';
 import { RedisUnavailableError } from '../jobs/bullmq.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { RequestValidationError } from './zod.ts';
 
 export const ErrorBody = z
@@ -75,6 +76,9 @@ function invalidInput(err: unknown): string | undefined {
   return typeof code === 'string' ? INVALID_INPUT_SQLSTATES[code] : undefined;
 }
 
+/** Retry-After of a 503 while the database is unreachable (seconds). */
+export const DATABASE_RETRY_AFTER_S = 5;
+
 /** The status, body and headers an error is answered with (the web app's error pages use it too). */
 export function errorResponse(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (err instanceof ApiError) {
@@ -92,6 +96,15 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody; 
   if (err instanceof RedisUnavailableError) {
     return { status: 503, body: { error: { code: 'queue_unavailable', message: err.message } } };
   }
+  if (isDatabaseUnavailable(err)) {
+    // Restarts and failovers take seconds: a client that waits this long and sends the same request
+    // again is safe (an upload stores all its files or none; the same bytes again are duplicates).
+    return {
+      status: 503,
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_S) },
+      body: { error: { code: 'database_unavailable', message: `the database is unreachable just now: nothing was changed; send the request again in ${DATABASE_RETRY_AFTER_S} s` } },
+    };
+  }
   const rejected = invalidInput(err);
   if (rejected !== undefined) {
     return { status: 400, body: { error: { code: 'bad_request', message: `invalid request: ${rejected}` } } };
@@ -107,7 +120,9 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody; 
 /** The one error handler (`setErrorHandler`). */
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body, headers } = errorResponse(err);
-  if (status >= 500) request.log.error({ err }, 'request failed');
+  // 503: the database or the queue away for a moment (an alert watches /readyz), not a bug.
+  if (status === 503) request.log.warn({ status, code: body.error.code, err: err instanceof Error ? err.message : String(err) }, 'request refused: unavailable');
+  else if (status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ status, code: body.error.code, ...(invalidInput(err) !== undefined && { err: (err as Error).message }) }, 'request rejected');
   if (headers !== undefined) void reply.headers(headers);
   return reply.status(status).type('application/json').send(body);

@@ -185,7 +185,9 @@ export class BullQueues implements JobRunner, JobSchedulers, JobInspector {
     // Never put on Redis what no worker can parse (a programming error; throws ZodError).
     const data = PAYLOADS[queue].parse(payload) as Payload<Q>;
     const q = await this.ready(queue);
-    const job = await q.add(queue, data, jobOptions(queue, data, this.opts.backoffScale));
+    // Bounded too: a connection that was ready retries a command through an outage for minutes. A job
+    // added after the timeout (Redis came back) is no harm: its id makes it the same job.
+    const job = await withTimeout(q.add(queue, data, jobOptions(queue, data, this.opts.backoffScale)), this.timeoutMs, () => this.unavailable());
     // BullMQ ignores an add whose id is kept failed: asked to, run that job again with all its attempts.
     if (opts.again === true && job.id !== undefined && (await q.getJobState(job.id)) === 'failed') {
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
@@ -297,13 +299,19 @@ export class BullQueues implements JobRunner, JobSchedulers, JobInspector {
   /** The BullMQ queue once Redis (or Postgres) answers; `RedisUnavailableError` after `connectTimeoutMs`. */
   async ready(name: QueueName): Promise<Queue<unknown>> {
     const q = this.queue(name);
-    const ms = this.opts.connectTimeoutMs ?? 5000;
-    const unavailable = (): Error =>
-      'redisUrl' in this.opts
-        ? new RedisUnavailableError(`cannot reach Redis at ${redactUrl(this.opts.redisUrl)} (REDIS_URL) within ${ms / 1000} s`)
-        : new RedisUnavailableError(`cannot reach the Postgres job queues at ${redactUrl(this.opts.postgresUrl)} (DATABASE_URL) within ${ms / 1000} s`);
-    await withTimeout(this.migrate().then(() => q.waitUntilReady()), ms, unavailable);
+    await withTimeout(this.migrate().then(() => q.waitUntilReady()), this.timeoutMs, () => this.unavailable());
     return q;
+  }
+
+  private get timeoutMs(): number {
+    return this.opts.connectTimeoutMs ?? 5000;
+  }
+
+  private unavailable(): RedisUnavailableError {
+    const s = this.timeoutMs / 1000;
+    return 'redisUrl' in this.opts
+      ? new RedisUnavailableError(`cannot reach Redis at ${redactUrl(this.opts.redisUrl)} (REDIS_URL) within ${s} s`)
+      : new RedisUnavailableError(`cannot reach the Postgres job queues at ${redactUrl(this.opts.postgresUrl)} (DATABASE_URL) within ${s} s`);
   }
 
   /** A BullMQ worker on these queues' Redis or Postgres, with worker connection settings. */

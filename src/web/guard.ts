@@ -61,10 +61,12 @@ export function registerWebErrors(app: ApiApp): void {
   if (!app.hasRequestDecorator('webAthlete')) app.decorateRequest('webAthlete', null);
   app.setErrorHandler(async (err: unknown, request, reply) => {
     // Classified as the API classifies its errors (a value the database cannot take is a 400, …).
-    const answer = err instanceof WebPageError ? { status: err.status, message: err.message } : (({ status, body }) => ({ status, message: body.error.message }))(errorResponse(err));
+    const answer = err instanceof WebPageError ? { status: err.status, message: err.message } : (({ status, body, headers }) => ({ status, message: body.error.message, headers }))(errorResponse(err));
     const status = answer.status;
     if (status >= 500) request.log.error({ err }, 'web page failed');
-    const message = err instanceof WebPageError || status < 500 ? answer.message : 'Something went wrong on our side. Try again; if it keeps happening, tell the operator.';
+    // A 503 (the database or the queue away for a moment) says so, and when to try again.
+    if (status === 503 && 'headers' in answer && answer.headers !== undefined) void reply.headers(answer.headers);
+    const message = err instanceof WebPageError || status < 500 || status === 503 ? answer.message : 'Something went wrong on our side. Try again; if it keeps happening, tell the operator.';
     const csrf = csrfToken(request, reply);
     const body = html`<p><a href="${request.webAthlete === null ? '/signin' : '/app'}">Back to Kinetic</a></p>`;
     return sendHtml(

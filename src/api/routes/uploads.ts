@@ -23,6 +23,7 @@ import { assertVisible, athleteScope, requireAuth } from '../../http/auth.ts';
 import { IdParams, UploadDto, uploadDto, UploadStatus, Uuid } from '../dto.ts';
 import { ApiError, errorResponses, notFound } from '../../http/errors.ts';
 import { readParts } from '../../http/multipart.ts';
+import { RedisUnavailableError } from '../../jobs/queues.ts';
 import { sendFile, type ApiApp } from '../../http/app.ts';
 
 /**
@@ -41,7 +42,7 @@ const Accepted = z.object({
   id: Uuid,
   filename: z.string(),
   status: UploadStatus,
-  note: z.string().optional().meta({ description: 'for a duplicate: which earlier upload has the same bytes' }),
+  note: z.string().optional().meta({ description: 'for a duplicate: which earlier upload has the same bytes; for a file stored while the job queue was unreachable: that it will be queued within minutes' }),
 });
 type Accepted = z.infer<typeof Accepted>;
 
@@ -166,8 +167,26 @@ export async function uploadRoutes(app: ApiApp): Promise<void> {
       } finally {
         await intake.close();
       }
+      // The files are stored (committed): the answer is 202 whatever the queue does. When the queue is
+      // unreachable the rest are not tried (each try waits for it); the reconciliation queues them
+      // within minutes of its return (docs/jobs.md, "Reconciliation"), and so does sending them again.
       const uploads: Accepted[] = [];
-      for (const file of stored) uploads.push(await queue(file));
+      let queueDown: RedisUnavailableError | undefined;
+      for (const file of stored) {
+        if (queueDown === undefined) {
+          try {
+            uploads.push(await queue(file));
+            continue;
+          } catch (err) {
+            if (!(err instanceof RedisUnavailableError)) throw err;
+            queueDown = err;
+            request.log.warn({ err: err.message }, 'uploads stored but not queued: the reconciliation will queue them');
+          }
+        }
+        const { filename, upload, created } = file;
+        const note = `stored; the job queue is unreachable just now (${queueDown.message}): it is queued within minutes of the queue's return`;
+        uploads.push({ id: upload.id, filename, status: created ? upload.status : 'duplicate', note });
+      }
       const { skipped } = intake;
       request.log.info({ athleteId: athlete.id, uploads: uploads.length, skipped: skipped.length }, 'uploads accepted');
       return reply.status(202).send({ uploads, ...(skipped.length > 0 && { skipped }) });
