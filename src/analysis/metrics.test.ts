@@ -16,7 +16,7 @@ import {
   type MetricsOptions,
 } from './metrics.ts';
 import { trimpCoefficients, trimpOfSegments, trimpTable, TRIMP_WOMEN } from './trimp.ts';
-import type { ActivityMetrics, AnalysisActivity, IntensityClass, Physiology, SourcedValue } from './types.ts';
+import type { ActivityMetrics, AnalysisActivity, IntensityClass, Physiology } from './types.ts';
 import {
   hrrZoneBounds,
   isValidHr,
@@ -798,20 +798,5 @@ function paceSpread(
     if (s.speedMps >= z4) out.zone4Plus += s.durationS;
   }
   return out.total > 0 ? out : null;
-}
-
-function resolveRpe(activity: AnalysisActivity, intensity: IntensityClass | null, o: MetricsOptions): SourcedValue {
-  const given = activity.rpe;
-  if (given !== null && Number.isFinite(given) && given >= 0 && given <= 10) return { value: given, source: 'given' };
-  switch (activity.category) {
-    case 'strength':
-      return { value: o.defaultRpe.strength, source: 'default', note: 'default RPE for a strength session' };
-    case 'run': {
-      const cls = intensity ?? 'easy';
-      return { value: o.defaultRpe.run[cls], source: 'default', note: `default RPE for a ${cls} run` };
-    }
-    case 'other':
-      return { value: o.defaultRpe.other, source: 'default', note: 'default RPE for other activities' };
-  }
 }
 
