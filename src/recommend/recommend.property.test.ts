@@ -257,6 +257,70 @@ describe('recommend properties', () => {
     );
   });
 
+  it('advice never breaks the engine’s own rules: next week done as advised raises no flag the advice caused (#18, point 10)', () => {
+    const strengthCodes = new Set(['strength_before_key_session', 'strength_on_easy_day', 'strength_before_run', 'strength_too_close', 'strength_near_race']);
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        // Next week's plan with the distances its sessions will be run at, so "as planned" is exact.
+        const base = build({ ...s, planNextWeek: true, asOf: null });
+        const runs = new Map<string, AnalysisActivity>();
+        const plannedNextWeek = base.input.plannedNextWeek.map((p) => {
+          const a = p.kind === 'strength' ? null : activityFor(`sim-${p.id}`, p.date, p.kind);
+          if (a === null) return p;
+          runs.set(p.id, a);
+          return a.category === 'run' ? { ...p, distanceM: a.distanceM, durationS: null } : p;
+        });
+        const input: RecommendInput = { ...base.input, plannedNextWeek, plannedPreviousWeek: weekOf(PREV, 'prev-', s.prev, true).planned };
+        const { nextWeek } = recommend(input);
+        const recovery = nextWeek.basis === 'recovery';
+
+        // As advised: the planned sessions as planned (a recovery week: none of them), strength after the
+        // run on the suggested days (lighter in race week), and running filled up to the volume limit in
+        // easy runs of at most 8 km on days without a hard session, before any race.
+        const race = input.raceDate !== null && input.raceDate >= dateOf(NEXT, 0) && input.raceDate <= dateOf(NEXT, 6) ? input.raceDate : null;
+        const activities: AnalysisActivity[] = recovery ? [] : [...runs.values()];
+        if (!recovery && race !== null && !plannedNextWeek.some((p) => p.date === race && p.kind === 'race')) activities.push(tempoRun('sim-race', race));
+        const raceWeek = race !== null;
+        for (const a of nextWeek.strengthDays) activities.push(strength(`sim-st-${a.date}`, a.date, { startHour: 19, min: raceWeek ? 25 : 45 }));
+        const [asPlanned] = buildWeeks([{ isoWeek: NEXT, planned: plannedNextWeek, activities }]);
+        const cut = [race, ...plannedNextWeek.filter((p) => p.kind === 'race').map((p) => p.date)].filter((d): d is string => d !== null).sort()[0] ?? null;
+        const volume = asPlanned!.activities.filter((a) => a.category === 'run' && (cut === null || a.localDate < cut)).reduce((n, a) => n + (a.distanceM ?? 0), 0);
+        const hardDays = new Set(asPlanned!.compliance.actual.hardDays);
+        // (Not next to a planned race either: matching would take an easy run there for the race.)
+        const races = plannedNextWeek.filter((p) => p.kind === 'race').map((p) => p.date);
+        const nearRace = (d: string): boolean => races.some((r) => d === addDays(r, -1) || d === r || d === addDays(r, 1));
+        const fillDays = [0, 1, 2, 3, 4, 5, 6].map((i) => dateOf(NEXT, i)).filter((d) => !hardDays.has(d) && !nearRace(d) && (cut === null || d < cut));
+        let deficit = nextWeek.maxDistanceM === undefined ? 0 : nextWeek.maxDistanceM - volume;
+        for (let i = 0; deficit > 100 && fillDays.length > 0; i++) {
+          // Whole 10-s samples at 5:30/km, rounded down: the runs never add more than the limit.
+          const seconds = Math.floor((Math.min(8, deficit / 1000) * 330) / 10) * 10;
+          activities.push(easyRun(`sim-fill-${i}`, fillDays[i % fillDays.length]!, { min: seconds / 60 }));
+          deficit -= (seconds / 330) * 1000;
+        }
+        const [sim] = buildWeeks([{ isoWeek: NEXT, planned: plannedNextWeek, activities }]);
+        const r = recommend({
+          week: sim!,
+          previousWeek: input.week,
+          plannedThisWeek: plannedNextWeek,
+          plannedNextWeek: [],
+          plannedPreviousWeek: input.plannedThisWeek,
+          raceDate: input.raceDate,
+          taperStart: null,
+        });
+        const suggested = new Set(nextWeek.strengthDays.map((a) => a.date));
+        const caused = r.flags.filter(
+          (f) =>
+            (strengthCodes.has(f.code) && f.date !== null && suggested.has(f.date)) ||
+            (f.code === 'ramp_too_steep' && f.evidence.numbers.rampFraction !== undefined) ||
+            f.code === 'mileage_above_plan' ||
+            f.code === 'cutback_skipped',
+        );
+        expect(caused).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
   it('without a plan next week, suggests days that keep the rules on this week’s pattern', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
