@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { insertActivity, setActivityInput } from '../db/repositories/activities.ts';
+import { deleteManualActivity, insertActivity, setActivityInput } from '../db/repositories/activities.ts';
 import { deleteUnavailablePeriod, insertUnavailablePeriod } from '../db/repositories/unavailable.ts';
 import type { ActivityRow, Athlete, Database, UnavailablePeriodRow } from '../db/schema.ts';
 import { categorize, type NormalizedActivity, type StrengthSet } from '../domain/activity.ts';
@@ -89,6 +89,21 @@ export async function logManualActivity(db: Kysely<Database>, queue: JobQueue, a
   });
   await queueAnalysis(queue, athlete.id, [row.local_date]);
   return row;
+}
+
+/** A recorded activity cannot be deleted here: it came from a file or from Strava, and would come back with it. */
+export class NotManualActivityError extends Error {
+  override name = 'NotManualActivityError';
+}
+
+/**
+ * Deletes a session logged by hand (a mistake in the log) and queues its week's analysis. Throws
+ * `NotManualActivityError` for a recorded activity.
+ */
+export async function deleteLoggedActivity(db: Kysely<Database>, queue: JobQueue, activity: ActivityRow): Promise<void> {
+  if (activity.source !== 'manual') throw new NotManualActivityError(`activity ${activity.id} was recorded (${activity.source}), not logged by hand: only a logged session can be deleted`);
+  const row = await deleteManualActivity(db, activity.id);
+  if (row !== undefined) await queueAnalysis(queue, row.athlete_id, [row.local_date]);
 }
 
 /**

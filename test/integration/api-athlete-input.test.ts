@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WeekDocument } from '../../src/domain/week-document.ts';
-import { createAthleteViaApi, createTestApi, errorOf, type CreatedAthlete, type TestApi } from '../support/api.ts';
+import { createAthleteViaApi, createTestApi, errorOf, postUploads, type CreatedAthlete, type TestApi } from '../support/api.ts';
+import { fixture } from '../support/fixtures.ts';
 
 const PLAN = [
   'name: November',
@@ -100,6 +101,24 @@ describe('the athlete input routes', () => {
     expect(back.compliance.matches.filter((m) => m.status === 'excused')).toEqual([]);
     expect(back.nextWeek.basis).not.toBe('return');
     expect((await send('DELETE', `/athletes/${me.id}/unavailable/${period.id}`)).statusCode).toBe(404);
+  });
+
+  it('deletes a session logged by hand, never a recorded one', async () => {
+    const logged = await send('POST', `/athletes/${me.id}/activities`, { ...STRENGTH, date: '2026-11-05', note: null, exercises: [] });
+    expect(logged.statusCode, logged.body).toBe(201);
+    const id = logged.json<{ id: string }>().id;
+    expect((await week('2026-W45')).compliance.matches.find((m) => m.plannedDate === '2026-11-05' && m.plannedKind === 'strength')).toMatchObject({ activityId: id });
+    expect((await send('DELETE', `/activities/${id}`)).statusCode).toBe(204);
+    expect((await week('2026-W45')).compliance.matches.find((m) => m.plannedDate === '2026-11-05' && m.plannedKind === 'strength')).toMatchObject({ status: 'missed', activityId: null });
+    expect((await send('DELETE', `/activities/${id}`)).statusCode).toBe(404);
+
+    const upload = await postUploads(api.app, me.id, me.headers, [{ filename: 'run.fit', bytes: fixture('run-garmin-fr110-hr.fit') }]);
+    expect(upload.statusCode, upload.body).toBe(202);
+    await api.app.background.idle();
+    const recorded = (await api.app.inject({ method: 'GET', url: `/athletes/${me.id}/activities`, headers: me.headers })).json<{ activities: { id: string; source: string }[] }>().activities.find((a) => a.source === 'fit')!;
+    const refused = await send('DELETE', `/activities/${recorded.id}`);
+    expect(refused.statusCode).toBe(409);
+    expect(errorOf(refused)).toMatchObject({ code: 'not_manual' });
   });
 
   it('answers 400 naming the field for bad input', async () => {

@@ -61,6 +61,7 @@ const CASES: Case[] = [
   { method: 'GET', route: '/athletes/{id}/activities/{activityId}', url: (i) => `/athletes/${i.self}/activities/${i.activity}` },
   { method: 'GET', route: '/activities/{activityId}', url: (i) => `/activities/${i.activity}?streams=true` },
   { method: 'PATCH', route: '/activities/{activityId}', url: (i) => `/activities/${i.activity}`, body: () => ({ payload: { rpe: 10, note: 'not mine' } }) },
+  { method: 'DELETE', route: '/activities/{activityId}', url: (i) => `/activities/${i.activity}` },
   {
     method: 'POST',
     route: '/athletes/{id}/activities',

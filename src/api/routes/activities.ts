@@ -4,15 +4,15 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { getActivityDetail } from '../../db/repositories/activities.ts';
+import { getActivity, getActivityDetail } from '../../db/repositories/activities.ts';
 import { MANUAL_LIMITS, MANUAL_SPORTS, NOTE_MAX_LENGTH, RPE_MAX, RPE_MIN } from '../../domain/athlete-input.ts';
 import { parseReportTime } from '../../domain/report-schedule.ts';
-import { annotateActivity, logManualActivity } from '../../services/athlete-input.ts';
+import { annotateActivity, deleteLoggedActivity, logManualActivity, NotManualActivityError } from '../../services/athlete-input.ts';
 import { activitiesPage, activityMetricsOf, activityOwner } from '../../db/repositories/athlete-data.ts';
 import { isValidDate } from '../../domain/iso-week.ts';
 import { assertVisible, athleteScope, requireAuth } from '../../http/auth.ts';
 import { ActivityDto, activityDto, IdParams, LapDto, lapDto, SetDto, setDto, Uuid } from '../dto.ts';
-import { errorResponses, notFound } from '../../http/errors.ts';
+import { ApiError, errorResponses, notFound } from '../../http/errors.ts';
 import type { ApiApp } from '../../http/app.ts';
 
 const date = z.string().refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && isValidDate(d), 'must be a date, YYYY-MM-DD');
@@ -164,6 +164,28 @@ export function activityRoutes(app: ApiApp): void {
       const row = await annotateActivity(db, jobs, request.params.activityId, request.body);
       if (row === undefined) throw notFound('activity');
       return activityDto(row);
+    },
+  );
+
+  app.delete(
+    '/activities/:activityId',
+    {
+      onRequest: requireAuth,
+      schema: {
+        tags: ['activities'],
+        summary: 'delete a session logged by hand (a recorded activity: 409 not_manual); its week is re-analysed',
+        params: z.object({ activityId: Uuid }),
+        response: { 204: z.null().meta({ description: 'deleted' }), ...errorResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const found = await getActivity(db, request.params.activityId);
+      if (found === undefined) throw notFound('activity');
+      assertVisible(request, found.athlete_id, 'activity');
+      await deleteLoggedActivity(db, jobs, found).catch((err: unknown) => {
+        throw err instanceof NotManualActivityError ? new ApiError(409, 'not_manual', err.message) : err;
+      });
+      return reply.status(204).send(null);
     },
   );
 

@@ -30,7 +30,7 @@ export function activitiesCommand(): Command {
             process.stdout.write(`${JSON.stringify(a)}\n`);
             continue;
           }
-          const hr = a.avg_hr === null ? '' : `  avg HR ${a.avg_hr}`;
+          const hr = `${a.avg_hr === null ? '' : `  avg HR ${a.avg_hr}`}${a.rpe === null ? '' : `  RPE ${a.rpe}`}${a.source === 'manual' ? '  (logged)' : ''}`;
           process.stdout.write(
             `${a.local_date}  ${a.category.padEnd(8)} ${(a.sub_sport ?? a.sport).padEnd(18)} ${formatDistance(a.distance_m, athlete.units).padStart(9)}  ${formatDuration(a.moving_s ?? a.elapsed_s).padStart(8)}${hr}  ${a.id}\n`,
           );

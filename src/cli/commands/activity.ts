@@ -160,5 +160,24 @@ export function activityCommand(): Command {
     .argument('<text>', 'the note', noteOption)
     .option('--json', 'print the activity as JSON')
     .action(async (ref: string, text: string, opts: { json?: boolean }) => annotate(ref, { note: text === '' ? null : text }, opts.json));
+  cmd
+    .command('delete')
+    .description('delete a session logged by hand (a mistake in the log); recorded activities stay')
+    .argument('<activity>', 'activity id (or the first characters of it; see `kinetic activities`)')
+    .action(async (ref: string) => {
+      const [{ findActivityByRef }, { deleteLoggedActivity, NotManualActivityError }] = await Promise.all([
+        import('../../db/repositories/activities.ts'),
+        import('../../services/athlete-input.ts'),
+      ]);
+      await withContext(async ({ db, jobs }) => {
+        const found = await findActivityByRef(db, ref);
+        if (found === 'ambiguous') throw new UsageError(`activity id prefix ${ref} is ambiguous: give more characters`);
+        if (found === undefined) throw new UsageError(`no activity with id ${ref} (see \`kinetic activities\`)`);
+        await deleteLoggedActivity(db, jobs, found).catch((err: unknown) => {
+          throw err instanceof NotManualActivityError ? new UsageError(err.message) : err;
+        });
+        process.stdout.write(`deleted ${found.id} (${found.local_date}, ${found.sub_sport ?? found.sport})\n`);
+      });
+    });
   return cmd;
 }

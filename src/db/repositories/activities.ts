@@ -207,6 +207,15 @@ export async function setActivityInput(
     .executeTakeFirst();
 }
 
+export async function getActivity(db: Db, id: string): Promise<ActivityRow | undefined> {
+  return db.selectFrom('activities').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Deletes an activity logged by hand (source `manual`) with its sets; undefined when there is no such activity. */
+export async function deleteManualActivity(db: Db, activityId: string): Promise<ActivityRow | undefined> {
+  return db.deleteFrom('activities').where('id', '=', activityId).where('source', '=', 'manual').returningAll().executeTakeFirst();
+}
+
 /** An activity by its id or the first characters of it (at least 4): undefined when none, `ambiguous` when several. */
 export async function findActivityByRef(db: Db, ref: string): Promise<ActivityRow | 'ambiguous' | undefined> {
   const r = ref.trim().toLowerCase();
