@@ -51,11 +51,11 @@ export function returnWeek(next: NextWeekOutcome, need: ReturnNeed): NextWeekOut
   const notes = [
     `Return to running after ${need.daysOff} day${need.daysOff === 1 ? '' : 's'} off with ${need.reason} (last ${wd(need.lastDay)}): the first ${days} of the week easy and short — about half the usual easy run, at a conversational pace — with no intervals, tempo or long run.`,
     need.reason === 'illness'
-      ? 'Run only without fever and with symptoms above the neck at most (a blocked nose, a sore throat); a fever, aching muscles or a chest cold mean rest, and the easy days start after.'
+      ? `Run only without fever and with symptoms above the neck at most (a blocked nose, a sore throat); a fever, aching muscles or a chest cold mean rest, and the easy ${need.easyDays === 1 ? 'day starts' : 'days start'} after.`
       : 'Run only pain-free and as the physiotherapist advises; any pain that changes your stride ends the run.',
     wholeWeek
       ? `Keep the whole week easy; the plan resumes the week after, its first hard session shortened.`
-      : `From ${wd(resume)}, if the easy days went well, the plan resumes — its first hard session shortened, and not back to back with the long run.`,
+      : `From ${wd(resume)}, if the easy ${need.easyDays === 1 ? 'day' : 'days'} went well, the plan resumes — its first hard session shortened, and not back to back with the long run.`,
     `Strength: light mobility and bodyweight work only until ${what} is behind you${
       wholeWeek ? '' : next.plan.strengthDays.some((s) => after(s.date)) ? '; the strength days below stand' : `; next week's strength days fall in the easy days, so full sessions come back the week after`
     }.`,
