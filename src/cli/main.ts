@@ -19,6 +19,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { weekCommand } from './commands/week.ts';
 import { reportCommand } from './commands/report.ts';
 import { demoCommand } from './commands/demo.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { planCommand } from './commands/plan.ts';
 import { queuesCommand } from './commands/queues.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
     reportCommand(),
     demoCommand(),
     migrateCommand(),
+    doctorCommand(),
     workerCommand(),
     queuesCommand(),
     serveCommand(),

@@ -23,6 +23,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { redactUrl } from '../util/redact.ts';
+import { withTimeout } from '../util/timeout.ts';
 import { DEFAULT_LOCK_DURATION_MS } from './lock-duration.ts';
 import {
   isPermanentJobError,
@@ -398,21 +399,6 @@ function failedJob(queue: QueueName, job: Job<unknown>): FailedJob {
   return { queue, jobId: job.id ?? '?', payload: job.data, error: job.failedReason, attempts: job.attemptsMade };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
-}
 
 export interface RegisterWorkerOptions<Q extends QueueName, D extends JobContext> {
   /** Where the jobs are: the Redis and prefix of these queues. */
