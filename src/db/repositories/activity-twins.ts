@@ -27,7 +27,7 @@ interface Candidate {
   distance_m: number | null;
 }
 
-function closest(rows: Candidate[], start: Date, distanceM: number | null): Candidate | undefined {
+function closest<C extends Candidate>(rows: C[], start: Date, distanceM: number | null): C | undefined {
   return rows
     .filter((r) => distancesAgree(r.distance_m, distanceM))
     .sort((x, y) => Math.abs(x.start_time.getTime() - start.getTime()) - Math.abs(y.start_time.getTime() - start.getTime()))[0];
@@ -49,13 +49,14 @@ export async function findFitTwin(trx: Transaction<Database>, athleteId: string,
 
 /**
  * After a FIT activity is stored: if a Strava-sourced activity of the same workout is there, point its
- * Strava id at the FIT activity (no laps or streams to fetch any more) and delete the Strava copy.
- * Returns the local date of the removed copy, or null.
+ * Strava id at the FIT activity (no laps or streams to fetch any more), keep what the athlete told
+ * about it (RPE, note) unless the FIT activity has its own, and delete the Strava copy. Returns the
+ * local date of the removed copy, or null.
  */
 export async function absorbStravaTwin(trx: Transaction<Database>, athleteId: string, fitActivityId: string, start: Date, distanceM: number | null): Promise<string | null> {
   const rows = await trx
     .selectFrom('activities')
-    .select(['id', 'start_time', 'distance_m'])
+    .select(['id', 'start_time', 'distance_m', 'rpe', 'note'])
     .where('athlete_id', '=', athleteId)
     .where('source', '=', 'strava')
     .where('start_time', '>=', new Date(start.getTime() - TWIN_START_S * 1000))
@@ -65,6 +66,13 @@ export async function absorbStravaTwin(trx: Transaction<Database>, athleteId: st
   if (twin === undefined) return null;
   // Re-point first: the link row cascades with the activity it names.
   await trx.updateTable('strava_activities').set({ activity_id: fitActivityId, details_pending: false }).where('activity_id', '=', twin.id).execute();
+  if (twin.rpe !== null || twin.note !== null) {
+    await trx
+      .updateTable('activities')
+      .set({ rpe: sql<number | null>`coalesce(rpe, ${twin.rpe}::integer)`, note: sql<string | null>`coalesce(note, ${twin.note}::text)` })
+      .where('id', '=', fitActivityId)
+      .execute();
+  }
   const removed = await trx.deleteFrom('activities').where('id', '=', twin.id).returning('local_date').executeTakeFirst();
   return removed?.local_date ?? null;
 }
