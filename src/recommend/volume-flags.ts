@@ -144,7 +144,13 @@ export function volumeFlags(ctx: Context, input: VolumeInput): Flag[] {
   const v = weekVolumes(ctx);
   const { thisM, plannedM } = v;
   const capM = nextWeekCapM(ctx, v);
-  const nextText = v.nextPlannedM > 0 ? ` (the plan has ${dist(v.nextPlannedM)})` : '';
+  // What next week may hold: the plan and no more when the limit is the plan, else the limit.
+  const atMost =
+    capM === null
+      ? null
+      : v.nextPlannedM > 0 && capM < v.nextPlannedM + 100
+        ? `stick to the plan's ${dist(v.nextPlannedM)} and no more`
+        : `stay at or below ${dist(capM)}${v.nextPlannedM > 0 ? ` (the plan has ${dist(v.nextPlannedM)})` : ''}`;
 
   // Ramp by distance: against last week, or the week before a cut-back week (as the plan check).
   let ramp: { referenceM: number; referenceWeek: string; afterCutback: boolean; allowedM: number } | null = null;
@@ -207,8 +213,8 @@ export function volumeFlags(ctx: Context, input: VolumeInput): Flag[] {
       message: `${capitalize(message)}.`,
       evidence: { activityIds: uniqueSorted(activityIds), plannedIds, numbers },
       suggestion:
-        capM !== null
-          ? `Let the body catch up: next week stay at or below ${dist(capM)}${nextText}, with no extra sessions and the easy runs easy.`
+        atMost !== null
+          ? `Let the body catch up: next week ${atMost}, with no extra sessions and the easy runs easy.`
           : `Let the body catch up: no extra sessions or added volume next week, easy runs easy. ${hardDaysPhrase(ctx.next)}.`,
     });
   }
@@ -241,7 +247,7 @@ export function volumeFlags(ctx: Context, input: VolumeInput): Flag[] {
           },
         },
         suggestion: `Cut-back weeks are when the body absorbs the training before the next block: take them as planned. ${
-          capM !== null ? `Next week stay at or below ${dist(capM)}${nextText}` : 'Next week do not add volume'
+          atMost !== null ? `Next week ${atMost}` : 'Next week do not add volume'
         }, and do not add the skipped rest later.`,
       };
       flags.push(cutback);
