@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../domain/iso-week.ts';
 import {
+  acwrBand,
+  rollingAcwr,
   dailyLoads,
   distanceRamp,
   ewmaLambda,
@@ -219,5 +221,37 @@ describe('distance ramp', () => {
     expect(distanceRamp(55_000, 50_000)).toBeCloseTo(0.1, 12);
     expect(distanceRamp(40_000, 50_000)).toBeCloseTo(-0.2, 12);
     expect(distanceRamp(40_000, 0)).toBeNull();
+  });
+});
+
+describe("the week's ACWR (rollingAcwr) and its bands", () => {
+  it('is the 7-day over the 28-day mean load at the end of the week', () => {
+    // Five weeks of 40 a day, then a week of 20 a day (42 days): acute 20, chronic (21 × 40 + 7 × 20) / 28 = 35.
+    const loads = new Map(fillDays('2026-12-28', '2027-02-07', new Map()).map((d, i) => [d.date, i < 35 ? 40 : 20]));
+    const r = rollingAcwr(loads, '2027-02-07', 42);
+    expect(r.acute7d).toBe(20);
+    expect(r.chronic28d).toBe(35);
+    expect(r.ratio).toBeCloseTo(0.571429, 6);
+    expect(r.band).toBe('low');
+  });
+
+  it('is a baseline being built, not a ratio, before 42 days of history', () => {
+    const loads = new Map([['2027-01-04', 50]]);
+    expect(rollingAcwr(loads, '2027-02-13', 41)).toMatchObject({ ratio: null, band: 'building_baseline', historyDays: 41 });
+    expect(rollingAcwr(new Map(), '2027-02-13', 60)).toMatchObject({ ratio: null, band: 'building_baseline' });
+  });
+
+  it('bands: < 0.8 low, 0.8–1.3 sweet spot, to 1.5 caution, above spike (two decimals)', () => {
+    expect([0.79, 0.795, 0.8, 1.3, 1.304, 1.31, 1.5, 1.504, 1.51].map(acwrBand)).toEqual([
+      'low',
+      'sweet_spot',
+      'sweet_spot',
+      'sweet_spot',
+      'sweet_spot',
+      'caution',
+      'caution',
+      'caution',
+      'spike',
+    ]);
   });
 });

@@ -146,3 +146,57 @@ export function distanceRamp(thisWeekM: number, lastWeekM: number): number | nul
   if (!(lastWeekM > 0)) return null;
   return (thisWeekM - lastWeekM) / lastWeekM;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The week's acute:chronic ratio (issue #18, point 13)
+
+/** Bands of the week's ACWR (Gabbett 2016): under 0.8 low, 0.8–1.3 sweet spot, over 1.3 to 1.5 caution, over 1.5 spike. */
+export type AcwrBand = 'low' | 'sweet_spot' | 'caution' | 'spike';
+
+/** The band limits: `low` below `low`, `sweet_spot` up to `sweetSpotMax`, `caution` up to `cautionMax`, then `spike`. */
+export const ACWR_BANDS = Object.freeze({ low: 0.8, sweetSpotMax: 1.3, cautionMax: 1.5 });
+
+/** Days of history before fitness, form and ACWR are read as risk (docs/analysis.md, "Baseline"). */
+export const BASELINE_DAYS = 42;
+
+/** The band of an ACWR, judged to two decimals (1.304 reads as 1.30, the sweet spot). */
+export function acwrBand(ratio: number): AcwrBand {
+  const r = Math.round(ratio * 100) / 100;
+  if (r < ACWR_BANDS.low) return 'low';
+  if (r <= ACWR_BANDS.sweetSpotMax) return 'sweet_spot';
+  if (r <= ACWR_BANDS.cautionMax) return 'caution';
+  return 'spike';
+}
+
+export interface RollingAcwr {
+  /** The day the ratio is read on: the end of the week (Sunday), or today while it is in progress. */
+  date: string;
+  /** Mean daily load of the 7 days ending on `date`. */
+  acute7d: number;
+  /** Mean daily load of the 28 days ending on `date`. */
+  chronic28d: number;
+  /** acute7d / chronic28d; null while there is no baseline (fewer than `BASELINE_DAYS` days of history) or no chronic load. */
+  ratio: number | null;
+  /** The ratio's band, or `building_baseline` while there is none. */
+  band: AcwrBand | 'building_baseline';
+  /** Days of load history up to `date` (the series' day count). */
+  historyDays: number;
+}
+
+/**
+ * The week's ACWR as rolling averages, read at the end of the week: mean load of the last 7 days over
+ * mean load of the last 28 (Gabbett 2016's rolling-average form), so a Sunday long run does not make
+ * the week's number its peak day's. `loads` holds daily loads (missing days are 0); `historyDays` is
+ * the length of the athlete's load series up to `date`.
+ */
+export function rollingAcwr(loads: ReadonlyMap<string, number>, date: string, historyDays: number): RollingAcwr {
+  const mean = (days: number): number => {
+    let s = 0;
+    for (let i = days - 1; i >= 0; i--) s += loads.get(addDays(date, -i)) ?? 0;
+    return s / days;
+  };
+  const acute7d = mean(7);
+  const chronic28d = mean(28);
+  const ratio = historyDays >= BASELINE_DAYS && chronic28d > 0 ? acute7d / chronic28d : null;
+  return { date, acute7d, chronic28d, ratio, band: ratio === null ? 'building_baseline' : acwrBand(ratio), historyDays };
+}

@@ -242,9 +242,30 @@ export interface ReportTrendWeek {
   plannedDistanceM: number;
 }
 
+/** The week's acute:chronic ratio: 7-day over 28-day mean load at the end of the week, with its band. */
+export interface ReportWeekAcwr {
+  date: string;
+  /** 0.001 precision; null while the baseline is being built (fewer than 42 days of history). */
+  ratio: number | null;
+  band: 'low' | 'sweet_spot' | 'caution' | 'spike' | 'building_baseline';
+  acute7d: number;
+  chronic28d: number;
+  historyDays: number;
+}
+
 export interface ReportLoad {
-  /** This week: total load, Foster monotony and strain, run distance change against last week. */
-  week: { load: number; monotony: number | null; strain: number | null; distanceRamp: number | null; previousWeekDistanceM: number };
+  /**
+   * This week: total load, Foster monotony and strain, run distance change against last week, and the
+   * week's ACWR (null in reports of weeks analysed before it existed).
+   */
+  week: {
+    load: number;
+    monotony: number | null;
+    strain: number | null;
+    distanceRamp: number | null;
+    previousWeekDistanceM: number;
+    acwr: ReportWeekAcwr | null;
+  };
   /** Load at the end of this week's Sunday (or the latest day of an unfinished week). */
   end: ReportTrendDay;
   /** The last `TREND_WEEKS` weeks (src/report/model.ts), oldest first, this week last. */

@@ -43,6 +43,19 @@ export interface WeekLoad {
   previousWeekDistanceM: number;
   /** Days of each week compared (7 once the week is over; 1 on its Monday); absent in older documents (7). */
   comparedDays?: number;
+  /**
+   * The week's acute:chronic workload ratio: mean daily load of the 7 days over the 28 days ending at
+   * the end of the week (Sunday, or today while the week is in progress), with its band; `ratio` null
+   * and band `building_baseline` until 42 days of history exist. Absent in older documents.
+   */
+  acwr?: {
+    date: string;
+    acute7d: number;
+    chronic28d: number;
+    ratio: number | null;
+    band: 'low' | 'sweet_spot' | 'caution' | 'spike' | 'building_baseline';
+    historyDays: number;
+  };
 }
 
 /** The analysis part of the week document: what the recommender reads. */
@@ -84,6 +97,7 @@ export const FLAG_CODES = [
   'mileage_above_plan',
   'cutback_skipped',
   'ramp_too_steep',
+  'load_too_low',
 ] as const;
 export type FlagCode = (typeof FLAG_CODES)[number];
 

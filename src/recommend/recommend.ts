@@ -17,6 +17,7 @@ import { backToBackFlags, easyRunFlags, keySessionFlags, longRunFlags } from './
 import { strengthFlags } from './strength-flags.ts';
 import { FLAG_CODES, resolveThresholds, type Flag, type Recommendation, type RecommendInput, type RecommendThresholds } from './types.ts';
 import { nextWeekWithCap, volumeFlags } from './volume-flags.ts';
+import { loadFlags } from './load-flags.ts';
 
 export type {
   Flag,
@@ -46,6 +47,7 @@ export function recommend(input: RecommendInput, thresholds: Partial<RecommendTh
     ...longRunFlags(ctx),
     ...keys,
     ...volumeFlags(ctx, { missedKeySessions: ctx.plannedThis.filter((p) => missed.has(p.id)) }),
+    ...loadFlags(ctx),
   ];
   return { flags: flags.sort(compareFlags), nextWeek: nextWeekWithCap(ctx) };
 }

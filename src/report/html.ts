@@ -12,7 +12,7 @@ import type { Severity } from '../recommend/types.ts';
 import { reportCharts, seasonCharts, shortDate, type Chart, type ReportCharts } from './charts.ts';
 import type { ComplianceBand } from '../domain/analysis.ts';
 import type { ReportComplianceParts, ReportDayRow, ReportModel, ReportTrendWeek } from './model.ts';
-import { partLines } from './parts.ts';
+import { loadReading, partLines } from './parts.ts';
 import type { SeasonModel } from './season.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -348,11 +348,19 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
     td(num(w.acwr, 2), 'num'),
   ]);
   const spike = l.end.acwr !== null && l.end.acwr > l.acwrLimit;
+  const reading = loadReading(l);
+  const ramp = `Distance vs last week${hd.soFar ? ' (same days)' : ''}: ${l.week.distanceRamp === null ? '—' : `${l.week.distanceRamp >= 0 ? '+' : '−'}${Math.abs(Math.round(l.week.distanceRamp * 100))} %`}.`;
+  const acwrClass = { low: 'yellow', sweet_spot: 'green', caution: 'yellow', spike: 'red', building_baseline: 'neutral' } as const;
+  const loadText = reading.baseline
+    ? h`<p>This week: load ${num(l.week.load)}; fitness, form and ACWR: ${badge('neutral', '○', 'Building baseline', ` — ${reading.band ?? ''}`)}, not yet read as risk. ${ramp}</p>\n`
+    : reading.acwr !== null && l.week.acwr !== null
+      ? h`<p>This week: load ${num(l.week.load)}; fitness ${num(l.end.chronic)}, fatigue ${num(l.end.acute)}, form ${num(l.end.form)}; ACWR ${reading.acwr} ${badge(acwrClass[l.week.acwr.band], l.week.acwr.band === 'sweet_spot' ? '✓' : '▲', reading.band ?? '')} (7-day over 28-day load at the end of the week). ${ramp}</p>\n`
+      : h`<p>This week: load ${num(l.week.load)}; fitness ${num(l.end.chronic)}, fatigue ${num(l.end.acute)}, form ${num(l.end.form)}; ACWR ${num(l.end.acwr, 2)} ${
+          spike ? badge('red', '▲', 'above the limit', ` of ${l.acwrLimit}`) : h`(limit ${l.acwrLimit})`
+        }. ${ramp}</p>\n`;
   const load = section('load', `Load and form, last ${l.weeks.length} weeks`, [
     figure(charts.load, opts.image),
-    h`<p>This week: load ${num(l.week.load)}; fitness ${num(l.end.chronic)}, fatigue ${num(l.end.acute)}, form ${num(l.end.form)}; ACWR ${num(l.end.acwr, 2)} ${
-      spike ? badge('red', '▲', 'above the limit', ` of ${l.acwrLimit}`) : h`(limit ${l.acwrLimit})`
-    }. Distance vs last week: ${l.week.distanceRamp === null ? '—' : `${l.week.distanceRamp >= 0 ? '+' : '−'}${Math.abs(Math.round(l.week.distanceRamp * 100))} %`}.</p>\n`,
+    loadText,
     table(
       'Week by week',
       [th('Week'), th('Distance', 'num'), th('Planned', 'num'), th('Load', 'num'), th('Fitness', 'num'), th('Fatigue', 'num'), th('Form', 'num'), th('ACWR', 'num')],

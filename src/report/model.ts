@@ -400,6 +400,17 @@ function buildLoad(input: ReportInput): ReportLoad {
       strain: rn(doc.load.strain, r1),
       distanceRamp: rn(doc.load.distanceRamp, r3),
       previousWeekDistanceM: r0(doc.load.previousWeekDistanceM),
+      acwr:
+        doc.load.acwr === undefined
+          ? null
+          : {
+              date: doc.load.acwr.date,
+              ratio: rn(doc.load.acwr.ratio, r3),
+              band: doc.load.acwr.band,
+              acute7d: r1(doc.load.acwr.acute7d),
+              chronic28d: r1(doc.load.acwr.chronic28d),
+              historyDays: doc.load.acwr.historyDays,
+            },
     },
     end,
     weeks,

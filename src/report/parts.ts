@@ -11,8 +11,11 @@
 import { complianceBand } from '../analysis/matching.ts';
 import type { ComplianceBand, WeekCompliance } from '../analysis/types.ts';
 import type { WeekDocument } from '../domain/week-document.ts';
+import { BASELINE_DAYS } from '../analysis/load.ts';
 import type {
   ReportComplianceParts,
+  ReportLoad,
+  ReportWeekAcwr,
   ReportIntensityPart,
   ReportKeySessionsPart,
   ReportStrengthPart,
@@ -162,4 +165,23 @@ export function partLines(parts: ReportComplianceParts): { label: string; band: 
         `${s.missedPlanned > 0 ? `; ${s.missedPlanned} planned missed` : ''}${placement === '' ? '' : `; placement flagged: ${placement}`}`,
     },
   ];
+}
+
+const ACWR_BAND_WORDS: Readonly<Record<ReportWeekAcwr['band'], string>> = {
+  low: 'low (under 0.8)',
+  sweet_spot: 'sweet spot (0.8–1.3)',
+  caution: 'caution (1.3–1.5)',
+  spike: 'spike (over 1.5)',
+  building_baseline: 'building baseline',
+};
+
+/**
+ * How the report reads this week's load: the week's ACWR with its band, and whether fitness, form and
+ * ACWR are still a baseline being built (fewer than 42 days of history: not read as risk).
+ */
+export function loadReading(load: ReportLoad): { baseline: boolean; acwr: string | null; band: string | null } {
+  const a = load.week.acwr;
+  if (a === null) return { baseline: false, acwr: null, band: null };
+  if (a.ratio === null) return { baseline: true, acwr: null, band: `building baseline (day ${a.historyDays} of ${BASELINE_DAYS})` };
+  return { baseline: false, acwr: a.ratio.toFixed(2), band: ACWR_BAND_WORDS[a.band] };
 }

@@ -5,7 +5,7 @@
 import { displayDistance, displayDuration } from '../domain/units.ts';
 import { dayLabel, weekdayLabel, weekdayOf } from '../domain/iso-week.ts';
 import type { ReportDay, ReportDayRow, ReportModel, ReportStrengthSession, ReportTrendWeek } from './model.ts';
-import { bandWords, partLines } from './parts.ts';
+import { bandWords, loadReading, partLines } from './parts.ts';
 
 export const TEXT_WIDTH = 80;
 
@@ -93,10 +93,15 @@ export function renderReportText(m: ReportModel): string {
   // Load
   const l = m.load;
   out.push(`LOAD AND FORM, LAST ${l.weeks.length} WEEKS`);
-  out.push(
-    `  This week: load ${num(l.week.load)}; fitness ${num(l.end.chronic)}, fatigue ${num(l.end.acute)}, form ${num(l.end.form)}; ` +
-      `ACWR ${num(l.end.acwr, 2)} (limit ${l.acwrLimit})`,
-  );
+  const reading = loadReading(l);
+  const loadLine = reading.baseline
+    ? `This week: load ${num(l.week.load)}; fitness, form and ACWR: ${reading.band}, not yet read as risk`
+    : reading.acwr !== null
+      ? `This week: load ${num(l.week.load)}; fitness ${num(l.end.chronic)}, fatigue ${num(l.end.acute)}, form ${num(l.end.form)}; ` +
+        `ACWR ${reading.acwr} — ${reading.band} (7-day over 28-day load, end of week)`
+      : `This week: load ${num(l.week.load)}; fitness ${num(l.end.chronic)}, fatigue ${num(l.end.acute)}, form ${num(l.end.form)}; ` +
+        `ACWR ${num(l.end.acwr, 2)} (limit ${l.acwrLimit})`;
+  out.push(...wrap(loadLine, '  ', '  '));
   out.push(
     `  Monotony ${num(l.week.monotony, 2)}, strain ${num(l.week.strain)}; distance vs last week ${
       l.week.distanceRamp === null ? '—' : `${signed(Math.round(l.week.distanceRamp * 100))} %`

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { weekCompliance } from '../analysis/compliance.ts';
-import { fillDays, dailyLoads, distanceRamp, loadSeries, weekMonotonyStrain } from '../analysis/load.ts';
+import { fillDays, dailyLoads, distanceRamp, loadSeries, rollingAcwr, weekMonotonyStrain } from '../analysis/load.ts';
 import { activityMetrics, markLongRuns } from '../analysis/metrics.ts';
 import { resolvePhysiology } from '../analysis/physiology.ts';
 import type { ActivityMetrics, AthleteProfile, LoadState, Physiology, PlannedSessionRef, WeekCompliance } from '../analysis/types.ts';
@@ -201,6 +201,9 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     }
 
     const byDate = new Map(states.map((s) => [s.date, s]));
+    // The week's rolling ACWR reads the 27 days before each week's end: stored days before the series run.
+    const earlier = prev === null ? [] : await loadStatesBetween(trx, athleteId, { from: addDays(start, -27), to: addDays(start, -1) });
+    const view: LoadView = { byDate, loads: new Map([...earlier, ...states].map((s) => [s.date, s.load])), asOf };
     const advise = await adviser(trx, athlete, now, { ...plannedRange, sessions: plannedSpan });
     const docs: WeekDocument[] = [];
     let previous: WeekDocument | null = null;
@@ -215,7 +218,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
         physiology,
         compliance: w.compliance,
         activities: weekActivities(w.activities, w.metrics),
-        load: weekLoad(byDate, w.from, w.compliance.actual.distanceM, w.previousWeekDistanceM, w.comparedDays),
+        load: weekLoad(view, w.from, w.compliance.actual.distanceM, w.previousWeekDistanceM, w.comparedDays),
         unavailable: w.unavailable,
       };
       const before = previous?.isoWeek === addWeeks(w.isoWeek, -1) ? previous : ((await getWeek(trx, athleteId, addWeeks(w.isoWeek, -1))) ?? null);
@@ -237,7 +240,7 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
       const lastWeek = sameDaysLastWeek(later.from, asOf);
       const previousWeekDistanceM =
         before === undefined ? later.load.previousWeekDistanceM : await runDistanceBetween(trx, athleteId, { from: lastWeek.from, to: lastWeek.to });
-      const load = weekLoad(byDate, later.from, later.compliance.actual.distanceM, previousWeekDistanceM, lastWeek.days);
+      const load = weekLoad(view, later.from, later.compliance.actual.distanceM, previousWeekDistanceM, lastWeek.days);
       const { flags: _flags, nextWeek: _nextWeek, ...laterBase } = later;
       const refreshed =
         before === undefined ? { ...later, load } : await advise({ ...laterBase, load }, before, await activePlanSessions(trx, athleteId, { from: later.from, to: later.to }));
@@ -293,15 +296,18 @@ function sameDaysLastWeek(monday: string, asOf: string): { from: string; to: str
   return { from: addDays(monday, -7), to: addDays(monday, days - 8), days };
 }
 
-function weekLoad(
-  byDate: ReadonlyMap<string, LoadState>,
-  monday: string,
-  distanceM: number,
-  previousWeekDistanceM: number,
-  comparedDays: number,
-): WeekReportData['load'] {
-  const days = Array.from({ length: 7 }, (_, i) => byDate.get(addDays(monday, i))!);
+/** The load series as the week blocks read it: the states by date, daily loads (27 days before the first state too), today. */
+interface LoadView {
+  byDate: ReadonlyMap<string, LoadState>;
+  loads: ReadonlyMap<string, number>;
+  asOf: string;
+}
+
+function weekLoad(view: LoadView, monday: string, distanceM: number, previousWeekDistanceM: number, comparedDays: number): WeekReportData['load'] {
+  const days = Array.from({ length: 7 }, (_, i) => view.byDate.get(addDays(monday, i))!);
   const ms = weekMonotonyStrain(days.map((d) => d.load));
+  // The week's ACWR at its end: Sunday, or today while the week is in progress.
+  const end = days.find((d) => d.date === view.asOf) ?? days[6]!;
   return {
     days,
     weeklyLoad: ms.weeklyLoad,
@@ -310,6 +316,7 @@ function weekLoad(
     distanceRamp: comparedDays > 0 ? distanceRamp(distanceM, previousWeekDistanceM) : null,
     previousWeekDistanceM,
     comparedDays,
+    acwr: rollingAcwr(view.loads, end.date, end.day),
   };
 }
 

@@ -14,6 +14,7 @@ import { importPlan } from '../../src/services/plans.ts';
 import { weekDocument } from '../../src/services/weeks.ts';
 import { renderReportText } from '../../src/report/text.ts';
 import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
+import { addDays } from '../../src/domain/iso-week.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { at, intervalLaps, session, steady } from '../support/scenario.ts';
@@ -239,6 +240,64 @@ describe('issue #18: the week in progress, moved strength, compliance as parts',
       // not ten times its heart-rate TRIMP or four times the run.
       expect(liftHr!.metrics.load / runHr!.metrics.load).toBeGreaterThan(0.7);
       expect(liftHr!.metrics.load / runHr!.metrics.load).toBeLessThan(2);
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Points 12 and 13: the week's ACWR at its end, its bands, the baseline, load_too_low.
+  describe('points 12 and 13: the week\'s ACWR, the baseline and load_too_low', () => {
+    const now = new Date('2027-04-27T12:00:00Z');
+    // Six weeks (W10–W15, from Mon 8 Mar) of four 10 km easy runs (Tue, Wed, Fri, Sun), then a planned
+    // build week W16 (four 10 km again) in which the athlete ran once.
+    const weeks = Array.from({ length: 6 }, (_, w) => ['2027-03-09', '2027-03-10', '2027-03-12', '2027-03-14'].map((d) => addDays(d, 7 * w))).flat();
+    const plan: PlannedSession[] = [
+      ...['2027-04-13', '2027-04-14', '2027-04-16', '2027-04-18', '2027-04-20', '2027-04-21', '2027-04-23', '2027-04-25'].map((d) => session(d, 1, 'easy', { distanceM: 10_000 })),
+    ];
+    const files = [
+      ...weeks.map((d, i) => encodeRun({ startTime: at(d, '07:00'), serialNumber: 3_918_500_001 + i, recordIntervalS: 5, laps: steady(10, 360, 140) })),
+      encodeRun({ startTime: at('2027-04-21', '07:00'), serialNumber: 3_918_500_100, recordIntervalS: 5, laps: steady(8, 360, 140) }),
+    ];
+    let s: Setup;
+    beforeAll(async () => {
+      s = await athleteWith(t, 'lowload', plan, files, now);
+      for (let w = 10; w <= 16; w++) await s.runner.enqueue('analysis', { athleteId: s.athleteId, isoWeek: `2027-W${w}` });
+      await s.runner.drain();
+      expect(s.runner.failed).toEqual([]);
+    });
+
+    it('reads the ratio as 7-day over 28-day mean load at the end of the week, with its band', async () => {
+      const w15 = (await getWeek(t.db, s.athleteId, '2027-W15'))!;
+      const loads = new Map<string, number>();
+      for (let w = 12; w <= 15; w++) for (const d of (await getWeek(t.db, s.athleteId, `2027-W${w}`))!.load.days) loads.set(d.date, d.load);
+      const mean = (days: number): number => [...Array(days).keys()].reduce((n, i) => n + (loads.get(addDays('2027-04-18', -i)) ?? 0), 0) / days;
+      expect(w15.load.acwr).toMatchObject({ date: '2027-04-18', band: 'sweet_spot', historyDays: 42 });
+      expect(w15.load.acwr!.acute7d).toBeCloseTo(mean(7), 9);
+      expect(w15.load.acwr!.chronic28d).toBeCloseTo(mean(28), 9);
+      // Four like weeks: the ratio is 1, whatever the Sunday run does to the daily EWMA.
+      expect(w15.load.acwr!.ratio).toBeCloseTo(1, 2);
+      expect(w15.flags.map((f) => f.code)).not.toContain('ramp_too_steep');
+    });
+
+    it('shows fitness, form and ACWR as building baseline until 42 days of history exist', async () => {
+      const w11 = (await getWeek(t.db, s.athleteId, '2027-W11'))!;
+      expect(w11.load.acwr).toMatchObject({ ratio: null, band: 'building_baseline', historyDays: 14 });
+      const { model } = await buildWeeklyReport({ db: t.db, log: createLogger('silent'), now: () => now }, s.athleteId, '2027-W11');
+      expect(model.load.week.acwr).toMatchObject({ ratio: null, band: 'building_baseline' });
+      const text = renderReportText(model);
+      expect(text).toContain('fitness, form and ACWR: building baseline (day 14 of 42)');
+      expect(text).not.toMatch(/form −\d/);
+    });
+
+    it('raises load_too_low (info) when a build week falls under 0.8', async () => {
+      const w16 = (await getWeek(t.db, s.athleteId, '2027-W16'))!;
+      expect(w16.load.acwr!.band).toBe('low');
+      expect(w16.load.acwr!.ratio!).toBeLessThan(0.8);
+      const flag = w16.flags.find((f) => f.code === 'load_too_low')!;
+      expect(flag).toMatchObject({ severity: 'info', date: null });
+      expect(flag.evidence.numbers.acwr).toBeCloseTo(w16.load.acwr!.ratio!, 3);
+      expect(flag.evidence.numbers.minAcwr).toBe(0.8);
+      // A week without a plan is no build week: W14 had none planned (and a normal load anyway).
+      expect((await getWeek(t.db, s.athleteId, '2027-W14'))!.flags.map((f) => f.code)).not.toContain('load_too_low');
     });
   });
 

@@ -212,7 +212,14 @@ export function sampleReport(overrides: Partial<ReportModel> = {}): ReportModel 
       qualitySessionsTooEasy: 0,
     },
     load: {
-      week: { load: 412.5, monotony: 1.42, strain: 585.8, distanceRamp: 0.072, previousWeekDistanceM: mi(29.1) },
+      week: {
+        load: 412.5,
+        monotony: 1.42,
+        strain: 585.8,
+        distanceRamp: 0.072,
+        previousWeekDistanceM: mi(29.1),
+        acwr: { date: '2026-11-29', ratio: 0.952, band: 'sweet_spot', acute7d: 58.9, chronic28d: 61.9, historyDays: 420 },
+      },
       end: days[55]!,
       weeks: trendWeeks(days),
       days,
