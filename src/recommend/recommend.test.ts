@@ -287,6 +287,12 @@ describe('#18: new and corrected flags', () => {
     expect(codes(flags)).not.toContain(`strength_on_easy_day@${FRI}`);
   });
 
+  it('a race on Wednesday leaves no time for race-week strength 72 h before it: no strength_missing_taper', () => {
+    const week: Edit = { drop: ['a-str1', 'a-str2'] };
+    expect(codes(scenario({ week, raceDate: WED }).flags)).not.toContain('strength_missing_taper@week');
+    expect(codes(scenario({ week, raceDate: THU }).flags)).toContain('strength_missing_taper@week');
+  });
+
   it('the race raises no load flag: a marathon on Sunday after a taper week', () => {
     const { flags } = scenario({
       week: {

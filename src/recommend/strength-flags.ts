@@ -39,9 +39,10 @@ export function strengthFlags(ctx: Context): Flag[] {
   const strength = ctx.items.filter((i) => i.kind === 'strength');
   const advice = strengthPhrase(ctx.next);
 
-  // Planned strength sessions with no matching strength activity.
+  // Planned strength sessions with no matching strength activity. The week after a race is recovery:
+  // strength is light mobility only, so no session is skipped and there is no minimum.
   const skipped = ctx.plannedThis.filter((p) => {
-    if (p.kind !== 'strength' || !canJudgeMissed(ctx, p.date)) return false;
+    if (p.kind !== 'strength' || !canJudgeMissed(ctx, p.date) || ctx.recoveryWeek) return false;
     const m = ctx.matchOf.get(p.id);
     return m !== undefined && m.status === 'missed';
   });
@@ -50,10 +51,7 @@ export function strengthFlags(ctx: Context): Flag[] {
   // (`minHoursStrengthBeforeRace`, 72 h by default, before the start).
   const roomDays = Math.ceil(ctx.t.minHoursStrengthBeforeRace / 24);
   const noRoomBeforeRace = ctx.taper.raceWeek && ctx.raceDate !== null && ctx.raceDate < addDays(ctx.monday, roomDays);
-  // The week after a race is recovery: strength is light mobility only, so no minimum.
-  if (ctx.recoveryWeek) {
-    // Skipped planned sessions are no lapse either: the advice was to leave them out.
-  } else if (strength.length === 0 && ctx.weekOver && !noRoomBeforeRace) {
+  if (!ctx.recoveryWeek && strength.length === 0 && ctx.weekOver && !noRoomBeforeRace) {
     // One cause, one flag: a week without strength absorbs its skipped sessions.
     const activityIds = uniqueSorted(ctx.items.map((i) => i.activityId));
     const plannedIds = uniqueSorted(skipped.map((p) => p.id));
@@ -266,7 +264,7 @@ function tooCloseFlags(ctx: Context, strength: readonly ActualItem[], advice: st
     if (earlier.length === 0) continue;
     const first = [...earlier].sort((a, b) => b.startMs - a.startMs)[0];
     const other = first === undefined || first.date === date ? 'another strength session the same day' : `the strength session on ${day(first.date)}`;
-    const involved = uniqueSorted([...earlier, ...later.filter((s) => !earlier.includes(s))].map((i) => i.activityId));
+    const involved = uniqueSorted([...earlier, ...later].map((i) => i.activityId));
     flags.push({
       code: 'strength_too_close',
       severity: 'warning',
