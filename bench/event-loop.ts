@@ -169,15 +169,27 @@ interface EventLoopStats {
   stalledShare: number;
 }
 
+/** The server's last window, or undefined while there is none or it is being written (read half-written: retry). */
+function readWindow(server: Server): EventLoopStats | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(server.eldFile, 'utf8')) as EventLoopStats;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the server measured since the previous call (and a fresh start for the next). */
 async function eventLoopWindow(server: Server): Promise<EventLoopStats> {
-  const before = fs.existsSync(server.eldFile) ? (JSON.parse(fs.readFileSync(server.eldFile, 'utf8')) as EventLoopStats).seq : 0;
+  let before = readWindow(server);
+  for (let tries = 0; before === undefined && fs.existsSync(server.eldFile) && tries < 50; tries++) {
+    await sleep(20);
+    before = readWindow(server);
+  }
   server.child.kill('SIGUSR2');
   for (;;) {
     await sleep(20);
-    if (!fs.existsSync(server.eldFile)) continue;
-    const stats = JSON.parse(fs.readFileSync(server.eldFile, 'utf8')) as EventLoopStats;
-    if (stats.seq > before) return stats;
+    const stats = readWindow(server);
+    if (stats !== undefined && stats.seq > (before?.seq ?? 0)) return stats;
   }
 }
 
