@@ -7,6 +7,7 @@ import type { ComplianceBand, IntensityClass, MatchStatus, SourcedValue } from '
 import type { Weekday } from './iso-week.ts';
 import type { SessionKind } from './plan.ts';
 import type { PlanUnits } from './units.ts';
+import type { UnavailableReason } from './athlete-input.ts';
 import type { FlagCode, NextWeekPlan, Severity, WeekActivity } from './week-document.ts';
 
 /** Bump when the model's shape or meaning changes; stored reports of an older version are regenerated. */
@@ -34,6 +35,8 @@ export interface ReportModel {
   /** The recommender's flags, in its order (date, then code). */
   flags: ReportFlag[];
   nextWeek: ReportNextWeek;
+  /** Cross-training of the week (load, never running volume); absent when there was none. */
+  crossTraining?: ReportCrossTraining;
   dataQuality: ReportDataQuality;
   physiology: {
     maxHr: ReportSourcedValue;
@@ -42,6 +45,14 @@ export interface ReportModel {
     /** Threshold pace in seconds per km; null when unknown. */
     thresholdPaceSPerKm: ReportSourcedValue | null;
   };
+}
+
+export interface ReportCrossTraining {
+  sessions: number;
+  durationS: number;
+  distance: ReportDistance;
+  load: number;
+  sports: string[];
 }
 
 export interface ReportSourcedValue {
@@ -175,6 +186,8 @@ export interface ReportDay {
   strengthDone: boolean;
   /** Planned sessions on this day (missed or done, rest excluded) and unplanned activities done on it. */
   rows: ReportDayRow[];
+  /** Why the athlete could not train this day (its sessions are `excused`); absent on other days. */
+  unavailable?: UnavailableReason;
 }
 
 export type StrengthDayType = 'hard_day' | 'easy_day' | 'rest_day';

@@ -13,6 +13,7 @@ import { reportCharts, seasonCharts, shortDate, type Chart, type ReportCharts } 
 import type { ComplianceBand } from '../domain/analysis.ts';
 import type { ReportComplianceParts, ReportDayRow, ReportModel, ReportTrendWeek } from './model.ts';
 import { loadReading, partLines } from './parts.ts';
+import { crossTrainingText } from './text.ts';
 import type { SeasonModel } from './season.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -255,7 +256,8 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
 <div><dt>Sessions done</dt><dd>${hd.sessions.completed} of ${hd.sessions.planned}</dd></div>
 <div><dt>Key sessions</dt><dd>${hd.sessions.keyCompleted} of ${hd.sessions.keyPlanned}</dd></div>
 <div><dt>Strength sessions</dt><dd>${hd.strength.done} of ${hd.strength.planned}</dd></div>
-<div><dt>To fix</dt><dd>${flagsToFix === 0 ? 'nothing' : `${flagsToFix} ${flagsToFix === 1 ? 'flag' : 'flags'}`}</dd></div>
+${m.crossTraining === undefined ? null : h`<div><dt>Cross-training</dt><dd>${crossTrainingText(m.crossTraining, dist)}</dd></div>
+`}<div><dt>To fix</dt><dd>${flagsToFix === 0 ? 'nothing' : `${flagsToFix} ${flagsToFix === 1 ? 'flag' : 'flags'}`}</dd></div>
 </dl>\n`;
   const summary = section('summary', 'Summary', [
     h`<p class="headline">${status}</p>\n`,
@@ -268,9 +270,9 @@ export function renderReportHtml(m: ReportModel, opts: HtmlOptions = {}): string
   // Day by day
   const rows: Html[][] = [];
   for (const d of m.days) {
-    const label = h`<th scope="row">${day(d.date)}</th>`;
+    const label = h`<th scope="row">${day(d.date)}${d.unavailable === undefined ? '' : ` · unavailable (${d.unavailable})`}</th>`;
     if (d.rows.length === 0) {
-      rows.push([label, td('Rest'), td('—'), td('')]);
+      rows.push([label, td(d.unavailable === undefined ? 'Rest' : 'Unavailable'), td('—'), td('')]);
       continue;
     }
     for (const r of d.rows) {

@@ -21,6 +21,7 @@ import type { WeekActivity, WeekDocument } from '../domain/week-document.ts';
 import { bandWords, complianceParts, easyRunsTooHard, PLACEMENT_FLAG_CODES, plannedToDate, weekComplete } from './parts.ts';
 import {
   REPORT_VERSION,
+  type ReportCrossTraining,
   type ReportDataQuality,
   type ReportDay,
   type ReportDayRow,
@@ -131,6 +132,7 @@ export function buildReport(input: ReportInput): ReportModel {
     },
     load: buildLoad(input),
     flags,
+    ...crossTrainingOf(doc, units),
     nextWeek: {
       isoWeek: doc.nextWeek.isoWeek,
       basis: doc.nextWeek.basis,
@@ -306,7 +308,9 @@ function buildDays(
     const rows = (rowsByDate.get(date) ?? [])
       .sort((x, y) => x.order - y.order || cmp(x.start, y.start) || cmp(x.key, y.key))
       .map((x) => x.row);
+    const off = doc.unavailable?.find((u) => u.date === date);
     return {
+      ...(off !== undefined && { unavailable: off.reason }),
       date,
       weekday: weekdayOf(date),
       plannedDistanceM: r0(plannedHere.filter((p) => isRunKind(p.kind)).reduce((n, p) => n + (p.distanceM ?? 0), 0)),
@@ -318,6 +322,13 @@ function buildDays(
       rows,
     };
   });
+}
+
+/** `{ crossTraining }` when the week had any (the key is left out otherwise). */
+function crossTrainingOf(doc: WeekDocument, units: PlanUnits): { crossTraining?: ReportCrossTraining } {
+  const x = doc.compliance.actual.crossTraining;
+  if (x === undefined || x.sessions === 0) return {};
+  return { crossTraining: { sessions: x.sessions, durationS: r0(x.durationS), distance: distance(x.distanceM, units), load: r0(x.load), sports: [...x.sports] } };
 }
 
 /** A match whose planned session is not among this week's sessions (the plan changed since): kind only. */

@@ -4,7 +4,7 @@
  */
 import { displayDistance, displayDuration } from '../domain/units.ts';
 import { dayLabel, weekdayLabel, weekdayOf } from '../domain/iso-week.ts';
-import type { ReportDay, ReportDayRow, ReportModel, ReportStrengthSession, ReportTrendWeek } from './model.ts';
+import type { ReportCrossTraining, ReportDay, ReportDayRow, ReportModel, ReportStrengthSession, ReportTrendWeek } from './model.ts';
 import { bandWords, loadReading, partLines } from './parts.ts';
 
 export const TEXT_WIDTH = 80;
@@ -48,6 +48,7 @@ export function renderReportText(m: ReportModel): string {
   );
   out.push(field('Run time', `${displayDuration(h.runTime.doneS)}${h.runTime.plannedS > 0 ? ` of ${displayDuration(h.runTime.plannedS)} planned` : ''}`));
   out.push(field('Sessions', `${h.sessions.completed} of ${h.sessions.planned} done; key sessions ${h.sessions.keyCompleted} of ${h.sessions.keyPlanned}`));
+  if (m.crossTraining !== undefined) out.push(field('Cross-train', crossTrainingText(m.crossTraining, dist)));
   if (h.soFar) out.push(`* so far: what was planned up to today (the whole week: ${dist(h.distance.plannedWeek.metres)})`);
   out.push('');
 
@@ -176,8 +177,15 @@ function fit(text: string, width: number): string {
 
 function dayLines(d: ReportDay, dist: (m: number) => string): string[] {
   const label = short(d.date);
-  if (d.rows.length === 0) return [`${label.padEnd(7)}${fit('rest', 24)}${fit('—', 25)}`.trimEnd()];
-  return d.rows.map((r, k) => `${(k === 0 ? label : '').padEnd(7)}${fit(plannedText(r, dist), 24)}${fit(doneText(r, dist), 25)}${statusText(r)}`.trimEnd());
+  const off = d.unavailable === undefined ? [] : [`${''.padEnd(7)}unavailable: ${d.unavailable}`];
+  if (d.rows.length === 0) return [`${label.padEnd(7)}${fit(d.unavailable === undefined ? 'rest' : `unavailable: ${d.unavailable}`, 24)}${fit('—', 25)}`.trimEnd()];
+  return [...d.rows.map((r, k) => `${(k === 0 ? label : '').padEnd(7)}${fit(plannedText(r, dist), 24)}${fit(doneText(r, dist), 25)}${statusText(r)}`.trimEnd()), ...off];
+}
+
+/** `2 sessions (swimming, cycling), 1 h 30 min, 31.5 km; load 193 — not running volume`. */
+export function crossTrainingText(x: ReportCrossTraining, dist: (m: number) => string): string {
+  const far = x.distance.metres > 0 ? `, ${dist(x.distance.metres)}` : '';
+  return `${x.sessions} session${x.sessions === 1 ? '' : 's'} (${x.sports.join(', ').replaceAll('_', ' ')}), ${displayDuration(x.durationS)}${far}; load ${x.load} — not running volume`;
 }
 
 function plannedText(r: ReportDayRow, dist: (m: number) => string): string {

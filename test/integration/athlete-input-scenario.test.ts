@@ -12,6 +12,9 @@ import type { TrainingPlan } from '../../src/domain/plan.ts';
 import type { WeekDocument } from '../../src/domain/week-document.ts';
 import { createLogger } from '../../src/log.ts';
 import { weekText } from '../../src/report/week-text.ts';
+import { renderReportHtml } from '../../src/report/html.ts';
+import { renderReportText } from '../../src/report/text.ts';
+import { buildWeeklyReport } from '../../src/services/reports.ts';
 import { addUnavailablePeriod, annotateActivity, logManualActivity, removeUnavailablePeriod } from '../../src/services/athlete-input.ts';
 import { importFitFile } from '../../src/services/fit-import.ts';
 import { importPlan } from '../../src/services/plans.ts';
@@ -247,6 +250,22 @@ describe('what the athlete tells us, on a generated plan week', () => {
       expect(doc.load.days[0]!.load).toBeCloseTo(swum.metrics.load + ride.metrics.load, 9);
       expect(weekText(doc, 'Input', 'km')).toContain('Cross-training  2 session(s) (swimming, cycling), 1 h 30 min, 31.5 km; load');
       expect(weekText(doc, 'Input', 'km')).toContain('Unavailable: Thu 2027-01-14 – Sun 2027-01-17 (illness)');
+    });
+
+    it('the weekly report shows the cross-training, the days off and the excused sessions', async () => {
+      const { model } = await buildWeeklyReport({ db: t.db, log: createLogger('silent'), now }, athlete.id, WEEK);
+      expect(model.crossTraining).toMatchObject({ sessions: 2, durationS: 5400, distance: { metres: 31500 }, sports: ['swimming', 'cycling'] });
+      expect(model.days.map((d) => d.unavailable ?? null)).toEqual([null, null, null, 'illness', 'illness', 'illness', 'illness']);
+      expect(model.days[6]!.rows.map((r) => r.status)).toEqual(['excused']);
+      const text = renderReportText(model);
+      expect(text).toMatch(/Cross-train +2 sessions \(swimming, cycling\), 1 h 30 min, 31\.5 km; load \d+ — not\n {13}running volume/);
+      expect(text.split('\n').every((line) => line.length <= 80)).toBe(true);
+      expect(text).toMatch(/Sun 17 +24 km long run +— +excused\n +unavailable: illness/);
+      expect(text).toMatch(/Fri 15 +unavailable: illness +—/);
+      const html = renderReportHtml(model);
+      expect(html).toContain('Excused (unavailable)');
+      expect(html).toContain('· unavailable (illness)');
+      expect(html).toContain('<dt>Cross-training</dt>');
     });
   });
 });
