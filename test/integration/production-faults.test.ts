@@ -107,6 +107,7 @@ it('survives Postgres and Redis restarts and wiped queue keys: no exit, no 500, 
   faults.push({ fault: 'Redis stopped (no persistence: it comes back empty)', at: Date.now() });
   await sleep(3000);
   await redis.start();
+  const redisBack = Date.now();
   await waitFor('three quarters sent', () => sent >= (3 * FILES) / 4, 180_000);
   await waitFor('a backlog', () => backlog(10), 120_000);
   const wiped = await deleteKeys(redis.url, `${env.KINETIC_QUEUE_PREFIX}:*`);
@@ -128,7 +129,20 @@ it('survives Postgres and Redis restarts and wiped queue keys: no exit, no 500, 
   );
   const recoveredS = (Date.now() - lastFault) / 1000;
   expect(requeued()).toBeGreaterThanOrEqual(10);
-  console.log(`production faults: ${JSON.stringify(faults.map((f) => f.fault))}; statuses ${JSON.stringify(count(statuses))}; settled ${recoveredS.toFixed(1)} s after the last fault; ${requeued()} uploads queued again by the reconciliation`);
+  // For docs/PERFORMANCE.md: when the workers noticed the lost scheduler and queued the lost work again.
+  const lines = workers.flatMap((w) => w.lines);
+  const firstAfter = (msg: (l: (typeof lines)[number]) => boolean, t: number): string => {
+    const at = Math.min(...lines.filter((l) => msg(l) && Number(l.time) >= t).map((l) => Number(l.time)));
+    return Number.isFinite(at) ? `${((at - t) / 1000).toFixed(1)} s` : 'never';
+  };
+  const rescheduled = (l: (typeof lines)[number]): boolean => l.msg === 'reconcile scheduled' && l.was === 'missing';
+  const reconciled = (l: (typeof lines)[number]): boolean => l.msg.startsWith('reconciled');
+  console.log(
+    `production faults: ${JSON.stringify(faults.map((f) => f.fault))}; statuses ${JSON.stringify(count(statuses))}; ` +
+      `Redis back: scheduler re-created after ${firstAfter(rescheduled, redisBack)}, lost uploads queued after ${firstAfter(reconciled, redisBack)}; ` +
+      `keys wiped: scheduler re-created after ${firstAfter(rescheduled, lastFault)}, lost uploads queued after ${firstAfter(reconciled, lastFault)}; ` +
+      `nothing queued or processing ${recoveredS.toFixed(1)} s after the last fault; ${requeued()} uploads queued again by the reconciliation`,
+  );
 
   expect(statuses.filter((s) => s >= 500 && s !== 503)).toEqual([]);
   expect(accepted.size).toBe(FILES);
