@@ -33,6 +33,9 @@ export function weekWithoutStrength(doc: WeekReportData): boolean {
   return doc.activities.length > 0 || skipped;
 }
 
+/** Unavailable days that excuse a week without strength when no planned session fell on them. */
+export const EXCUSED_WEEK_DAYS = 4;
+
 export function strengthFlags(ctx: Context): Flag[] {
   const flags: Flag[] = [];
   const week = ctx.isoWeek;
@@ -51,7 +54,11 @@ export function strengthFlags(ctx: Context): Flag[] {
   // (`minHoursStrengthBeforeRace`, 72 h by default, before the start).
   const roomDays = Math.ceil(ctx.t.minHoursStrengthBeforeRace / 24);
   const noRoomBeforeRace = ctx.taper.raceWeek && ctx.raceDate !== null && ctx.raceDate < addDays(ctx.monday, roomDays);
-  if (!ctx.recoveryWeek && strength.length === 0 && ctx.weekOver && !noRoomBeforeRace) {
+  // Days the athlete could not train excuse a week without strength: a planned session fell on them,
+  // or (without one) most of the week did.
+  const excusedWeek =
+    ctx.plannedThis.some((p) => p.kind === 'strength' && ctx.matchOf.get(p.id)?.status === 'excused') || (ctx.week.unavailable ?? []).length >= EXCUSED_WEEK_DAYS;
+  if (!ctx.recoveryWeek && strength.length === 0 && ctx.weekOver && !noRoomBeforeRace && !excusedWeek) {
     // One cause, one flag: a week without strength absorbs its skipped sessions.
     const activityIds = uniqueSorted(ctx.items.map((i) => i.activityId));
     const plannedIds = uniqueSorted(skipped.map((p) => p.id));

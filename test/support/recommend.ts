@@ -14,6 +14,7 @@ import type { ActivityMetrics, AnalysisActivity, LoadState, Physiology, PlannedS
 import type { WeekActivity, WeekReportData } from '../../src/domain/week-document.ts';
 import type { Lap, SampleStreams } from '../../src/domain/activity.ts';
 import type { SessionKind } from '../../src/domain/plan.ts';
+import type { UnavailableDay } from '../../src/domain/athlete-input.ts';
 import { addDays, addWeeks, mondayOf } from '../../src/domain/iso-week.ts';
 import { prng } from '../../src/synth/fit.ts';
 
@@ -229,6 +230,8 @@ export interface WeekSpec {
   activities?: readonly AnalysisActivity[];
   /** Metrics fields to force after analysis (e.g. `{ intensityBasis: 'none' }`), by activity id. */
   metrics?: Readonly<Record<string, Partial<ActivityMetrics>>>;
+  /** Days the athlete could not train. */
+  unavailable?: readonly UnavailableDay[];
 }
 
 export interface BuildOptions {
@@ -280,7 +283,8 @@ export function buildWeeks(specs: readonly WeekSpec[], options: BuildOptions = {
       ...(spec.metrics?.[m.activityId] ?? {}),
     }));
     const byId = new Map(metrics.map((m) => [m.activityId, m]));
-    const compliance = weekCompliance({ athleteId: 'athlete-1', isoWeek: spec.isoWeek, planned: spec.planned ?? [], activities, metrics: byId });
+    const unavailable = [...(spec.unavailable ?? [])];
+    const compliance = weekCompliance({ athleteId: 'athlete-1', isoWeek: spec.isoWeek, planned: spec.planned ?? [], activities, metrics: byId, unavailable: unavailable.map((d) => d.date) });
     const days = loadSeries(prev, fillDays(monday, sunday, dailyLoads(activities.map((a) => ({ date: a.localDate, load: byId.get(a.id)?.load ?? 0 })))));
     prev = days.at(-1) ?? prev;
     const ms = weekMonotonyStrain(days.map((d) => d.load));
@@ -308,6 +312,7 @@ export function buildWeeks(specs: readonly WeekSpec[], options: BuildOptions = {
         distanceRamp: distanceRamp(compliance.actual.distanceM, previousDistance),
         previousWeekDistanceM: previousDistance,
       },
+      ...(unavailable.length > 0 && { unavailable }),
     });
     previousDistance = compliance.actual.distanceM;
   });
