@@ -118,7 +118,7 @@ export function strengthFlags(ctx: Context): Flag[] {
   // Enough minutes?
   const total = sumMinutes(ctx, strength);
   const minimum = ctx.taper.taper ? ctx.t.minTaperStrengthMinutes : ctx.t.minWeeklyStrengthMinutes;
-  if (strength.length > 0 && ctx.weekOver && total < minimum && !ctx.recoveryWeek) {
+  if (strength.length > 0 && ctx.weekOver && total < minimum && !ctx.recoveryWeek && !excusedWeek) {
     flags.push({
       code: 'strength_too_short',
       severity: 'warning',

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, addWeeks, mondayOf } from '../domain/iso-week.ts';
 import type { UnavailableDay } from '../domain/athlete-input.ts';
-import { buildWeeks, modelWeek } from '../../test/support/recommend.ts';
+import { buildWeeks, modelWeek, strength } from '../../test/support/recommend.ts';
 import { recommend } from './recommend.ts';
 
 const W = '2027-W06';
@@ -41,6 +41,21 @@ describe('a week with days off ill', () => {
     // Tuesday's intervals and strength not done either, while well.
     const r = analyse(off(2, 6), () => false);
     expect(r.flags.map((f) => `${f.code}@${f.date ?? 'week'}`)).toEqual(['strength_skipped@' + day(1), 'key_session_missed@' + day(1)]);
+  });
+
+  it('holds no minimum against a week cut short: 20 minutes of strength before falling ill', () => {
+    const prev = modelWeek(addWeeks(W, -1), 'prev-');
+    const week = modelWeek(W, '');
+    const short = week.activities.filter((a) => a.id === 'a-int').concat(strength('a-short', day(1), { min: 20 }));
+    const [previousWeek, doc] = buildWeeks(
+      [
+        { isoWeek: addWeeks(W, -1), ...prev },
+        { isoWeek: W, planned: week.planned, activities: short, unavailable: off(2, 6) },
+      ],
+      { history: { days: 35, dailyLoad: 150 } },
+    );
+    const r = recommend({ week: doc!, previousWeek: previousWeek!, plannedThisWeek: week.planned, plannedNextWeek: [], raceDate: null, taperStart: null });
+    expect(r.flags.map((f) => f.code)).not.toContain('strength_too_short');
   });
 
   it('raises no strength_missing for a week mostly off, even without a planned session on those days', () => {
