@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../domain/iso-week.ts';
 import {
+  seededStart,
   acwrBand,
   rollingAcwr,
   dailyLoads,
@@ -253,5 +254,21 @@ describe("the week's ACWR (rollingAcwr) and its bands", () => {
       'caution',
       'spike',
     ]);
+  });
+});
+
+describe('seededStart (the baseline)', () => {
+  it('starts a series from the mean load of its first 28 days, not from 0', () => {
+    // 28 days alternating 90 and 0: mean 45. A runner at that steady load shows form near 0 from day 1.
+    const days = fillDays('2027-01-04', '2027-02-28', new Map()).map((d, i) => ({ date: d.date, load: i % 2 === 0 ? 90 : 0 }));
+    const seed = seededStart(days)!;
+    expect(seed).toEqual({ date: '2027-01-03', load: 0, acute: 45, chronic: 45, form: 0, acwrAcute: 45, acwrChronic: 45, acwr: null, day: 0 });
+    const seeded = loadSeries(seed, days);
+    const cold = loadSeries(null, days);
+    expect(seeded[0]!.day).toBe(1);
+    expect(Math.max(...seeded.map((s) => Math.abs(s.form)))).toBeLessThan(10);
+    expect(Math.min(...cold.map((s) => s.form))).toBeLessThan(-25);
+    expect(seededStart([])).toBeNull();
+    expect(seededStart(days.slice(0, 3))!.chronic).toBe(60);
   });
 });

@@ -108,6 +108,26 @@ export function loadSeries(
   return out;
 }
 
+/** Days whose mean load seeds a new series (`seededStart`). */
+export const SEED_DAYS = 28;
+
+/**
+ * The state to start a new series from, the day before `days[0]`: fitness, fatigue and both ACWR EWMAs
+ * at the mean daily load of the series' first `SEED_DAYS` days (all of them when fewer), form 0, day 0.
+ * Starting from 0 instead shows a runner who follows the plan "form −56" for weeks; seeded, the model
+ * starts as if the athlete had trained like their first weeks before (docs/analysis.md, "Baseline").
+ * Null for an empty series.
+ */
+export function seededStart(days: readonly DailyLoad[], seedDays = SEED_DAYS): LoadState | null {
+  const first = days.slice(0, seedDays);
+  const d0 = days[0];
+  if (d0 === undefined) return null;
+  let total = 0;
+  for (const d of first) total += d.load;
+  const seed = total / first.length;
+  return { date: addDays(d0.date, -1), load: 0, acute: seed, chronic: seed, form: 0, acwrAcute: seed, acwrChronic: seed, acwr: null, day: 0 };
+}
+
 /** The 7 daily loads (Monday first) of an ISO week (`2027-W03`), 0 on days without one. */
 export function weekLoads(loads: ReadonlyMap<string, number>, isoWeek: string): number[] {
   const monday = mondayOf(isoWeek);

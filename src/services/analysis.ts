@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { weekCompliance } from '../analysis/compliance.ts';
-import { fillDays, dailyLoads, distanceRamp, loadSeries, rollingAcwr, weekMonotonyStrain } from '../analysis/load.ts';
+import { BASELINE_DAYS, fillDays, dailyLoads, distanceRamp, loadSeries, rollingAcwr, SEED_DAYS, seededStart, weekMonotonyStrain } from '../analysis/load.ts';
 import { activityMetrics, markLongRuns } from '../analysis/metrics.ts';
 import { resolvePhysiology } from '../analysis/physiology.ts';
 import type { ActivityMetrics, AthleteProfile, LoadState, Physiology, PlannedSessionRef, WeekCompliance } from '../analysis/types.ts';
@@ -184,15 +184,22 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     await pause.pause();
     // Continue the load series from the day before the first week, through every stored day; write
     // it from the first day that differs from what is stored (a plan change rewrites nothing here).
-    const start = perWeek[0]!.from;
-    const [before, ...storedStates] = await loadStatesBetween(trx, athleteId, { from: addDays(start, -1), to: null });
+    let start = perWeek[0]!.from;
+    let [before, ...storedStates] = await loadStatesBetween(trx, athleteId, { from: addDays(start, -1), to: null });
+    if (before?.date === addDays(start, -1) && before.day < SEED_DAYS) {
+      // The series' seed (the mean load of its first days) may change with these weeks: from its first day.
+      start = addDays(before.date, 1 - before.day);
+      [before, ...storedStates] = await loadStatesBetween(trx, athleteId, { from: addDays(start, -1), to: null });
+    }
     const prev = before?.date === addDays(start, -1) ? before : null;
     if (before !== undefined && prev === null) storedStates.unshift(before);
     await pause.pause();
     const loads = dailyLoads(await dailyLoadInputs(trx, athleteId, start));
     await pause.pause();
     const end = [perWeek.at(-1)!.to, storedStates.at(-1)?.date ?? start, ...loads.keys()].sort().at(-1)!;
-    const states = loadSeries(prev, fillDays(start, end, loads));
+    const days = fillDays(start, end, loads);
+    // A new series starts from the mean load of its first weeks, not from 0 (docs/analysis.md, "Baseline").
+    const states = loadSeries(prev ?? seededStart(days), days, { minDaysForAcwr: BASELINE_DAYS });
     const firstChange = states.findIndex((s, i) => !sameLoadState(s, storedStates[i]));
     await pause.pause();
     if (firstChange >= 0 || storedStates.length > states.length) {
@@ -233,7 +240,8 @@ export async function analyseWeeks(db: Kysely<Database>, athleteId: string, isoW
     // recomputed one, its previous week): refresh their load block and advice where they changed.
     const done = new Map(docs.map((d) => [d.isoWeek, d]));
     const skip = opts.skipLaterThrough;
-    const laterFrom = skip !== undefined && skip >= perWeek[0]!.isoWeek ? addWeeks(skip, 1) : perWeek[0]!.isoWeek;
+    // (A series recomputed from its first day for its seed also changed the stored weeks before these.)
+    const laterFrom = skip !== undefined && skip >= perWeek[0]!.isoWeek ? addWeeks(skip, 1) : [perWeek[0]!.isoWeek, isoWeekOf(start)].sort()[0]!;
     for (const later of await storedWeeksFrom(trx, athleteId, laterFrom, [...done.keys()])) {
       await pause.pause();
       const before = done.get(addWeeks(later.isoWeek, -1));

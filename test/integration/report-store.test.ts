@@ -61,7 +61,7 @@ describe.each(BACKENDS)('weekly reports on %s', (kind) => {
     expect(first.created).toBe(true);
     const stored = (await getReport(db.db, athleteId, WEEK))!;
     expect(stored.id).toBe(first.reportId);
-    expect(stored.version).toBe(1);
+    expect(stored.version).toBe(2); // #18: report model version 2 (compliance parts, the week in progress)
     expect(stored.generatedAt.toISOString()).toBe(clock.toISOString());
     expect(stored.contentHash).toBe(reportHash(stored.document));
     expect(stored.document.week).toEqual({ isoWeek: WEEK, from: '2027-01-18', to: '2027-01-24', complete: true });

@@ -278,6 +278,17 @@ describe('issue #18: the week in progress, moved strength, compliance as parts',
       expect(w15.flags.map((f) => f.code)).not.toContain('ramp_too_steep');
     });
 
+    it('seeds fitness and fatigue from the first weeks: a runner who follows the plan is not shown deep negative form', async () => {
+      const days = [];
+      for (let w = 10; w <= 15; w++) days.push(...(await getWeek(t.db, s.athleteId, `2027-W${w}`))!.load.days);
+      const mean28 = days.slice(0, 28).reduce((n, d) => n + d.load, 0) / 28;
+      // The state before the first day is the mean of the first 28 days: fitness starts there, not at 0.
+      expect(days[0]!.chronic).toBeCloseTo(mean28 + (days[0]!.load - mean28) * (1 - Math.exp(-1 / 42)), 6);
+      for (const d of days) expect(Math.abs(d.form)).toBeLessThan(0.5 * mean28);
+      // The daily EWMA ratio waits for the baseline too (42 days).
+      expect(days.filter((d) => d.acwr !== null).map((d) => d.day)).toEqual([42]);
+    });
+
     it('shows fitness, form and ACWR as building baseline until 42 days of history exist', async () => {
       const w11 = (await getWeek(t.db, s.athleteId, '2027-W11'))!;
       expect(w11.load.acwr).toMatchObject({ ratio: null, band: 'building_baseline', historyDays: 14 });
