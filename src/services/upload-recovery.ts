@@ -9,8 +9,12 @@
  *   commit failed): `reconcileUploads`, run by every `kinetic worker` on `fit-ingest` when it starts
  *   and by the `reconcile` job scheduler every few minutes, queues it again (the job id is the
  *   upload's, so nothing doubles), and marks `failed` an upload whose job is in the failed set.
+ *
+ * The same pass queues the analysis of the weeks whose document is missing or older than an activity
+ * written in the last days (`reconcileAnalyses`): their analysis job was lost with Redis.
  */
 import type { Kysely } from 'kysely';
+import { weeksBehindTheirActivities } from '../db/repositories/analysis.ts';
 import { failUnparsedUpload, unparsedUploadIds } from '../db/repositories/uploads.ts';
 import type { Database } from '../db/schema.ts';
 import { RETRY, type JobQueue } from '../jobs/queues.ts';
@@ -55,4 +59,18 @@ export async function reconcileUploads(deps: { db: Kysely<Database>; queue: JobQ
     // waiting, delayed, prioritized, active: it will run.
   }
   return out;
+}
+
+/** How far back the reconciliation looks for activities whose week was not analysed since. */
+export const ANALYSIS_LOOKBACK_MS = 7 * 24 * 3600_000;
+
+/**
+ * Queues the analysis of every athlete-week with an activity written in the last `ANALYSIS_LOOKBACK_MS`
+ * whose week document is missing or older than it. Analysis jobs coalesce on the athlete-week
+ * (docs/jobs.md): a week whose job still waits is not queued twice. Returns the weeks queued.
+ */
+export async function reconcileAnalyses(deps: { db: Kysely<Database>; queue: JobQueue; now: () => Date }): Promise<number> {
+  const weeks = await weeksBehindTheirActivities(deps.db, new Date(deps.now().getTime() - ANALYSIS_LOOKBACK_MS));
+  for (const week of weeks) await deps.queue.enqueue('analysis', week);
+  return weeks.length;
 }

@@ -1,9 +1,10 @@
 /**
  * The `reconcile` job (docs/jobs.md, "Reconciliation"): every few minutes, through a BullMQ job
  * scheduler, uploads accepted but left behind — no live job after Redis lost its data, or a job that
- * failed for good — are queued again or marked failed (src/services/upload-recovery.ts).
+ * failed for good — are queued again or marked failed, and weeks not analysed since their latest
+ * activities are queued for analysis (src/services/upload-recovery.ts).
  */
-import { reconcileUploads, type UploadReconciliation } from '../services/upload-recovery.ts';
+import { reconcileAnalyses, reconcileUploads, type UploadReconciliation } from '../services/upload-recovery.ts';
 import type { JobSchedulers, Payload } from '../jobs/queues.ts';
 import type { Logger } from '../log.ts';
 import type { JobDeps } from './deps.ts';
@@ -11,10 +12,12 @@ import type { JobDeps } from './deps.ts';
 /** The id of the scheduler (one per deployment, whatever the number of workers). */
 export const RECONCILE_SCHEDULER = 'reconcile';
 
-export async function reconcileHandler(_payload: Payload<'reconcile'>, deps: JobDeps): Promise<UploadReconciliation> {
+export async function reconcileHandler(_payload: Payload<'reconcile'>, deps: JobDeps): Promise<UploadReconciliation & { weeks: number }> {
   const uploads = await reconcileUploads(deps);
   if (uploads.requeued > 0 || uploads.failed > 0) deps.log.info(uploads, 'reconciled: uploads left behind queued again or marked failed');
-  return uploads;
+  const weeks = await reconcileAnalyses(deps);
+  if (weeks > 0) deps.log.info({ weeks }, 'reconciled: weeks not analysed since their activities queued for analysis');
+  return { ...uploads, weeks };
 }
 
 export interface ReconcileSchedule {

@@ -116,7 +116,7 @@ it('survives Postgres and Redis restarts and wiped queue keys: no exit, no 500, 
   await client;
 
   // What the wipe lost, the workers' reconciliation queued again.
-  const requeued = (): number => workers.flatMap((w) => w.lines).filter((l) => l.msg.startsWith('reconciled')).reduce((n, l) => n + Number(l.requeued), 0);
+  const requeued = (): number => workers.flatMap((w) => w.lines).filter((l) => l.msg === 'reconciled: uploads left behind queued again or marked failed').reduce((n, l) => n + Number(l.requeued), 0);
 
   // Within 3 minutes of the last fault nothing is queued or processing: every upload parsed.
   await waitFor(
@@ -136,7 +136,7 @@ it('survives Postgres and Redis restarts and wiped queue keys: no exit, no 500, 
     return Number.isFinite(at) ? `${((at - t) / 1000).toFixed(1)} s` : 'never';
   };
   const rescheduled = (l: (typeof lines)[number]): boolean => l.msg === 'reconcile scheduled' && l.was === 'missing';
-  const reconciled = (l: (typeof lines)[number]): boolean => l.msg.startsWith('reconciled');
+  const reconciled = (l: (typeof lines)[number]): boolean => l.msg === 'reconciled: uploads left behind queued again or marked failed';
   console.log(
     `production faults: ${JSON.stringify(faults.map((f) => f.fault))}; statuses ${JSON.stringify(count(statuses))}; ` +
       `Redis back: scheduler re-created after ${firstAfter(rescheduled, redisBack)}, lost uploads queued after ${firstAfter(reconciled, redisBack)}; ` +

@@ -3,9 +3,10 @@
  * "Reconciliation"): uploads stored and queued, then every queue key wiped (as a Redis restarted
  * without persistence leaves them) — the `reconcile` job scheduler, re-created by the running worker,
  * queues them again and they are parsed, without restarting anything. An upload whose job is in the
- * failed set is marked failed by the same pass.
+ * failed set is marked failed by the same pass, and weeks whose analysis was lost are analysed.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { weeksBehindTheirActivities } from '../../src/db/repositories/analysis.ts';
 import { createAthlete } from '../../src/db/repositories/athletes.ts';
 import { registerWorker } from '../../src/jobs/bullmq.ts';
 import { PermanentJobError } from '../../src/jobs/queues.ts';
@@ -73,10 +74,20 @@ it('uploads whose jobs Redis lost while the worker runs are queued again by the 
   expect(worker.alive()).toBe(true);
   // The worker found its scheduler gone and made it again, and a pass queued the lost uploads.
   expect(worker.lines.filter((l) => l.msg === 'reconcile scheduled' && l.was === 'missing')).toHaveLength(2);
-  const passes = worker.lines.filter((l) => l.msg.startsWith('reconciled'));
+  const passes = worker.lines.filter((l) => l.msg === 'reconciled: uploads left behind queued again or marked failed');
   // (At least: a pass may also queue again an upload whose job finished between its two reads: harmless.)
   expect(passes.reduce((n, l) => n + Number(l.requeued), 0)).toBeGreaterThanOrEqual(8);
   expect(await t.db.selectFrom('activities').select('id').where('athlete_id', '=', athleteId).execute()).toHaveLength(8);
+
+  // Analyses lost the same way: the weeks' documents gone (as if their jobs had been), the next pass
+  // queues the weeks again, and once analysed none is behind its activities.
+  const weeks = async (): Promise<string[]> => (await t.db.selectFrom('week_compliance').select('iso_week').where('athlete_id', '=', athleteId).orderBy('iso_week').execute()).map((w) => w.iso_week);
+  await waitFor('the weeks analysed', async () => (await weeks()).length === 2, 60_000);
+  await t.db.deleteFrom('week_compliance').where('athlete_id', '=', athleteId).execute();
+  await waitFor('the weeks analysed again', async () => (await weeks()).length === 2, 60_000);
+  expect(await weeks()).toEqual(['2026-W23', '2026-W24']);
+  expect(worker.lines.some((l) => l.msg === 'reconciled: weeks not analysed since their activities queued for analysis')).toBe(true);
+  expect(await weeksBehindTheirActivities(t.db, new Date(Date.now() - 3600_000))).toEqual([]);
 
   worker.child.kill('SIGTERM');
   expect((await worker.exit).code).toBe(0);

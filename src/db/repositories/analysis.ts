@@ -373,3 +373,21 @@ export async function weekSpan(db: Db, athleteId: string): Promise<{ first: stri
   if (dates.length === 0) return undefined;
   return { first: isoWeekOf(dates[0]!), last: isoWeekOf(dates.at(-1)!) };
 }
+
+/**
+ * Athlete-weeks with an activity written since `since` whose week document is missing or older than
+ * that activity: their analysis job was lost (Redis lost it, or it was never queued), or is still
+ * waiting. For the reconciliation (src/services/upload-recovery.ts), which queues them again.
+ */
+export async function weeksBehindTheirActivities(db: Kysely<Database>, since: Date): Promise<{ athleteId: string; isoWeek: string }[]> {
+  const rows = await sql<{ athlete_id: string; iso_week: string }>`
+    select distinct a.athlete_id, to_char(a.local_date, 'IYYY-"W"IW') as iso_week
+    from activities a
+    where a.updated_at >= ${since}
+      and not exists (
+        select 1 from week_compliance w
+        where w.athlete_id = a.athlete_id and w.iso_week = to_char(a.local_date, 'IYYY-"W"IW') and w.computed_at >= a.updated_at
+      )
+    order by 1, 2`.execute(db);
+  return rows.rows.map((r) => ({ athleteId: r.athlete_id, isoWeek: r.iso_week }));
+}
