@@ -56,8 +56,19 @@ export function exerciseSets(exercises: readonly LoggedExercise[]): StrengthSet[
   return out;
 }
 
-/** Stores a session logged by hand (source `manual`) with its RPE, note and exercises, and queues its week's analysis. */
-export async function logManualActivity(db: Kysely<Database>, queue: JobQueue, athlete: Athlete, input: ManualActivityInput): Promise<ActivityRow> {
+/** A session logged by hand for a day that has not come yet in the athlete's zone. */
+export class FutureSessionError extends Error {
+  override name = 'FutureSessionError';
+}
+
+/**
+ * Stores a session logged by hand (source `manual`) with its RPE, note and exercises, and queues its
+ * week's analysis. Throws `FutureSessionError` for a date after the athlete's today (a session is
+ * logged once done; the plan holds what is to come).
+ */
+export async function logManualActivity(db: Kysely<Database>, queue: JobQueue, athlete: Athlete, input: ManualActivityInput, now: Date): Promise<ActivityRow> {
+  const today = localDateOf(now, athlete.timezone);
+  if (input.date > today) throw new FutureSessionError(`${input.date} is after today (${today}): log a session once it is done`);
   const [h, m] = input.startTime.split(':').map(Number);
   const startTime = zonedInstant(input.date, (h ?? 0) * 60 + (m ?? 0), athlete.timezone);
   const { sport, subSport } = manualSportOf(input.sport);

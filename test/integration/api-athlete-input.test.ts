@@ -127,6 +127,7 @@ describe('the athlete input routes', () => {
       ['body.durationS', 'POST', `/athletes/${me.id}/activities`, { ...STRENGTH, durationS: 10 }],
       ['body.startTime', 'POST', `/athletes/${me.id}/activities`, { ...STRENGTH, startTime: '25:00' }],
       ['body.date', 'POST', `/athletes/${me.id}/activities`, { ...STRENGTH, date: '2026-02-30' }],
+      ['body.date', 'POST', `/athletes/${me.id}/activities`, { ...STRENGTH, date: '2099-01-01' }],
       ['body.exercises', 'POST', `/athletes/${me.id}/activities`, { ...STRENGTH, sport: 'cycling' }],
       ['body.exercises.0.sets', 'POST', `/athletes/${me.id}/activities`, { ...STRENGTH, exercises: [{ name: 'Squat', sets: 0, reps: 5 }] }],
       ['body.sport', 'POST', `/athletes/${me.id}/activities`, { ...STRENGTH, sport: 'running' }],

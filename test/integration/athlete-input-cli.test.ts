@@ -89,6 +89,7 @@ describe('kinetic activity and kinetic athlete unavailable', () => {
       [['activity', 'log', '--date', '2026-02-10', '--start', '7pm', '--duration', '45', '--rpe', '5'], /--start "7pm" is not a time of day/],
       [['activity', 'log', '--date', '2026-02-10', '--start', '17:00', '--duration', '45', '--rpe', '5', '--exercise', 'squats'], /--exercise "squats" must look like/],
       [['activity', 'rpe', 'ffffffff', '5'], /no activity with id ffffffff/],
+      [['activity', 'log', '--date', '2099-01-01', '--start', '17:00', '--duration', '45', '--rpe', '5'], /--date 2099-01-01 is after today/],
       [['activity', 'delete', runId], /was recorded \(fit\), not logged by hand/],
       [['athlete', 'unavailable', '--from', '2026-02-12', '--to', '2026-02-11', '--reason', 'illness'], /--to 2026-02-11 is before --from 2026-02-12/],
       [['athlete', 'unavailable', '--from', '2026-02-12', '--reason', 'tired'], /--reason "tired" must be one of illness, injury, travel, other/],

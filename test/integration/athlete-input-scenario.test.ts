@@ -96,7 +96,7 @@ describe('what the athlete tells us, on a generated plan week', () => {
           { name: 'Back squat', sets: 4, reps: 6, weightKg: 80 },
           { name: 'Plank', sets: 3, reps: 1, weightKg: null },
         ],
-      })
+      }, now())
     ).id;
     await runner.enqueue('analysis', { athleteId: id, isoWeek: WEEK });
     await settle();
@@ -239,7 +239,7 @@ describe('what the athlete tells us, on a generated plan week', () => {
         note: null,
         distanceM: 1500,
         exercises: [],
-      });
+      }, now());
       await settle();
       const doc = await week();
       const ride = doc.activities.find((a) => a.sport === 'cycling')!;

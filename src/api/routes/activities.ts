@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { getActivity, getActivityDetail } from '../../db/repositories/activities.ts';
 import { MANUAL_LIMITS, MANUAL_SPORTS, NOTE_MAX_LENGTH, RPE_MAX, RPE_MIN } from '../../domain/athlete-input.ts';
 import { parseReportTime } from '../../domain/report-schedule.ts';
-import { annotateActivity, deleteLoggedActivity, logManualActivity, NotManualActivityError } from '../../services/athlete-input.ts';
+import { annotateActivity, deleteLoggedActivity, FutureSessionError, logManualActivity, NotManualActivityError } from '../../services/athlete-input.ts';
 import { activitiesPage, activityMetricsOf, activityOwner } from '../../db/repositories/athlete-data.ts';
 import { isValidDate } from '../../domain/iso-week.ts';
 import { assertVisible, athleteScope, requireAuth } from '../../http/auth.ts';
@@ -61,7 +61,7 @@ const ActivityInput = z
 const DetailQuery = z.object({ streams: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') });
 
 export function activityRoutes(app: ApiApp): void {
-  const { db, jobs } = app.deps;
+  const { db, jobs, now } = app.deps;
 
   app.get(
     '/athletes/:id/activities',
@@ -139,7 +139,10 @@ export function activityRoutes(app: ApiApp): void {
     },
     async (request, reply) => {
       const athlete = await athleteScope(request, request.params.id);
-      const row = await logManualActivity(db, jobs, athlete, request.body);
+      const row = await logManualActivity(db, jobs, athlete, request.body, now()).catch((err: unknown) => {
+        if (!(err instanceof FutureSessionError)) throw err;
+        throw new ApiError(400, 'validation_failed', `invalid request: body.date: ${err.message}`, [{ field: 'body.date', message: err.message }]);
+      });
       const found = (await getActivityDetail(db, row.id))!;
       return reply.status(201).send({ ...activityDto(row), sets: found.sets.map(setDto) });
     },

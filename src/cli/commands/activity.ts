@@ -126,11 +126,11 @@ export function activityCommand(): Command {
     .option('--json', 'print the activity as JSON')
     .action(async (opts: LogOptions) => {
       if (opts.exercise.length > 0 && opts.sport !== 'strength') throw new UsageError('--exercise is for strength sessions (--sport strength)');
-      const [{ resolveAthlete }, { logManualActivity }] = await Promise.all([
+      const [{ resolveAthlete }, { logManualActivity, FutureSessionError }] = await Promise.all([
         import('../../db/repositories/athletes.ts'),
         import('../../services/athlete-input.ts'),
       ]);
-      await withContext(async ({ db, jobs }) => {
+      await withContext(async ({ db, jobs, now }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         const row = await logManualActivity(db, jobs, athlete, {
           date: opts.date,
@@ -142,6 +142,8 @@ export function activityCommand(): Command {
           note: opts.note ?? null,
           distanceM: opts.distance ?? null,
           exercises: opts.exercise,
+        }, now()).catch((err: unknown) => {
+          throw err instanceof FutureSessionError ? new UsageError(`--date ${err.message}`) : err;
         });
         process.stdout.write(opts.json === true ? `${JSON.stringify(row)}\n` : describe(row));
       });
