@@ -58,7 +58,10 @@ export function strengthFlags(ctx: Context): Flag[] {
   // or (without one) most of the week did.
   const excusedWeek =
     ctx.plannedThis.some((p) => p.kind === 'strength' && ctx.matchOf.get(p.id)?.status === 'excused') || (ctx.week.unavailable ?? []).length >= EXCUSED_WEEK_DAYS;
-  if (!ctx.recoveryWeek && strength.length === 0 && ctx.weekOver && !noRoomBeforeRace && !excusedWeek) {
+  // A strength session of this week's plan done across Monday (in the week before or after) counts
+  // for this week: compliance credits it (#18 point 2).
+  const creditedElsewhere = strength.length === 0 && ctx.week.compliance.actual.strengthSessions > 0;
+  if (!ctx.recoveryWeek && strength.length === 0 && !creditedElsewhere && ctx.weekOver && !noRoomBeforeRace && !excusedWeek) {
     // One cause, one flag: a week without strength absorbs its skipped sessions.
     const activityIds = uniqueSorted(ctx.items.map((i) => i.activityId));
     const plannedIds = uniqueSorted(skipped.map((p) => p.id));

@@ -340,7 +340,9 @@ describe('issue #18: the week in progress, moved strength, compliance as parts',
       const sat = w5.compliance.matches.find((m) => m.plannedKind === 'strength')!;
       expect(sat).toMatchObject({ status: 'completed', dayShift: 2, plannedDate: '2027-02-06', activityDate: '2027-02-08' });
       expect(w5.compliance.actual.strengthSessions).toBe(1);
+      // Counted for W05's weekly minimum: no strength_skipped, no strength_missing.
       expect(w5.flags.map((f) => f.code)).not.toContain('strength_skipped');
+      expect(w5.flags.map((f) => f.code)).not.toContain('strength_missing');
 
       const w6 = (await getWeek(t.db, s.athleteId, '2027-W06'))!;
       const monday = w6.compliance.matches.find((m) => m.activityDate === '2027-02-08')!;
