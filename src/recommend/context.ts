@@ -152,7 +152,8 @@ export function buildContext(input: RecommendInput, t: RecommendThresholds): Con
     activityById,
     taper: taperState(isoWeek, input.raceDate, input.taperStart, t.taperWeeks),
     // After illness or injury, next week opens with easy days (return-week.ts).
-    next: withReturn(returnNeed(week.unavailable, sunday), planNextWeek({
+    // (While the week is in progress, only the days over count as days back.)
+    next: withReturn(returnNeed(week.unavailable, asOf === null || asOf > sunday ? sunday : addDays(asOf, -1)), planNextWeek({
       thisWeek: isoWeek,
       thisWeekItems: items,
       plannedNextWeek: plannedNext,

@@ -15,6 +15,8 @@ describe('returnNeed', () => {
     expect(returnNeed(ill(['2027-01-16', '2027-01-17'], 'travel'), SUNDAY)).toBeNull();
     expect(returnNeed(ill(['2027-01-16', '2027-01-17'], 'injury'), SUNDAY)).toMatchObject({ reason: 'injury', easyDays: 2 });
     expect(returnNeed(undefined, SUNDAY)).toBeNull();
+    // Ill Monday and Tuesday of a week in progress, today Thursday: one day back (Wednesday), one easy day left.
+    expect(returnNeed(ill(['2027-01-11', '2027-01-12']), '2027-01-13')).toMatchObject({ daysOff: 2, easyDays: 1 });
   });
 });
 

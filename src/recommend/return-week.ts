@@ -24,13 +24,14 @@ export interface ReturnNeed {
 
 /**
  * What this week's unavailable days ask of next week: null when there were no illness or injury days,
- * or when the days after the last of them, to Sunday, already number as many as the days off.
+ * or when the days after the last of them, to `lastDayOver` (Sunday, or the day before today while
+ * the week is in progress), already number as many as the days off.
  */
-export function returnNeed(unavailable: readonly UnavailableDay[] | undefined, sunday: string): ReturnNeed | null {
+export function returnNeed(unavailable: readonly UnavailableDay[] | undefined, lastDayOver: string): ReturnNeed | null {
   const off = (unavailable ?? []).filter((d) => needsReturn(d.reason));
   const last = off.at(-1);
   if (last === undefined) return null;
-  const backAlready = daysBetween(last.date, sunday);
+  const backAlready = Math.max(0, daysBetween(last.date, lastDayOver));
   const easyDays = Math.min(MAX_RETURN_EASY_DAYS, off.length - backAlready);
   if (easyDays <= 0) return null;
   return { reason: off.some((d) => d.reason === 'illness') ? 'illness' : 'injury', daysOff: off.length, lastDay: last.date, easyDays };
