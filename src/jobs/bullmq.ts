@@ -205,7 +205,7 @@ export class BullQueues implements JobRunner, JobSchedulers, JobInspector {
     const job = await q.getJob(jobIdFor(queue, payload));
     if (job === undefined) return undefined;
     const state = await job.getState();
-    return state === 'failed' ? { state, error: job.failedReason } : { state };
+    return state === 'failed' ? { state, error: job.failedReason, attempts: job.attemptsMade } : { state, attempts: job.attemptsMade };
   }
 
   /** Nothing to run here: `kinetic worker` processes run the jobs. */

@@ -121,6 +121,8 @@ export interface JobQueue {
 export interface JobStatus {
   state: string;
   error?: string | undefined;
+  /** Attempts made so far. */
+  attempts?: number | undefined;
 }
 
 export interface JobInspector {

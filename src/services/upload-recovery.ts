@@ -22,7 +22,7 @@ import type { Logger } from '../log.ts';
 
 /** What an upload whose job failed for good says, in words. */
 export function gaveUpText(error: string, attempts = RETRY['fit-ingest'].attempts): string {
-  return `Kinetic could not save this file's activities after ${attempts} attempts (${error}); the file is kept: send it again, or run kinetic import --retry-failed, to try again`;
+  return `Kinetic could not save this file's activities after ${attempts} attempt${attempts === 1 ? '' : 's'} (${error}); the file is kept: send it again, or run kinetic import --retry-failed, to try again`;
 }
 
 /** Marks an upload whose job failed for good `failed`, with the error in words; false when it was parsed meanwhile. */
@@ -54,7 +54,7 @@ export async function reconcileUploads(deps: { db: Kysely<Database>; queue: JobQ
       await deps.queue.enqueue('fit-ingest', { uploadId });
       out.requeued++;
     } else if (job.state === 'failed') {
-      if (await giveUpOnUpload(deps.db, uploadId, job.error ?? 'unknown error', deps.now())) out.failed++;
+      if (await giveUpOnUpload(deps.db, uploadId, job.error ?? 'unknown error', deps.now(), job.attempts)) out.failed++;
     }
     // waiting, delayed, prioritized, active: it will run.
   }
