@@ -4,22 +4,33 @@ import type { WeekDocument } from '../domain/week-document.ts';
 import { displayDistance, displayDuration, type PlanUnits } from '../domain/units.ts';
 import { addDays, dayLabel } from '../domain/iso-week.ts';
 import type { UnavailableDay } from '../domain/athlete-input.ts';
+import { BASELINE_DAYS } from '../analysis/load.ts';
+import { bandWords, complianceParts, partLines, plannedToDate, weekComplete } from './parts.ts';
 
 const pct = (x: number | null): string => (x === null ? '—' : `${Math.round(x * 100)} %`);
 const num = (x: number | null, digits = 0): string => (x === null ? '—' : x.toFixed(digits));
 
-export function weekText(doc: WeekDocument, athleteName: string, units: PlanUnits): string {
+export function weekText(doc: WeekDocument, athleteName: string, units: PlanUnits, minWeeklyStrengthMinutes = 40): string {
   const c = doc.compliance;
   const dist = (m: number): string => displayDistance(m, units);
   const lines: string[] = [];
   lines.push(`${athleteName} — week ${doc.isoWeek} (${doc.from} to ${doc.to}, ${doc.timezone})`);
   lines.push('');
-  lines.push(`Compliance      ${pct(c.score)}${c.score === null ? ' (no plan this week)' : ''}`);
+  // Compliance as parts over what was due so far (#18 points 1 and 14).
+  const soFar = weekComplete(c) ? '' : ' so far';
+  const due = plannedToDate(c);
+  const parts = complianceParts(doc, minWeeklyStrengthMinutes);
+  lines.push(`Compliance      ${parts.overall === null ? (c.score === null ? '— (no plan this week)' : `nothing due yet${soFar}`) : `${parts.overall}: ${bandWords(parts.overall)}${soFar}`}`);
+  for (const part of partLines(parts)) lines.push(...wrap(`${part.band ?? 'not yet'}: ${part.text}`, `  ${part.label.padEnd(14)}`, ' '.repeat(18)));
   const hasPlan = c.planned.sessions > 0;
-  const of = (plannedValue: number, text: string): string => (hasPlan && plannedValue > 0 ? ` of ${text} planned` : '');
-  lines.push(`Distance        ${dist(c.actual.distanceM)}${of(c.planned.distanceM, dist(c.planned.distanceM))}`);
-  lines.push(`Run time        ${displayDuration(c.actual.durationS)}${of(c.planned.durationS, displayDuration(c.planned.durationS))}`);
-  lines.push(`Sessions        ${c.actual.sessionsCompleted} of ${c.planned.sessions} done; key sessions ${c.actual.keySessionsCompleted} of ${c.planned.keySessions}`);
+  const whole = (dueValue: number, weekValue: number, text: string): string => (dueValue < weekValue ? ` (${text} this week)` : '');
+  const of = (plannedValue: number, weekValue: number, text: (v: number) => string): string =>
+    hasPlan && plannedValue > 0 ? ` of ${text(plannedValue)} planned${soFar}${whole(plannedValue, weekValue, text(weekValue))}` : '';
+  lines.push(`Distance        ${dist(c.actual.distanceM)}${of(due.distanceM, c.planned.distanceM, dist)}`);
+  lines.push(`Run time        ${displayDuration(c.actual.durationS)}${of(due.durationS, c.planned.durationS, displayDuration)}`);
+  lines.push(
+    `Sessions        ${c.actual.sessionsCompleted} of ${due.sessions} due${soFar} done${whole(due.sessions, c.planned.sessions, String(c.planned.sessions))}; key sessions ${c.actual.keySessionsCompleted} of ${due.keySessions}`,
+  );
   lines.push(
     `Strength        ${c.actual.strengthSessions} session(s), ${Math.round(c.actual.strengthMinutes)} min (planned ${c.planned.strengthSessions}, ${Math.round(c.planned.strengthMinutes)} min)`,
   );
@@ -37,11 +48,21 @@ export function weekText(doc: WeekDocument, athleteName: string, units: PlanUnit
     lines.push('Intensity       no heart-rate data this week');
   }
   const l = doc.load;
-  const end = l.days.at(-1);
+  // The week's ACWR (7-day over 28-day mean load at its end) with its band; a baseline is not read as risk (#18 points 12, 13).
+  const end = l.days.find((d) => d.date === l.acwr?.date) ?? l.days.at(-1);
+  const a = l.acwr;
   lines.push(
-    `Load            week ${num(l.weeklyLoad)}; fitness ${num(end?.chronic ?? null)}, fatigue ${num(end?.acute ?? null)}, form ${num(end?.form ?? null)}; ACWR ${num(end?.acwr ?? null, 2)}`,
+    ...wrap(
+      a !== undefined && a.ratio === null
+        ? `week ${num(l.weeklyLoad)}; fitness, form and ACWR: building baseline (day ${a.historyDays} of ${BASELINE_DAYS})`
+        : `week ${num(l.weeklyLoad)}; fitness ${num(end?.chronic ?? null)}, fatigue ${num(end?.acute ?? null)}, form ${num(end?.form ?? null)}; ` +
+            (a === undefined ? `ACWR ${num(end?.acwr ?? null, 2)}` : `ACWR ${num(a.ratio, 2)} (${a.band.replaceAll('_', ' ')})`),
+      'Load            ',
+      ' '.repeat(16),
+    ),
   );
-  lines.push(`                monotony ${num(l.monotony, 2)}, strain ${num(l.strain)}; distance vs last week ${l.distanceRamp === null ? '—' : `${l.distanceRamp >= 0 ? '+' : ''}${Math.round(l.distanceRamp * 100)} %`}`);
+  const sameDays = l.comparedDays !== undefined && l.comparedDays < 7 ? ' (same days)' : '';
+  lines.push(`                monotony ${num(l.monotony, 2)}, strain ${num(l.strain)}; distance vs last week${sameDays} ${l.distanceRamp === null ? '—' : `${l.distanceRamp >= 0 ? '+' : ''}${Math.round(l.distanceRamp * 100)} %`}`);
   lines.push('');
   lines.push(`${'Day'.padEnd(15)}${'Planned'.padEnd(11)}${'Done'.padEnd(18)}Status`);
   for (const m of sortedMatches(c.matches)) {
@@ -50,7 +71,8 @@ export function weekText(doc: WeekDocument, athleteName: string, units: PlanUnit
     const act = doc.activities.find((a) => a.id === m.activityId);
     const what = act?.category === 'run' ? (act.distanceM === null ? 'run' : dist(act.distanceM)) : act?.category === 'strength' ? 'strength' : act?.sport;
     const done = act === undefined ? '—' : `${what} ${act.movingS === null ? '' : displayDuration(act.movingS)}`.trim();
-    const status = `${m.status}${m.band === null ? '' : ` (${m.band}${m.ratio === null || m.status === 'missed' ? '' : `, ${pct(m.ratio)}`})`}`;
+    const moved = m.dayShift !== 0 && m.status !== 'moved' ? ` moved ${m.dayShift > 0 ? '+' : ''}${m.dayShift} d` : '';
+    const status = `${m.status}${moved}${m.band === null ? '' : ` (${m.band}${m.ratio === null || m.status === 'missed' ? '' : `, ${pct(m.ratio)}`})`}`;
     lines.push(`${dayLabel(date).padEnd(15)}${planned.padEnd(11)}${done.slice(0, 17).padEnd(18)}${status}`);
   }
   const off = stretches(doc.unavailable ?? []);

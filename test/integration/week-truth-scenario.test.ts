@@ -13,6 +13,7 @@ import { importFitFile } from '../../src/services/fit-import.ts';
 import { importPlan } from '../../src/services/plans.ts';
 import { weekDocument } from '../../src/services/weeks.ts';
 import { renderReportText } from '../../src/report/text.ts';
+import { weekText } from '../../src/report/week-text.ts';
 import { encodeRun, encodeStrength } from '../../src/synth/fit.ts';
 import { addDays } from '../../src/domain/iso-week.ts';
 import { InlineRunner } from '../../src/workers/inline-runner.ts';
@@ -106,6 +107,13 @@ describe('issue #18: the week in progress, moved strength, compliance as parts',
       expect(doc.load.previousWeekDistanceM).toBe(30_000);
       expect(doc.load.distanceRamp).toBeCloseTo(19 / 30 - 1, 6);
       expect(doc.flags.filter((f) => f.code === 'strength_skipped' || f.code === 'key_session_missed')).toEqual([]);
+      // `kinetic week` says the same.
+      const text = weekText(doc, 'In progress', 'km');
+      expect(text).toContain('Compliance      green: on plan so far');
+      expect(text).toContain('Sessions        3 of 3 due so far done (7 this week)');
+      expect(text).toContain('Distance        19 km of 19 km planned so far (59 km this week)');
+      expect(text).toContain('distance vs last week (same days) −37 %'.replace('−', '-'));
+      expect(text).not.toMatch(/missed/);
     });
 
     it('headlines the week "so far", planned-to-date against done-to-date, and stops the charts at today', async () => {

@@ -10,16 +10,18 @@ export function weekCommand(): Command {
     .option('--refresh', 'recompute the week even when it is stored')
     .option('--json', 'print the stored analysis document as JSON')
     .action(async (opts: { week?: string; athlete?: string; json?: boolean; refresh?: boolean }) => {
-      const [{ resolveAthlete }, { weekText }, { weekDocument }] = await Promise.all([
+      const [{ resolveAthlete }, { weekText }, { weekDocument }, { parseThresholdOverrides, resolveThresholds }] = await Promise.all([
         import('../../db/repositories/athletes.ts'),
         import('../../report/week-text.ts'),
         import('../../services/weeks.ts'),
+        import('../../recommend/types.ts'),
       ]);
       await withContext(async ({ db, now }) => {
         const athlete = await resolveAthlete(db, opts.athlete);
         // The same function answers GET /athletes/:id/weeks/:isoWeek.
         const doc = await weekDocument(db, athlete, opts.week, now(), { refresh: opts.refresh === true });
-        process.stdout.write(opts.json === true ? `${JSON.stringify(doc, null, 2)}\n` : weekText(doc, athlete.name, athlete.units));
+        const minStrength = resolveThresholds(parseThresholdOverrides(athlete.recommend_thresholds ?? {})).minWeeklyStrengthMinutes;
+        process.stdout.write(opts.json === true ? `${JSON.stringify(doc, null, 2)}\n` : weekText(doc, athlete.name, athlete.units, minStrength));
       });
     });
 }
