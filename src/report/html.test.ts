@@ -194,7 +194,7 @@ describe('index of reports', () => {
       ['/r/2026-W48', '2026-W48'],
       ['/r/2026-W47', '2026-W47'],
     ]);
-    expect(text(find(root, byTag('tbody')), { skipHidden: true })).toContain('78 % partly off plan');
+    expect(text(find(root, byTag('tbody')), { skipHidden: true })).toContain('Partly off plan');
   });
 
   it('says when there is no report yet', () => {

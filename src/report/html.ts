@@ -457,7 +457,8 @@ export function renderReportIndexHtml(athlete: { name: string }, items: readonly
   const rows = items.map((it) => [
     h`<th scope="row"><a href="${it.href}">${it.isoWeek}</a></th>`,
     td(dateRange(it.from, it.to)),
-    td(it.band === null || it.compliancePct === null ? badge('neutral', '○', 'No plan') : badge(it.band, BAND_TEXT[it.band].icon, `${it.compliancePct} %`, ` ${BAND_TEXT[it.band].word.toLowerCase()}`)),
+    // The overall band of the compliance parts, not a weighted score read as "% of plan" (#18 point 14).
+    td(it.band === null ? badge('neutral', '○', it.compliancePct === null ? 'No plan' : 'Nothing due') : badge(it.band, BAND_TEXT[it.band].icon, BAND_TEXT[it.band].word)),
     td(it.summary),
   ]);
   const body =

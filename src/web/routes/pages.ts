@@ -259,7 +259,7 @@ ${doc.flags.length === 0 ? html`<p>No flags this week.</p>` : html`<ul class="fl
     const base = `/athletes/${athlete.id}`;
     const body = html`<ul class="links"><li><a href="${base}/reports/${thisWeek}">This week so far (${thisWeek})</a></li><li><a href="${base}/season">Season view</a></li><li><a href="${base}/reports">All reports (printable index)</a></li></ul>
 <section aria-labelledby="rh-h"><h2 id="rh-h">Past weeks</h2>${rows.length === 0 ? html`<p>No reports yet: the first one is made at your report time after a week ends.</p>` : html`<table><thead><tr><th scope="col">Week</th><th scope="col">Compliance</th><th scope="col">Summary</th></tr></thead><tbody>${rows.map(
-      (r) => html`<tr><td><a href="${base}/reports/${r.isoWeek}">${r.isoWeek}</a></td><td>${r.headline.compliancePct === null ? '—' : `${r.headline.compliancePct}%`}</td><td>${r.headline.summary}</td></tr>`,
+      (r) => html`<tr><td><a href="${base}/reports/${r.isoWeek}">${r.isoWeek}</a></td><td>${r.headline.complianceBand === null ? '—' : `${r.headline.complianceBand}: ${bandWords(r.headline.complianceBand)}`}</td><td>${r.headline.summary}</td></tr>`,
     )}</tbody></table>`}</section>`;
     return shell(request, reply, 'reports', 'Reports', body);
   });
