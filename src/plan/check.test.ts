@@ -4,8 +4,9 @@ import { checkPlan, formatFindings, type PlanFinding } from './check.ts';
 import { makePlan, makeSession } from '../../test/support/plans.ts';
 
 /**
- * A clean hand-written plan: four 54 km weeks (intervals + strength Tue, tempo + strength Thu, long
- * run Sun), a 40 km taper week, race week with the marathon on Sun 2027-02-14.
+ * A clean hand-written plan: four 54 km weeks (intervals + strength Tue, tempo + strength Thu, an
+ * 18 km long run Sun, 33% of the week), a 40 km taper week, race week with a 30 min strength session
+ * and the marathon on Sun 2027-02-14. (Six weeks: too short a plan for the marathon long-run peak rule.)
  */
 const CLEAN = `
 name: Hand-written marathon block
@@ -18,32 +19,32 @@ sessions:
   - {week: 1, day: wed, kind: easy, distance: 8 km}
   - {week: 1, day: thu, kind: tempo, distance: 10 km}
   - {week: 1, day: thu, kind: strength, duration: 45 min}
-  - {week: 1, day: sat, kind: easy, distance: 6 km}
-  - {week: 1, day: sun, kind: long, distance: 20 km}
+  - {week: 1, day: sat, kind: easy, distance: 8 km}
+  - {week: 1, day: sun, kind: long, distance: 18 km}
 
   - {week: 2, day: tue, kind: intervals, distance: 10 km, notes: "5×1000 m at 10K pace"}
   - {week: 2, day: tue, kind: strength, duration: 45 min}
   - {week: 2, day: wed, kind: easy, distance: 8 km}
   - {week: 2, day: thu, kind: tempo, distance: 10 km}
   - {week: 2, day: thu, kind: strength, duration: 45 min}
-  - {week: 2, day: sat, kind: easy, distance: 6 km}
-  - {week: 2, day: sun, kind: long, distance: 20 km}
+  - {week: 2, day: sat, kind: easy, distance: 8 km}
+  - {week: 2, day: sun, kind: long, distance: 18 km}
 
   - {week: 3, day: tue, kind: intervals, distance: 10 km}
   - {week: 3, day: tue, kind: strength, duration: 45 min}
   - {week: 3, day: wed, kind: easy, distance: 8 km}
   - {week: 3, day: thu, kind: tempo, distance: 10 km}
   - {week: 3, day: thu, kind: strength, duration: 45 min}
-  - {week: 3, day: sat, kind: easy, distance: 6 km}
-  - {week: 3, day: sun, kind: long, distance: 20 km}
+  - {week: 3, day: sat, kind: easy, distance: 8 km}
+  - {week: 3, day: sun, kind: long, distance: 18 km}
 
   - {week: 4, day: tue, kind: intervals, distance: 10 km}
   - {week: 4, day: tue, kind: strength, duration: 45 min}
   - {week: 4, day: wed, kind: easy, distance: 8 km}
   - {week: 4, day: thu, kind: tempo, distance: 10 km}
   - {week: 4, day: thu, kind: strength, duration: 45 min}
-  - {week: 4, day: sat, kind: easy, distance: 6 km}
-  - {week: 4, day: sun, kind: long, distance: 20 km}
+  - {week: 4, day: sat, kind: easy, distance: 8 km}
+  - {week: 4, day: sun, kind: long, distance: 18 km}
 
   - {week: 5, day: tue, kind: intervals, distance: 8 km}
   - {week: 5, day: tue, kind: strength, duration: 40 min}
@@ -54,7 +55,7 @@ sessions:
   - {week: 5, day: sun, kind: long, distance: 14 km}
 
   - {week: 6, day: tue, kind: race_pace, distance: 8 km}
-  - {week: 6, day: tue, kind: strength, duration: 40 min, notes: light}
+  - {week: 6, day: tue, kind: strength, duration: 30 min, notes: light}
   - {week: 6, day: thu, kind: easy, distance: 6 km}
   - {week: 6, day: sat, kind: easy, distance: 3 km}
   - {week: 6, day: sun, kind: race, distance: 42.195 km}
@@ -95,9 +96,13 @@ describe('checkPlan on a hand-written plan', () => {
     expect(findings[0]?.suggestion).toBe('Move the strength session to Thu 2027-01-14, after the tempo run.');
   });
 
-  it('strength the day before the race → strength_before_hard_day naming the race', () => {
+  it('strength the day before the race → strength_before_hard_day naming the race, and race_week_strength', () => {
     const findings = check(withChange('{week: 6, day: tue, kind: strength', '{week: 6, day: sat, kind: strength'));
-    expect(codes(findings)).toEqual([['strength_before_hard_day', '2027-W06', '2027-02-13']]);
+    expect(codes(findings)).toEqual([
+      ['strength_before_hard_day', '2027-W06', '2027-02-13'],
+      ['race_week_strength', '2027-W06', '2027-02-13'],
+    ]);
+    expect(findings[1]?.message).toBe('Race-week strength on Sat 2027-02-13 is 1 day before the race (keep 72 h); the race is on Sun 2027-02-14.');
     expect(findings[0]?.message).toContain('the day before the race on Sun 2027-02-14');
   });
 
@@ -111,23 +116,23 @@ describe('checkPlan on a hand-written plan', () => {
   });
 
   it('hills the day before the long run → hard_days_back_to_back', () => {
-    const findings = check(withChange('{week: 2, day: sat, kind: easy, distance: 6 km}', '{week: 2, day: sat, kind: hills, distance: 6 km}'));
+    const findings = check(withChange('{week: 2, day: sat, kind: easy, distance: 8 km}', '{week: 2, day: sat, kind: hills, distance: 8 km}'));
     expect(codes(findings)).toEqual([['hard_days_back_to_back', '2027-W02', '2027-01-17']]);
     expect(findings[0]?.message).toBe('Hard days back to back: the hill repeats on Sat 2027-01-16, then the long run on Sun 2027-01-17.');
   });
 
-  it('a long run 8 km longer → volume_jump (62 km after 54 km)', () => {
-    const findings = check(withChange('{week: 3, day: sun, kind: long, distance: 20 km}', '{week: 3, day: sun, kind: long, distance: 28 km}'));
-    expect(codes(findings)).toEqual([['volume_jump', '2027-W03', undefined]]);
-    expect(findings[0]?.message).toBe('Volume rises 15% in 2027-W03 (62 km) over 2027-W02 (54 km).');
-    expect(findings[0]?.suggestion).toContain('Plan at most 59.4 km in 2027-W03');
+  it('an easy run 8 km longer → volume_jump (62 km after 54 km)', () => {
+    const findings = check(withChange('{week: 4, day: wed, kind: easy, distance: 8 km}', '{week: 4, day: wed, kind: easy, distance: 16 km}'));
+    expect(codes(findings)).toEqual([['volume_jump', '2027-W04', undefined]]);
+    expect(findings[0]?.message).toBe('Volume rises 15% in 2027-W04 (62 km) over 2027-W03 (54 km).');
+    expect(findings[0]?.suggestion).toContain('Plan at most 59.4 km in 2027-W04');
   });
 
   it('a return from a cut-back week may rise up to 10% over the week before the cut-back', () => {
-    const cut = withChange('{week: 3, day: sun, kind: long, distance: 20 km}', '{week: 3, day: sun, kind: long, distance: 9 km}');
-    const back = (km: number): string => cut.replace('{week: 4, day: sun, kind: long, distance: 20 km}', `{week: 4, day: sun, kind: long, distance: ${km} km}`);
-    expect(check(back(25))).toEqual([]); // 59 km ≤ 54 km + 10%
-    const findings = check(back(26)); // 60 km
+    const cut = withChange('{week: 3, day: sun, kind: long, distance: 18 km}', '{week: 3, day: sun, kind: long, distance: 9 km}');
+    const back = (km: number): string => cut.replace('{week: 4, day: wed, kind: easy, distance: 8 km}', `{week: 4, day: wed, kind: easy, distance: ${km} km}`);
+    expect(check(back(13))).toEqual([]); // 59 km ≤ 54 km + 10%
+    const findings = check(back(14)); // 60 km
     expect(codes(findings)).toEqual([['volume_jump', '2027-W04', undefined]]);
     expect(findings[0]?.message).toContain('over 2027-W02 (54 km, the week before the cut-back)');
   });
@@ -138,8 +143,8 @@ describe('checkPlan on a hand-written plan', () => {
       ['{week: 5, day: tue, kind: intervals, distance: 8 km}', '{week: 5, day: tue, kind: intervals, distance: 10 km}'],
       ['{week: 5, day: wed, kind: easy, distance: 6 km}', '{week: 5, day: wed, kind: easy, distance: 8 km}'],
       ['{week: 5, day: thu, kind: tempo, distance: 8 km}', '{week: 5, day: thu, kind: tempo, distance: 10 km}'],
-      ['{week: 5, day: sat, kind: easy, distance: 4 km}', '{week: 5, day: sat, kind: easy, distance: 6 km}'],
-      ['{week: 5, day: sun, kind: long, distance: 14 km}', '{week: 5, day: sun, kind: long, distance: 20 km}'],
+      ['{week: 5, day: sat, kind: easy, distance: 4 km}', '{week: 5, day: sat, kind: easy, distance: 8 km}'],
+      ['{week: 5, day: sun, kind: long, distance: 14 km}', '{week: 5, day: sun, kind: long, distance: 18 km}'],
     ] as const) {
       text = text.replace(from, to);
     }
@@ -160,7 +165,7 @@ describe('checkPlan edge cases', () => {
       sessions: [
         makeSession({ date: '2027-01-10', kind: 'easy' }),
         makeSession({ date: '2027-01-12', kind: 'tempo' }),
-        makeSession({ date: '2027-01-12', order: 2, kind: 'strength', distanceM: null, durationS: 2700 }),
+        makeSession({ date: '2027-01-12', order: 2, kind: 'strength', distanceM: null, durationS: 1800 }),
         makeSession({ date: '2027-01-18', kind: 'race', distanceM: 42195 }),
       ],
     });

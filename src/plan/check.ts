@@ -3,11 +3,23 @@
  * recommender applies to actual training). Each finding names the ISO week (and the day when it is
  * about one) and says what to change.
  */
-import { KIND_NAMES, type SessionKind, type TrainingPlan } from '../domain/plan.ts';
-import { displayDistance, type PlanUnits } from '../domain/units.ts';
+import { isRunKind, KIND_NAMES, type SessionKind, type TrainingPlan } from '../domain/plan.ts';
+import { displayDistance, metresPerUnit, type PlanUnits } from '../domain/units.ts';
 import { addDays, dayLabel, daysBetween, isoWeekOf, mondayOf, weekStart } from '../domain/iso-week.ts';
 import {
+  CUTBACK_MAX_RATIO,
   indexDays,
+  LAST_BIG_LONG_RUN_DAYS,
+  LONG_RUN_BOUNDS,
+  longRunMaxShare,
+  maxLongRunNearRace,
+  RACE_WEEK_DAYS,
+  RACE_WEEK_STRENGTH_MAX_MINUTES,
+  STRENGTH_MAX_MINUTES,
+  STRENGTH_MIN_DAYS_BEFORE_RACE,
+  STRENGTH_MIN_HOURS_BEFORE_RACE,
+  STRENGTH_MIN_MINUTES,
+  VOLUME_TOLERANCE,
   isHardDay,
   mainHardKind,
   missingTaper,
@@ -26,6 +38,13 @@ export const PLAN_FINDING_CODES = [
   'hard_days_back_to_back',
   'volume_jump',
   'no_taper',
+  'long_run_peak_short',
+  'long_run_too_long',
+  'long_run_share',
+  'cutback_long_run',
+  'long_run_near_race',
+  'strength_duration',
+  'race_week_strength',
 ] as const;
 export type PlanFindingCode = (typeof PLAN_FINDING_CODES)[number];
 
@@ -43,6 +62,9 @@ export interface PlanFinding {
 
 /** A week needs a strength session when the plan covers at least this many of its days. */
 export const MIN_DAYS_FOR_STRENGTH_WEEK = 3;
+/** The marathon long-run peak is checked in plans that span at least this many weeks (a whole build). */
+export const MIN_WEEKS_FOR_LONG_RUN_PEAK = 10;
+const MARATHON_M = 42_195;
 
 
 /** `the long run`, `the intervals`, `the race`. */
@@ -102,10 +124,13 @@ export function checkPlan(plan: TrainingPlan): PlanFinding[] {
   const dist = (m: number): string => displayDistance(m, units);
 
   // Weeks without strength.
+  const raceDate = planRaceDate(plan);
+  const strengthEnd = raceDate !== null && addDays(raceDate, -STRENGTH_MIN_DAYS_BEFORE_RACE) < end ? addDays(raceDate, -STRENGTH_MIN_DAYS_BEFORE_RACE) : end;
   for (const w of weeks) {
-    if (w.daysCovered < MIN_DAYS_FOR_STRENGTH_WEEK) continue;
-    const dates = weekDates(w.monday, plan.startDate, end);
-    if (dates.some((d) => days.get(d)?.strength)) continue;
+    // Days strength may go on: up to 3 days before the race.
+    const dates = weekDates(w.monday, plan.startDate, strengthEnd);
+    if (w.daysCovered < MIN_DAYS_FOR_STRENGTH_WEEK || dates.length === 0) continue;
+    if (weekDates(w.monday, plan.startDate, end).some((d) => days.get(d)?.strength)) continue;
     const where = strengthAdvice(days, dates);
     findings.push({
       code: 'no_strength_week',
@@ -185,7 +210,6 @@ export function checkPlan(plan: TrainingPlan): PlanFinding[] {
       suggestion: `Plan at most ${dist(jump.allowedM)} in ${jump.week} (10% above ${dist(jump.referenceM)}): shorten the easy runs or the long run, or spread the rise over more weeks.`,
     });
   }
-  const raceDate = planRaceDate(plan);
   if (raceDate !== null) {
     const missing = missingTaper(series, isoWeekOf(raceDate));
     if (missing) {
@@ -199,6 +223,8 @@ export function checkPlan(plan: TrainingPlan): PlanFinding[] {
       });
     }
   }
+
+  findings.push(...longRunFindings(plan, series, volumes, raceDate), ...strengthFindings(plan, raceDate));
 
   const codeRank = (c: PlanFindingCode): number => PLAN_FINDING_CODES.indexOf(c);
   return findings.sort(
@@ -220,4 +246,138 @@ export function formatFindings(findings: readonly PlanFinding[]): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** Long-run rules (#19 points 1–3): peak, cap, share of the week, cut-backs, distance to the race. */
+function longRunFindings(plan: TrainingPlan, series: readonly WeekVolume[], volumes: ReadonlyMap<string, number>, raceDate: string | null): PlanFinding[] {
+  const findings: PlanFinding[] = [];
+  const units = plan.units;
+  const unit = metresPerUnit(units);
+  const bounds = LONG_RUN_BOUNDS[units];
+  const dist = (m: number): string => displayDistance(m, units);
+  const over = (m: number, limitM: number): boolean => m > limitM * (1 + VOLUME_TOLERANCE) + 1;
+  const longs = plan.sessions.filter((s) => s.kind === 'long' && s.distanceM !== null);
+  const fullWeeks = new Set(series.filter((w) => w.comparable !== false).map((w) => w.week));
+
+  for (const s of longs) {
+    const m = s.distanceM ?? 0;
+    const week = isoWeekOf(s.date);
+    if (over(m, bounds.max * unit)) {
+      findings.push({
+        code: 'long_run_too_long',
+        week,
+        date: s.date,
+        message: `The long run on ${dayLabel(s.date)} is ${dist(m)}: more than the ${bounds.max} ${units} a marathon long run needs.`,
+        suggestion: `Cap it at ${bounds.max} ${units} (about 3 h); put the extra volume into an easy run.`,
+      });
+    }
+    const runs = plan.sessions.filter((x) => isoWeekOf(x.date) === week && isRunKind(x.kind) && x.kind !== 'race').length;
+    const share = longRunMaxShare(runs);
+    const volume = volumes.get(week) ?? 0;
+    // Weeks the race week reaches into are left to the near-race rule (their runs are the taper's).
+    const touchesRaceWeek = raceDate !== null && daysBetween(addDays(mondayOf(week), 6), raceDate) < RACE_WEEK_DAYS;
+    if (fullWeeks.has(week) && !touchesRaceWeek && volume > 0 && over(m, share * volume)) {
+      findings.push({
+        code: 'long_run_share',
+        week,
+        date: s.date,
+        message: `The long run on ${dayLabel(s.date)} is ${dist(m)}, ${Math.round((m / volume) * 100)}% of the week's ${dist(volume)}: more than ${Math.round(share * 100)}% at ${runs} runs a week.`,
+        suggestion: `Shorten it to ${dist(share * volume)} or add volume to the other runs (at least ${dist(m / share)} in the week).`,
+      });
+    }
+    if (raceDate !== null) {
+      const days = daysBetween(s.date, raceDate);
+      const max = maxLongRunNearRace(days, units);
+      if (days > 0 && over(m, max * unit)) {
+        findings.push({
+          code: 'long_run_near_race',
+          week,
+          date: s.date,
+          message: `The long run on ${dayLabel(s.date)} is ${dist(m)}, ${days} days before the race on ${dayLabel(raceDate)}: too close to recover from.`,
+          suggestion:
+            days < LAST_BIG_LONG_RUN_DAYS.min && max === bounds.big - 1
+              ? `Run the last long run of ${bounds.big} ${units} or more ${LAST_BIG_LONG_RUN_DAYS.ideal} days before the race (${dayLabel(addDays(raceDate, -LAST_BIG_LONG_RUN_DAYS.ideal))}); keep this one under ${bounds.big} ${units}.`
+              : `Keep the long run within ${days} days of the race at ${max} ${units} or less.`,
+        });
+      }
+    }
+  }
+
+  // Cut-back weeks cut the long run too.
+  const longestIn = (week: string): number => Math.max(0, ...longs.filter((s) => isoWeekOf(s.date) === week).map((s) => s.distanceM ?? 0));
+  for (let i = 1; i < series.length; i++) {
+    const cur = series[i];
+    const prev = series[i - 1];
+    if (!cur || !prev || prev.comparable === false || prev.volumeM <= 0) continue;
+    if (raceDate !== null && isoWeekOf(raceDate) === cur.week) continue;
+    if (cur.volumeM > CUTBACK_MAX_RATIO * prev.volumeM) continue;
+    const long = longestIn(cur.week);
+    const before = longestIn(prev.week);
+    if (long > 0 && before > 0 && long >= before) {
+      const s = longs.find((x) => isoWeekOf(x.date) === cur.week && x.distanceM === long);
+      findings.push({
+        code: 'cutback_long_run',
+        week: cur.week,
+        ...(s ? { date: s.date } : {}),
+        message: `${cur.week} is a cut-back week (${dist(cur.volumeM)} after ${dist(prev.volumeM)}) but its long run (${dist(long)}) is not shorter than the week before's (${dist(before)}).`,
+        suggestion: `Cut the long run too, to about ${dist(0.8 * before)}.`,
+      });
+    }
+  }
+
+  // The marathon long-run peak, in a plan long enough to hold a whole build.
+  const isMarathon = raceDate !== null && (plan.race?.distanceM ?? plan.sessions.find((s) => s.kind === 'race' && s.date === raceDate)?.distanceM ?? null) === MARATHON_M;
+  if (raceDate !== null && isMarathon && daysBetween(plan.startDate, raceDate) >= 7 * (MIN_WEEKS_FOR_LONG_RUN_PEAK - 1)) {
+    const peak = Math.max(0, ...longs.map((s) => s.distanceM ?? 0));
+    if (peak < bounds.minPeak * unit * (1 - VOLUME_TOLERANCE) - 1) {
+      const date = addDays(raceDate, -LAST_BIG_LONG_RUN_DAYS.ideal);
+      findings.push({
+        code: 'long_run_peak_short',
+        week: isoWeekOf(date),
+        date: raceDate,
+        message: `The longest long run is ${dist(peak)}: too short for a marathon (published plans peak at ${LONG_RUN_BOUNDS.mi.minPeak}–${LONG_RUN_BOUNDS.mi.max} mi).`,
+        suggestion: `Build the long run to at least ${bounds.minPeak} ${units} by ${dayLabel(date)}, 3 weeks before the race, within ${Math.round(longRunMaxShare(4) * 100)}% of the week.`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** Strength rules: 20–75 min; race week at most 30 min and at least 72 h before the race (#19 point 6). */
+function strengthFindings(plan: TrainingPlan, raceDate: string | null): PlanFinding[] {
+  const findings: PlanFinding[] = [];
+  for (const s of plan.sessions) {
+    if (s.kind !== 'strength' || s.durationS === null) continue;
+    const minutes = s.durationS / 60;
+    const week = isoWeekOf(s.date);
+    const days = raceDate === null ? null : daysBetween(s.date, raceDate);
+    const raceWeek = days !== null && days >= 0 && days < RACE_WEEK_DAYS;
+    if (raceWeek && raceDate !== null && days !== null) {
+      const tooClose = days < STRENGTH_MIN_DAYS_BEFORE_RACE;
+      const tooLong = minutes > RACE_WEEK_STRENGTH_MAX_MINUTES;
+      if (tooClose || tooLong) {
+        const latest = addDays(raceDate, -STRENGTH_MIN_DAYS_BEFORE_RACE);
+        const what = [
+          tooLong ? `${Math.round(minutes)} min long (at most ${RACE_WEEK_STRENGTH_MAX_MINUTES} in race week)` : null,
+          tooClose ? `${days} day${days === 1 ? '' : 's'} before the race (keep ${STRENGTH_MIN_HOURS_BEFORE_RACE} h)` : null,
+        ].filter((x) => x !== null);
+        findings.push({
+          code: 'race_week_strength',
+          week,
+          date: s.date,
+          message: `Race-week strength on ${dayLabel(s.date)} is ${what.join(' and ')}; the race is on ${dayLabel(raceDate)}.`,
+          suggestion: `Keep one light session of ${RACE_WEEK_STRENGTH_MAX_MINUTES} min or less, on ${dayLabel(latest)} or earlier.`,
+        });
+      }
+    } else if (minutes < STRENGTH_MIN_MINUTES || minutes > STRENGTH_MAX_MINUTES) {
+      findings.push({
+        code: 'strength_duration',
+        week,
+        date: s.date,
+        message: `The strength session on ${dayLabel(s.date)} is ${Math.round(minutes)} min: ${minutes < STRENGTH_MIN_MINUTES ? `too short to build strength (at least ${STRENGTH_MIN_MINUTES})` : `longer than ${STRENGTH_MAX_MINUTES} min tires the legs for the runs`}.`,
+        suggestion: `Plan ${STRENGTH_MIN_MINUTES}–${STRENGTH_MAX_MINUTES} min (40–60 min is the usual session).`,
+      });
+    }
+  }
+  return findings;
 }

@@ -12,6 +12,7 @@ import {
   type GeneratePlanOptions,
 } from './generate.ts';
 import { addDays, daysBetween, isoWeekOf, weekdayOf, WEEKDAYS } from '../domain/iso-week.ts';
+import { LONG_RUN_BOUNDS, longRunMaxShare } from './rules.ts';
 
 /** Weekly running volume (race excluded) in plan units, one entry per plan week, in order. */
 function weeklyUnits(plan: TrainingPlan): number[] {
@@ -40,7 +41,7 @@ const options = fc.record({
 type RandomOptions = typeof options extends fc.Arbitrary<infer T> ? T : never;
 
 function toOptions(o: RandomOptions): GeneratePlanOptions {
-  const bounds = peakDistanceBoundsM(o.runsPerWeek);
+  const bounds = peakDistanceBoundsM(o.runsPerWeek, o.units);
   return {
     raceDate: addDays('2025-01-01', o.raceOffset),
     weeks: o.weeks,
@@ -78,7 +79,8 @@ describe('generatePlan', () => {
       const outline = outlinePlan({ raceDate: '2027-04-25', weeks });
       const phases = outline.map((w) => w.phase);
       expect(phases.join(' ')).toMatch(/^(base )+(build )+(peak ){2,4}(taper ){1,2}race$/);
-      expect(outline.filter((w) => w.phase === 'taper' || w.phase === 'race')).toHaveLength(weeks >= 16 ? 3 : 2);
+      // Long run on Sunday, race on Sunday: the last big long run is 21 days out, then 2 taper weeks.
+      expect(outline.filter((w) => w.phase === 'taper' || w.phase === 'race')).toHaveLength(3);
       // Never more than 4 weeks between recovery weeks (cut-backs, then the taper).
       let sinceRecovery = 0;
       for (const w of outline) {
@@ -88,12 +90,14 @@ describe('generatePlan', () => {
     }
   });
 
-  it('places strength after the run on quality days, 40–60 min, lighter in race week', () => {
+  it('places strength after the run on quality days, 40–60 min, 30 min and ≥ 72 h before the race in race week', () => {
     const plan = generatePlan({ raceDate: '2027-04-25', weeks: 16, runsPerWeek: 6 });
     const strength = plan.sessions.filter((s) => s.kind === 'strength');
     for (const s of strength) {
-      expect(s.durationS).toBeGreaterThanOrEqual(40 * 60);
-      expect(s.durationS).toBeLessThanOrEqual(60 * 60);
+      const raceWeek = daysBetween(s.date, '2027-04-25') < 7;
+      expect(s.durationS).toBeGreaterThanOrEqual((raceWeek ? 20 : 40) * 60);
+      expect(s.durationS).toBeLessThanOrEqual((raceWeek ? 30 : 60) * 60);
+      if (raceWeek) expect(daysBetween(s.date, '2027-04-25')).toBeGreaterThanOrEqual(3);
       const sameDay = plan.sessions.filter((x) => x.date === s.date && x.kind !== 'strength');
       if (sameDay.length > 0) expect(s.order).toBe(2);
     }
@@ -124,7 +128,7 @@ describe('generatePlan', () => {
         '--weeks must be a whole number from 12 to 20 (got 25)',
         '--runs-per-week must be a whole number from 3 to 7 (got 2)',
         '--strength-sessions must be a whole number from 1 to 2 (got 3)',
-        '--peak-distance 10 km is too low for 5 runs a week: use at least 45 km or fewer runs',
+        '--peak-distance 10 km is too low for 5 runs a week: a marathon long run of at least 26 km within 35% of the week needs a peak of at least 75 km',
       ]);
     }
     expect(() => generatePlan({ raceDate: '2027-04-25', runsPerWeek: 3, peakWeeklyDistanceM: 200_000 })).toThrow(
@@ -179,7 +183,7 @@ describe('generatePlan properties (random options)', () => {
     );
   });
 
-  it('has at least one strength session in every week (a race week of 1–2 days aside)', () => {
+  it('has at least one strength session in every week (a race week without a day 72 h before the race aside)', () => {
     fc.assert(
       fc.property(options, (o) => {
         const plan = generatePlan(toOptions(o));
@@ -187,7 +191,8 @@ describe('generatePlan properties (random options)', () => {
         const weeks = new Set<string>();
         for (let d = plan.startDate; d <= raceDate; d = addDays(d, 7)) weeks.add(isoWeekOf(d));
         const lastWeekDays = (daysBetween(plan.startDate, raceDate) % 7) + 1;
-        if (lastWeekDays < 3) weeks.delete(isoWeekOf(raceDate));
+        // Race week needs strength when it has a day at least 72 h (3 days) before the race.
+        if (lastWeekDays <= 3) weeks.delete(isoWeekOf(raceDate));
         else weeks.add(isoWeekOf(raceDate));
         const withStrength = new Set(plan.sessions.filter((s) => s.kind === 'strength').map((s) => isoWeekOf(s.date)));
         for (const w of weeks) expect(withStrength.has(w), w).toBe(true);
@@ -215,7 +220,7 @@ describe('generatePlan properties (random options)', () => {
       fc.property(options, (o) => {
         const opts = toOptions(o);
         const v = weeklyUnits(generatePlan(opts));
-        const taper = (opts.weeks ?? 16) >= 16 ? 3 : 2;
+        const taper = outlinePlan(opts).filter((w) => w.phase === 'taper' || w.phase === 'race').length;
         for (let i = v.length - taper; i < v.length; i++) expect(v[i]).toBeLessThan(v[i - 1] ?? 0);
       }),
       { numRuns: RUNS },
@@ -233,6 +238,105 @@ describe('generatePlan properties (random options)', () => {
         expect(plan.sessions.every((s) => s.date >= plan.startDate && s.date <= opts.raceDate)).toBe(true);
       }),
       { numRuns: RUNS },
+    );
+  });
+});
+
+describe('long runs a coach would sign (#19 points 1–3)', () => {
+  const RUNS = 150;
+  const longs = (plan: TrainingPlan): { date: string; units: number }[] =>
+    plan.sessions
+      .filter((s) => s.kind === 'long')
+      .map((s) => ({ date: s.date, units: Math.round(((s.distanceM ?? 0) / metresPerUnit(plan.units)) * 100) / 100 }));
+
+  it('peaks at a marathon long run (16–20 mi / 26–32 km) within 35% of the week (40% at 3 runs)', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        const opts = toOptions(o);
+        const plan = generatePlan(opts);
+        const bounds = LONG_RUN_BOUNDS[plan.units];
+        const peak = Math.max(...longs(plan).map((l) => l.units));
+        expect(peak).toBeGreaterThanOrEqual(bounds.minPeak);
+        expect(peak).toBeLessThanOrEqual(bounds.max);
+        const v = weeklyUnits(plan);
+        for (const l of longs(plan)) {
+          const i = Math.floor(daysBetween(plan.startDate, l.date) / 7);
+          // Weeks the race week reaches into follow the near-race caps instead (their runs are the taper's).
+          if (daysBetween(addDays(plan.startDate, 7 * i + 6), plan.race?.date ?? '') < 7) continue;
+          expect(l.units, l.date).toBeLessThanOrEqual(longRunMaxShare(opts.runsPerWeek ?? 5) * (v[i] ?? 0) + 1e-6);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('runs the last big long run (≥ 18 mi / 29 km, or the peak when shorter) 21 ± 3 days before the race', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        const plan = generatePlan(toOptions(o));
+        const raceDate = plan.race?.date ?? '';
+        const all = longs(plan);
+        const big = Math.min(LONG_RUN_BOUNDS[plan.units].big, Math.max(...all.map((l) => l.units)));
+        const last = all.filter((l) => l.units >= big).at(-1);
+        const days = daysBetween(last?.date ?? plan.startDate, raceDate);
+        expect(days).toBeGreaterThanOrEqual(18);
+        expect(days).toBeLessThanOrEqual(24);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('cuts the long run in cut-back weeks', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        const opts = toOptions(o);
+        const plan = generatePlan(opts);
+        const byWeek = new Map(longs(plan).map((l) => [Math.floor(daysBetween(plan.startDate, l.date) / 7) + 1, l.units]));
+        for (const w of outlinePlan(opts).filter((x) => x.cutback)) {
+          expect(byWeek.get(w.week) ?? 0, `week ${w.week}`).toBeLessThan(byWeek.get(w.week - 1) ?? Infinity);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('refuses a peak too low for the long run, naming the lowest that works (peaks 20–100 mi)', () => {
+    fc.assert(
+      fc.property(options, fc.integer({ min: 20, max: 100 }), (o, miles) => {
+        const opts: GeneratePlanOptions = { ...toOptions(o), units: 'mi', peakWeeklyDistanceM: miles * 1609.344 };
+        const bounds = peakDistanceBoundsM(opts.runsPerWeek ?? 5, 'mi');
+        if (miles * 1609.344 > bounds.max) return;
+        if (miles * 1609.344 >= bounds.min - 0.5) {
+          expect(checkPlan(generatePlan(opts))).toEqual([]);
+          return;
+        }
+        const lowest = Math.ceil(bounds.min / 1609.344 - 1e-9);
+        expect(() => generatePlan(opts)).toThrow(`needs a peak of at least ${lowest} mi`);
+        expect(checkPlan(generatePlan({ ...opts, peakWeeklyDistanceM: lowest * 1609.344 }))).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('18 weeks, 4 runs, 25 mi peak: refused with the lowest peak (the issue’s example)', () => {
+    expect(() => generatePlan({ raceDate: '2027-04-25', weeks: 18, runsPerWeek: 4, peakWeeklyDistanceM: 25 * 1609.344, units: 'mi', goalTimeS: 17100 })).toThrow(
+      '--peak-distance 25 mi is too low for 4 runs a week: a marathon long run of at least 16 mi within 35% of the week needs a peak of at least 46 mi',
+    );
+  });
+});
+
+describe('impossible dates (#19 point 7)', () => {
+  it('refuses a plan that would start before today, naming the longest that fits', () => {
+    // Race Sun 2027-04-25; today Wed 2027-01-20: the latest Monday ≥ today is 2027-01-25, 13 weeks out.
+    expect(() => generatePlan({ raceDate: '2027-04-25', weeks: 16, today: '2027-01-20' })).toThrow(
+      'a 16-week plan for the race on 2027-04-25 would start on 2027-01-04, before today (2027-01-20): use --weeks 13',
+    );
+    expect(generatePlan({ raceDate: '2027-04-25', weeks: 13, today: '2027-01-20' }).startDate).toBe('2027-01-25');
+  });
+
+  it('refuses a race too close for any plan', () => {
+    expect(() => generatePlan({ raceDate: '2027-04-25', weeks: 16, today: '2027-04-08' })).toThrow(
+      'the race on 2027-04-25 is 17 days away: too close for a marathon plan of at least 12 weeks',
     );
   });
 });

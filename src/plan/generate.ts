@@ -20,8 +20,17 @@
  */
 import type { IntensityTarget, PlannedSession, SessionKind, TrainingPlan } from '../domain/plan.ts';
 import { metresPerUnit, parseDistance, parseDuration, type PlanUnits } from '../domain/units.ts';
-import { addDays, daysBetween, isValidDate, parseWeekday, weekStart, WEEKDAYS, type Weekday } from '../domain/iso-week.ts';
-import { indexDays, rankStrengthDays } from './rules.ts';
+import { addDays, daysBetween, isValidDate, parseWeekday, weekdayOf, weekStart, WEEKDAYS, type Weekday } from '../domain/iso-week.ts';
+import {
+  indexDays,
+  LAST_BIG_LONG_RUN_DAYS,
+  LONG_RUN_BOUNDS,
+  longRunMaxShare,
+  maxLongRunNearRace,
+  rankStrengthDays,
+  RACE_WEEK_STRENGTH_MAX_MINUTES,
+  STRENGTH_MIN_DAYS_BEFORE_RACE,
+} from './rules.ts';
 
 export const MARATHON_M = 42_195;
 export const MIN_WEEKS = 12;
@@ -48,6 +57,11 @@ export interface GeneratePlanOptions {
   name?: string;
   /** Goal time for the race, seconds. */
   goalTimeS?: number | null;
+  /**
+   * The athlete's today (YYYY-MM-DD): a plan that would start before it is refused, naming the
+   * longest plan that fits. Unset: no such check (a plan drafted for any date).
+   */
+  today?: string;
 }
 
 export interface GenerateOptionProblem {
@@ -68,8 +82,9 @@ export class GeneratePlanError extends Error {
 
 const DEFAULT_PEAK: Readonly<Record<PlanUnits, readonly number[]>> = {
   // Index = runs per week − 3.
-  km: [45, 55, 65, 80, 95],
-  mi: [28, 34, 40, 50, 60],
+  // Each at least the lowest peak that carries a marathon long run (`peakDistanceBoundsM`).
+  km: [65, 75, 75, 80, 95],
+  mi: [40, 46, 46, 50, 60],
 };
 
 /** Default peak weekly volume for `runsPerWeek`, in metres (e.g. 40 mi for 5 runs in a miles plan). */
@@ -78,9 +93,15 @@ export function defaultPeakDistanceM(runsPerWeek: number, units: PlanUnits): num
   return Math.round((DEFAULT_PEAK[units][i] ?? 65) * metresPerUnit(units));
 }
 
-/** Allowed peak weekly volume for `runsPerWeek`, metres: enough for every run, not more than ~25 km a run. */
-export function peakDistanceBoundsM(runsPerWeek: number): { min: number; max: number } {
-  return { min: Math.max(30_000, 9_000 * runsPerWeek), max: 25_000 * runsPerWeek };
+/**
+ * Allowed peak weekly volume for `runsPerWeek`, metres: enough to carry the marathon long run
+ * (`LONG_RUN_BOUNDS.minPeak`) within its share of the week (`longRunMaxShare`) and for every run,
+ * not more than ~25 km a run.
+ */
+export function peakDistanceBoundsM(runsPerWeek: number, units: PlanUnits = 'km'): { min: number; max: number } {
+  const unit = metresPerUnit(units);
+  const forLongRun = Math.ceil(LONG_RUN_BOUNDS[units].minPeak / longRunMaxShare(runsPerWeek) - 1e-9) * unit;
+  return { min: Math.max(30_000, 9_000 * runsPerWeek, forLongRun), max: 25_000 * runsPerWeek };
 }
 
 interface Resolved {
@@ -93,6 +114,7 @@ interface Resolved {
   units: PlanUnits;
   name: string;
   goalTimeS: number | null;
+  today: string | null;
 }
 
 function describeDistance(m: number, units: PlanUnits, round: (x: number) => number = Math.round): string {
@@ -135,14 +157,15 @@ function resolve(options: GeneratePlanOptions): Resolved {
   }
   let peakM = defaultPeakDistanceM(runs, units);
   if (o.peakWeeklyDistanceM !== undefined) {
-    const bounds = peakDistanceBoundsM(runs);
+    const bounds = peakDistanceBoundsM(runs, units);
     const p = o.peakWeeklyDistanceM;
     if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0) {
       problems.push({ option: 'peakWeeklyDistanceM', message: '--peak-distance must be a positive distance, e.g. 40mi or 65km' });
-    } else if (p < bounds.min) {
+    } else if (p < bounds.min - 0.5) {
+      const share = Math.round(longRunMaxShare(runs) * 100);
       problems.push({
         option: 'peakWeeklyDistanceM',
-        message: `--peak-distance ${describeDistance(p, units)} is too low for ${runs} runs a week: use at least ${describeDistance(bounds.min, units, Math.ceil)} or fewer runs`,
+        message: `--peak-distance ${describeDistance(p, units)} is too low for ${runs} runs a week: a marathon long run of at least ${LONG_RUN_BOUNDS[units].minPeak} ${units} within ${share}% of the week needs a peak of at least ${describeDistance(bounds.min, units, (x) => Math.ceil(x - 1e-6))}`,
       });
     } else if (p > bounds.max) {
       problems.push({
@@ -161,8 +184,24 @@ function resolve(options: GeneratePlanOptions): Resolved {
     problems.push({ option: 'name', message: '--name must not be empty' });
   }
   if (problems.length > 0) throw new GeneratePlanError(problems);
+  const today = typeof o.today === 'string' && isValidDate(o.today) ? o.today : null;
+  if (today !== null) {
+    const start = addDays(weekStart(raceDate), -(weeks - 1) * 7);
+    if (start < today) {
+      const fits = Math.floor(daysBetween(today, weekStart(raceDate)) / 7) + 1;
+      const days = daysBetween(today, raceDate);
+      problems.push({
+        option: 'weeks',
+        message:
+          fits >= MIN_WEEKS
+            ? `a ${weeks}-week plan for the race on ${raceDate} would start on ${start}, before today (${today}): use --weeks ${fits} (the longest plan that starts from today)`
+            : `the race on ${raceDate} is ${days} days away: too close for a marathon plan of at least ${MIN_WEEKS} weeks (the longest that starts from today has ${Math.max(fits, 0)}); pick a later race`,
+      });
+      throw new GeneratePlanError(problems);
+    }
+  }
   const name = o.name?.trim() ?? `Marathon ${raceDate} (${weeks} weeks)`;
-  return { raceDate, weeks, runs, peakM, longRunDay, strength, units, name, goalTimeS };
+  return { raceDate, weeks, runs, peakM, longRunDay, strength, units, name, goalTimeS, today };
 }
 
 /** Raw option strings as a command line gives them (`--peak-distance 40mi`, `--long-run-day sun`). */
@@ -238,6 +277,14 @@ export interface WeekOutline {
 
 /** Splits the pre-taper weeks into closed blocks of 3–4 weeks (ending in a cut-back) and an open peak block. */
 function blocksOf(n: number): { closed: number[]; open: number } {
+  // Two closed blocks at least (a base and a build block) when the weeks allow it.
+  for (const open of [3, 4, 2]) {
+    const rest = n - open;
+    for (let fours = Math.floor(rest / 4); fours >= 0; fours--) {
+      const left = rest - 4 * fours;
+      if (left % 3 === 0 && fours + left / 3 >= 2) return { closed: [...Array<number>(fours).fill(4), ...Array<number>(left / 3).fill(3)], open };
+    }
+  }
   for (const open of [3, 4, 2]) {
     const rest = n - open;
     for (let fours = Math.floor(rest / 4); fours >= 0; fours--) {
@@ -248,14 +295,30 @@ function blocksOf(n: number): { closed: number[]; open: number } {
   return { closed: [], open: n };
 }
 
-function taperWeeksFor(weeks: number): number {
-  return weeks >= 16 ? 3 : 2;
+/**
+ * The day of the last big long run: the long-run day 21 ± 3 days before the race
+ * (`LAST_BIG_LONG_RUN_DAYS`; exactly one weekday falls in that 7-day window).
+ */
+export function lastBigLongRunDate(raceDate: string, longRunDay: Weekday): string {
+  for (let d = LAST_BIG_LONG_RUN_DAYS.max; d >= LAST_BIG_LONG_RUN_DAYS.min; d--) {
+    const date = addDays(raceDate, -d);
+    if (weekdayOf(date) === longRunDay) return date;
+  }
+  return addDays(raceDate, -LAST_BIG_LONG_RUN_DAYS.ideal);
 }
+
+/** Taper weeks, race week included: the weeks after the week of the last big long run (2–4). */
+function taperWeeksFor(r: Resolved): number {
+  return daysBetween(weekStart(lastBigLongRunDate(r.raceDate, r.longRunDay)), weekStart(r.raceDate)) / 7;
+}
+
+/** Share of the peak volume in the taper weeks before race week, by how many there are. */
+const TAPER_SHARES: Readonly<Record<number, readonly number[]>> = { 1: [0.7], 2: [0.8, 0.6], 3: [0.85, 0.7, 0.55] };
 
 function outline(r: Resolved): WeekOutline[] {
   const unit = metresPerUnit(r.units);
   const peak = Math.round(r.peakM / unit);
-  const taper = taperWeeksFor(r.weeks);
+  const taper = taperWeeksFor(r);
   const n = r.weeks - taper;
   const { closed, open } = blocksOf(n);
   const baseBlocks = Math.max(1, Math.floor(closed.length / 2));
@@ -297,7 +360,7 @@ function outline(r: Resolved): WeekOutline[] {
     out.push({ week: i + 1, monday: addDays(start, i * 7), phase: k.phase, cutback: k.cutback, volume, quality });
   });
   const peakVolume = prev;
-  const taperShares = taper === 3 ? [0.8, 0.6] : [0.7];
+  const taperShares = TAPER_SHARES[taper - 1] ?? [0.7];
   taperShares.forEach((share, i) => {
     const week = n + i + 1;
     out.push({ week, monday: addDays(start, (week - 1) * 7), phase: 'taper', cutback: false, volume: Math.round(share * peakVolume), quality: 1 });
@@ -325,7 +388,6 @@ const PATTERNS: Readonly<Record<number, readonly (readonly [number, Slot])[]>> =
   7: [[0, 'long'], [1, 'recovery'], [2, 'q1'], [3, 'easy'], [4, 'q2'], [5, 'easy'], [6, 'easy']],
 };
 
-const LONG_SHARE: Readonly<Record<number, number>> = { 3: 0.5, 4: 0.45, 5: 0.4, 6: 0.36, 7: 0.32 };
 const SLOT_WEIGHT: Readonly<Record<Slot, number>> = { long: 0, q1: 1.25, q2: 1.25, easy: 1, recovery: 0.7 };
 
 /** Splits `total` whole units over `weights` (largest remainder), every share at least 1. */
@@ -418,13 +480,16 @@ function qualityKinds(w: WeekOutline, weekOfPhase: number): QualityKind[] {
   }
 }
 
-function longNotes(w: WeekOutline, distance: number, units: PlanUnits): string {
+function longNotes(w: WeekOutline, distance: number, units: PlanUnits, weekOfPhase: number): string {
   if (w.cutback) return 'Cut-back week: shorter long run at easy, conversational effort';
   switch (w.phase) {
     case 'base':
       return 'Long run at easy, conversational effort';
     case 'build':
-      return 'Long run at easy effort; last 15 min steady';
+      // Marathon-pace segments inside every other build long run (Pfitzinger/Hansons style).
+      return weekOfPhase % 2 === 1
+        ? `Long run at easy effort, with ${Math.max(2, Math.round(distance * 0.2))} ${units} at marathon pace in the second half`
+        : 'Long run at easy effort; last 15 min steady';
     case 'peak':
       return `Long run at easy effort, the last ${Math.max(2, Math.round(distance * 0.25))} ${units} at marathon pace`;
     case 'taper':
@@ -441,7 +506,11 @@ interface StrengthStyle {
 
 function strengthStyle(phase: Phase, cutback: boolean, raceWeek: boolean): StrengthStyle {
   if (raceWeek) {
-    return { minutes: 40, rpe: 4, notes: 'Race-week strength, light and short: activation, bodyweight and band work, mobility; nothing to soreness' };
+    return {
+      minutes: RACE_WEEK_STRENGTH_MAX_MINUTES,
+      rpe: 4,
+      notes: 'Race-week strength, light and short: activation, bodyweight and band work, mobility; nothing to soreness',
+    };
   }
   if (cutback) return { minutes: 40, rpe: 5, notes: 'Lighter strength: 2×8 at moderate load, mobility' };
   switch (phase) {
@@ -470,7 +539,12 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
   const weeks = outline(r);
   const unit = metresPerUnit(r.units);
   const peak = Math.round(r.peakM / unit);
-  const longCap = r.units === 'mi' ? 20 : 32;
+  const bounds = LONG_RUN_BOUNDS[r.units];
+  const share = longRunMaxShare(r.runs);
+  // The peak week's volume and the peak long run it carries (≥ bounds.minPeak: `peakDistanceBoundsM`).
+  const peakVolume = Math.max(...weeks.map((w) => (w.phase === 'taper' ? 0 : (w.volume ?? 0))));
+  const peakLong = Math.min(bounds.max, Math.floor(share * peakVolume + 1e-9));
+  let prevLong = Infinity;
   const longDay = WEEKDAYS.indexOf(r.longRunDay);
   const workouts = new Workouts(r.units);
   const sessions: PlannedSession[] = [];
@@ -482,12 +556,20 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
     phaseWeek.set(w.phase, weekOfPhase + 1);
     if (w.volume === null) continue;
     const pattern = (PATTERNS[r.runs] ?? []).map(([offset, slot]): [number, Slot] => [offset, slot === 'q2' && w.quality < 2 ? 'easy' : slot]);
-    const long = Math.min(longCap, Math.round((LONG_SHARE[r.runs] ?? 0.4) * w.volume));
+    const dateOf = (offset: number): string => addDays(w.monday, (longDay + offset) % 7);
+    // The long run grows with the week's volume to the peak long run, within its share of the week,
+    // shorter in cut-back weeks than the week before, and short enough near the race.
+    let long = Math.min(
+      Math.floor(share * w.volume + 1e-9),
+      Math.round((peakLong * w.volume) / Math.max(1, peakVolume)),
+      maxLongRunNearRace(daysBetween(dateOf(0), r.raceDate), r.units),
+    );
+    if (w.cutback) long = Math.min(long, prevLong - 1);
+    prevLong = long;
     const others = pattern.filter(([, slot]) => slot !== 'long');
     const shares = apportion(w.volume - long, others.map(([, slot]) => SLOT_WEIGHT[slot]));
     const kinds = qualityKinds(w, weekOfPhase);
-    const dateOf = (offset: number): string => addDays(w.monday, (longDay + offset) % 7);
-    sessions.push(run(dateOf(0), 'long', long, unit, longNotes(w, long, r.units), TARGETS.long));
+    sessions.push(run(dateOf(0), 'long', long, unit, longNotes(w, long, r.units, weekOfPhase), TARGETS.long));
     others.forEach(([offset, slot], i) => {
       const distance = shares[i] ?? 1;
       const date = dateOf(offset);
@@ -520,7 +602,8 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
   kept.push({ date: r.raceDate, order: 1, kind: 'race', distanceM: MARATHON_M, durationS: null, target: null, notes: `Race day: marathon.${goal}` });
 
   // A taper week that the race-week template reaches into keeps its target volume: its own runs shrink
-  // to make room for the race-week runs, or grow (up to 2.5×) when the template took its long run.
+  // to make room for the race-week runs, or its runs other than the long run grow (up to 2.5×) when
+  // the template took its long run.
   for (const w of weeks) {
     const sunday = addDays(w.monday, 6);
     if (w.volume === null || sunday < raceWindowStart) continue;
@@ -531,8 +614,13 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
     const budget = w.volume - inWeek.filter((s) => s.date >= raceWindowStart).reduce((a, s) => a + units(s), 0);
     if (ownUnits === 0 || ownUnits === budget) continue;
     if (ownUnits < budget) {
-      const grown = apportion(Math.min(budget, Math.floor(2.5 * ownUnits)), own.map(units));
-      own.forEach((s, i) => (s.distanceM = Math.round((grown[i] ?? units(s)) * unit)));
+      // The long run keeps its length (taper long runs only fall); the other runs grow.
+      const growing = own.filter((s) => s.kind !== 'long');
+      const fixed = ownUnits - growing.reduce((a, s) => a + units(s), 0);
+      const growUnits = ownUnits - fixed;
+      if (growUnits === 0) continue;
+      const grown = apportion(Math.min(budget - fixed, Math.floor(2.5 * growUnits)), growing.map(units));
+      growing.forEach((s, i) => (s.distanceM = Math.round((grown[i] ?? units(s)) * unit)));
       continue;
     }
     for (const s of own) {
@@ -541,6 +629,13 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
       if (scaled < shakeout) kept.splice(kept.indexOf(s), 1);
       else s.distanceM = Math.round(scaled * unit);
     }
+  }
+
+  // Growing a taper week never takes its long run past what the race's nearness allows.
+  for (const s of kept) {
+    if (s.kind !== 'long') continue;
+    const max = maxLongRunNearRace(daysBetween(s.date, r.raceDate), r.units);
+    if ((s.distanceM ?? 0) > max * unit) s.distanceM = Math.round(max * unit);
   }
 
   // 3. Strength, week by week, with the placement rules.
@@ -552,10 +647,9 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
     const style = strengthStyle(w.phase, w.cutback, touchesRaceWeek);
     for (let i = 0; i < count; i++) {
       const days = indexDays([...kept, ...strength]);
-      // Never within two days of the race; two days out only as a last resort.
-      const candidates = dates.filter((d) => daysBetween(d, r.raceDate) >= 2);
-      const ranked = rankStrengthDays(days, candidates);
-      const best = ranked.find((d) => daysBetween(d, r.raceDate) >= 3) ?? ranked[0];
+      // At least `STRENGTH_MIN_HOURS_BEFORE_RACE` (3 days) before the race.
+      const candidates = dates.filter((d) => daysBetween(d, r.raceDate) >= STRENGTH_MIN_DAYS_BEFORE_RACE);
+      const best = rankStrengthDays(days, candidates)[0];
       if (!best) break;
       const order = [...kept, ...strength].filter((s) => s.date === best).length + 1;
       strength.push({

@@ -280,3 +280,49 @@ export function missingTaper(weeks: readonly WeekVolume[], raceWeek: string): Mi
   if (last.volumeM <= TAPER_MAX_RATIO * peak.volumeM) return null;
   return { week: last.week, volumeM: last.volumeM, peakWeek: peak.week, peakM: peak.volumeM };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Long runs (#19 points 1–3) and race-week strength (#19 point 6)
+
+/**
+ * Long-run bounds of a marathon plan, in whole plan units. Published plans peak at a 16–20 mi long
+ * run (Higdon Novice/Intermediate 20 mi, Pfitzinger 18/55 20 mi, Hansons 16 mi): the peak long run is
+ * at least `minPeak` and never more than `max`; `big` is the "last long run" class (18 mi / 29 km),
+ * which belongs about 3 weeks before the race.
+ */
+export const LONG_RUN_BOUNDS: Readonly<Record<'km' | 'mi', { minPeak: number; max: number; big: number }>> = {
+  km: { minPeak: 26, max: 32, big: 29 },
+  mi: { minPeak: 16, max: 20, big: 18 },
+};
+
+/** Largest share of a week's running volume one long run may take: 40% at 3 runs a week, else 35%. */
+export function longRunMaxShare(runsPerWeek: number): number {
+  return runsPerWeek <= 3 ? 0.4 : 0.35;
+}
+
+/** The last big long run (`LONG_RUN_BOUNDS.big`) falls 21 ± 3 days before the race. */
+export const LAST_BIG_LONG_RUN_DAYS = { min: 18, ideal: 21, max: 24 } as const;
+
+/**
+ * Longest long run allowed `daysBefore` days before the race, in plan units (Infinity when no limit):
+ * below the big class within 17 days (the last ≥ 18 mi run is 3 weeks out), at most 13 mi / 21 km
+ * within 10 days (Pfitzinger and Higdon put 8–13 mi there).
+ */
+export function maxLongRunNearRace(daysBefore: number, units: 'km' | 'mi'): number {
+  if (daysBefore < 0) return Infinity;
+  if (daysBefore <= 10) return units === 'mi' ? 13 : 21;
+  if (daysBefore < LAST_BIG_LONG_RUN_DAYS.min) return LONG_RUN_BOUNDS[units].big - 1;
+  return Infinity;
+}
+
+/** Strength sessions outside race week: at least 20 min to be worth it, at most 75 min. */
+export const STRENGTH_MIN_MINUTES = 20;
+export const STRENGTH_MAX_MINUTES = 75;
+/** Race-week strength: at most this long (minutes)… */
+export const RACE_WEEK_STRENGTH_MAX_MINUTES = 30;
+/** …and at least this many hours before the race start (whole days in a plan: 3). */
+export const STRENGTH_MIN_HOURS_BEFORE_RACE = 72;
+/** Days between a planned strength session and the race that keep `STRENGTH_MIN_HOURS_BEFORE_RACE`. */
+export const STRENGTH_MIN_DAYS_BEFORE_RACE = Math.ceil(STRENGTH_MIN_HOURS_BEFORE_RACE / 24);
+/** Race week: the 7 days up to the race. */
+export const RACE_WEEK_DAYS = 7;

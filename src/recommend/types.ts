@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { PlannedSessionRef } from '../analysis/types.ts';
 import type { Flag, NextWeekPlan, WeekReportData } from '../domain/week-document.ts';
 import type { PlanUnits } from '../domain/units.ts';
-import { MAX_WEEKLY_RISE } from '../plan/rules.ts';
+import { MAX_WEEKLY_RISE, RACE_WEEK_STRENGTH_MAX_MINUTES, STRENGTH_MIN_HOURS_BEFORE_RACE } from '../plan/rules.ts';
 
 export {
   FLAG_CODES,
@@ -105,8 +105,9 @@ export const DEFAULT_THRESHOLDS: Readonly<RecommendThresholds> = Object.freeze({
   maxAcwr: 1.5,
   taperWeeks: 3,
   minHoursBetweenStrength: 48,
-  minHoursStrengthBeforeRace: 72,
-  maxRaceWeekStrengthMinutes: 30,
+  // One rule with the plan generator and check (#19 point 6).
+  minHoursStrengthBeforeRace: STRENGTH_MIN_HOURS_BEFORE_RACE,
+  maxRaceWeekStrengthMinutes: RACE_WEEK_STRENGTH_MAX_MINUTES,
   longRunMaxOvershoot: 0.15,
   longRunMaxExtraMinutes: 20,
   maxLongRunMinutes: 210,

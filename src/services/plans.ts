@@ -35,6 +35,11 @@ export function parsePlanFile(
     : parsePlanCsv(text, { name: opts.name ?? base.replace(/\.csv$/i, ''), startDate: opts.startDate, filename: base });
 }
 
+/** The stored plan, and the active plan it replaced (kept as history), if there was one. */
+export interface ImportedPlan extends StoredPlan {
+  replaced: { id: string; name: string } | null;
+}
+
 /**
  * Makes `plan` the athlete's active plan (the previous one is kept as history) and queues the
  * analysis of every week either plan covers, up to the current week.
@@ -43,7 +48,7 @@ export async function importPlan(
   db: Kysely<Database>,
   queue: JobQueue,
   input: { athleteId: string; plan: TrainingPlan; source: string; now: Date; today: string },
-): Promise<StoredPlan> {
+): Promise<ImportedPlan> {
   const previous = await getActivePlan(db, input.athleteId);
   const stored = await db.transaction().execute((trx) =>
     replaceActivePlan(trx, { athleteId: input.athleteId, plan: input.plan, source: input.source, now: input.now }),
@@ -56,5 +61,5 @@ export async function importPlan(
   for (let w = first; w <= last; w = addWeeks(w, 1)) {
     await queue.enqueue('analysis', { athleteId: input.athleteId, isoWeek: w });
   }
-  return stored;
+  return { ...stored, replaced: previous === undefined ? null : { id: previous.plan.id, name: previous.plan.name } };
 }

@@ -6,7 +6,7 @@
  * - skipped strength (week 3, and the first strength session of the last week),
  * - misplaced strength (week 5, and the last week: the session moved to the day before the long run),
  * - easy runs done too hard (week 7, and the first easy run of the last week),
- * - a mileage jump (the last week: long run +40 %, easy runs +15 %),
+ * - a mileage jump (the last week: long run +60 %, easy runs +15 %),
  * - a run recorded without heart rate (the last week: the strap was left at home).
  *
  * Pure and deterministic: the same `today`, `seed` and units give the same plan and the same bytes.
@@ -110,7 +110,7 @@ export function demoTraining(opts: { today: string; seed?: number; units?: PlanU
       if (strength[1] !== undefined && long !== undefined) moveToBeforeLong.add(strength[1]);
       if (easy[0] !== undefined) tooHard.add(easy[0]);
       noHr = easy.filter((s) => !tooHard.has(s)).at(-1);
-      longFactor = 1.4;
+      longFactor = 1.6;
       easyFactor = 1.15;
     }
 
@@ -154,7 +154,7 @@ export function demoTraining(opts: { today: string; seed?: number; units?: PlanU
       });
     }
     if (last && long !== undefined) {
-      note(long.date, 'mileage_jump', 'long run 40 % and easy runs 15 % longer than planned');
+      note(long.date, 'mileage_jump', 'long run 60 % and easy runs 15 % longer than planned');
     }
   }
   files.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));

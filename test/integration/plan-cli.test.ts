@@ -9,6 +9,8 @@ import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePlanYaml } from '../../src/ingest/plan/yaml.ts';
 import { runCli } from '../support/cli.ts';
+import { addDays, weekStart } from '../../src/domain/iso-week.ts';
+import { localDateOf } from '../../src/domain/time.ts';
 import { createPostgresDatabase } from '../support/db.ts';
 
 describe('kinetic plan on postgres', () => {
@@ -66,6 +68,7 @@ describe('kinetic plan on postgres', () => {
     fs.writeFileSync(csv, 'kind,date,distance,notes,duration\neasy,2027-01-04,6 mi,,\nintervals,2027-01-05,8 mi,"6×800 m at 5K pace, 400 m jog",\nstrength,2027-01-05,,,45 min\nlong,2027-01-10,12 mi,,\n');
     const imp = await runCli(['plan', 'import', csv, '--name', 'Coach block'], env);
     expect(imp.code).toBe(0);
+    expect(imp.stdout).toMatch(/this replaces the active plan "Marathon 2027-04-18 \(16 weeks\)" \(id [^)]+\), kept as history/);
     const shown = JSON.parse((await runCli(['plan', 'show', '--json'], env)).stdout) as { plan: { name: string }; sessions: { notes: string | null }[] };
     expect(shown.plan.name).toBe('Coach block');
     expect(shown.sessions.map((s) => s.notes)).toContain('6×800 m at 5K pace, 400 m jog');
@@ -84,6 +87,17 @@ describe('kinetic plan on postgres', () => {
     expect(r.stderr).toMatch(/line 8, field distance/);
     const shown = JSON.parse((await runCli(['plan', 'show', '--json'], env)).stdout) as { plan: { name: string } };
     expect(shown.plan.name).toBe('Coach block');
+  });
+
+  it('refuses a plan that would start in the past, naming the longest that fits (#19 point 7)', async () => {
+    const today = localDateOf(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const close = await runCli(['plan', 'generate', '--race-date', addDays(today, 17), '--weeks', '16'], env);
+    expect(close.code).toBe(2);
+    expect(close.stderr).toContain(`the race on ${addDays(today, 17)} is 17 days away: too close for a marathon plan of at least 12 weeks`);
+    const race = addDays(weekStart(today), 7 * 14 + 6); // the Sunday of the 15th week from this one
+    const tooLong = await runCli(['plan', 'generate', '--race-date', race, '--weeks', '18'], env);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toMatch(/before today .*: use --weeks 1[45] \(the longest plan that starts from today\)/);
   });
 
   it('finds placement mistakes in a plan file and exits 1', async () => {
@@ -105,6 +119,7 @@ describe('kinetic plan on postgres', () => {
     const r = await runCli(['plan', 'check', mistakes, '--json'], env);
     expect(r.code).toBe(1);
     const codes = (JSON.parse(r.stdout) as { code: string }[]).map((f) => f.code).sort();
-    expect(codes).toEqual(['hard_days_back_to_back', 'strength_before_hard_day']);
+    // …and a 20 km long run in a 40 km week of 3 runs (50%, more than 40%).
+    expect(codes).toEqual(['hard_days_back_to_back', 'long_run_share', 'strength_before_hard_day']);
   });
 });

@@ -39,6 +39,10 @@ function sessionLine(s: TrainingPlan['sessions'][number], units: TrainingPlan['u
   return `${dayLabel(s.date)}  ${s.order > 1 ? `(${s.order}) ` : ''}${s.kind.padEnd(10)} ${amount}${target}${notes}`;
 }
 
+function replacedLine(replaced: { id: string; name: string }): string {
+  return `this replaces the active plan "${replaced.name}" (id ${replaced.id}), kept as history`;
+}
+
 export function planCommand(): Command {
   const cmd = new Command('plan').description('training plans: import, show, export, generate, check');
 
@@ -73,6 +77,7 @@ export function planCommand(): Command {
         process.stdout.write(
           `imported plan "${plan.name}": ${stored.sessions.length} sessions from ${plan.startDate}${plan.race === null ? '' : `, race ${plan.race.date}`} (id ${stored.plan.id})\n`,
         );
+        if (stored.replaced !== null) process.stdout.write(`${replacedLine(stored.replaced)}\n`);
         if (findings.length > 0) process.stdout.write(`plan check: ${findings.length} finding(s); see kinetic plan check\n`);
       });
     });
@@ -157,7 +162,8 @@ export function planCommand(): Command {
     .option('--athlete <id>', 'athlete id (with --import)')
     .action(async (opts: GenerateArgs & { out?: string; import?: boolean; athlete?: string }) => {
       const [{ generatePlan, parseGenerateArgs }, { planToYaml }] = await Promise.all([import('../../plan/generate.ts'), import('../../ingest/plan/yaml.ts')]);
-      const plan = generatePlan(parseGenerateArgs(opts));
+      // A plan never starts in the past: today is the machine's local date.
+      const plan = generatePlan({ ...parseGenerateArgs(opts), today: localDateOf(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone) });
       if (opts.out !== undefined || opts.import !== true) await writeOut(planToYaml(plan), opts.out);
       if (opts.import !== true) return;
       const [{ resolveAthlete }, { importPlan }] = await Promise.all([import('../../db/repositories/athletes.ts'), import('../../services/plans.ts')]);
@@ -171,6 +177,7 @@ export function planCommand(): Command {
           today: localDateOf(now(), athlete.timezone),
         });
         process.stderr.write(`imported as the active plan of ${athlete.name} (id ${stored.plan.id})\n`);
+        if (stored.replaced !== null) process.stderr.write(`${replacedLine(stored.replaced)}\n`);
       });
     });
 
