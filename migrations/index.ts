@@ -20,6 +20,7 @@ import * as analysisRuns from './20261206120000_analysis_runs.ts';
 import * as athleteInput from './20261206210000_athlete_input.ts';
 import * as uploadChunks from './20261206230000_upload_chunks.ts';
 import * as analysisRunFailures from './20261206230100_analysis_run_failures.ts';
+import * as activityStreamChunks from './20261206233000_activity_stream_chunks.ts';
 
 export const migrations: Record<string, Migration> = {
   '20261126120000_foundation': foundation,
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '20261206210000_athlete_input': athleteInput,
   '20261206230000_upload_chunks': uploadChunks,
   '20261206230100_analysis_run_failures': analysisRunFailures,
+  '20261206233000_activity_stream_chunks': activityStreamChunks,
 };

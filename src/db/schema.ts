@@ -130,6 +130,13 @@ export interface ActivityStreamsTable {
   data: Uint8Array;
 }
 
+/** The pieces after the first of a large stream blob (`activity_streams.data` holds the first), in order. */
+export interface ActivityStreamChunksTable {
+  activity_id: string;
+  seq: number;
+  data: Uint8Array;
+}
+
 export interface PlansTable {
   id: Generated<string>;
   athlete_id: string;
@@ -393,6 +400,7 @@ export interface Database {
   laps: LapsTable;
   strength_sets: StrengthSetsTable;
   activity_streams: ActivityStreamsTable;
+  activity_stream_chunks: ActivityStreamChunksTable;
   plans: PlansTable;
   planned_sessions: PlannedSessionsTable;
   activity_metrics: ActivityMetricsTable;

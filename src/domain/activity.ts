@@ -57,6 +57,20 @@ export interface SampleStreams {
  */
 export type AnalysisStreams = Pick<SampleStreams, 't' | 'distanceM' | 'speedMps' | 'heartRate'>;
 
+/**
+ * Sample streams already packed for storage (`packStreams`, src/domain/streams-codec.ts): the decode
+ * thread packs them and hands over the bytes, so the server's thread neither copies millions of
+ * numbers out of the thread nor packs them (docs/fit-import.md, "Large files").
+ */
+export interface PackedStreams {
+  /** The blob as `encodeStreams` writes it (codec STREAMS_CODEC). */
+  packed: Uint8Array;
+  sampleCount: number;
+}
+
+/** An activity as it is stored: its streams as arrays, or packed already. */
+export type ActivityToStore = Omit<NormalizedActivity, 'streams'> & { streams: SampleStreams | PackedStreams | null };
+
 /** An activity as analysis reads it: the stored summary fields, laps and the analysis streams. */
 export interface AnalysisActivity {
   id: string;

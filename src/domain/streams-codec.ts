@@ -11,7 +11,7 @@
  * Quantisation (the resolution the devices record at): distance cm, speed mm/s, heart rate bpm,
  * cadence rpm, altitude dm, power W. See docs/storage.md for the bytes per hour this gives.
  */
-import { STREAM_CHANNELS, type AnalysisStreams, type SampleStreams, type StreamChannel } from './activity.ts';
+import { STREAM_CHANNELS, type AnalysisStreams, type PackedStreams, type SampleStreams, type StreamChannel } from './activity.ts';
 
 export const STREAMS_CODEC = 1;
 
@@ -125,6 +125,16 @@ export function encodeStreams(s: SampleStreams): Uint8Array {
   }
   for (const ch of STREAM_CHANNELS) writeChannel(w, s[ch], SCALE[ch]);
   return w.result();
+}
+
+/** `encodeStreams` with the sample count: what storing needs, made where the streams are (the decode thread). */
+export function packStreams(s: SampleStreams): PackedStreams {
+  return { packed: encodeStreams(s), sampleCount: s.t.length };
+}
+
+/** Streams as arrays or packed already → the blob to store and its sample count. */
+export function packedOf(s: SampleStreams | PackedStreams): PackedStreams {
+  return 'packed' in s ? s : packStreams(s);
 }
 
 function writeChannel(w: ByteWriter, values: (number | null)[], scale: number): void {

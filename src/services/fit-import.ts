@@ -21,7 +21,7 @@ import {
   type UploadSummary,
 } from '../db/repositories/uploads.ts';
 import type { Database } from '../db/schema.ts';
-import { decodeFit, type DecodedFit, type FitDecoder } from '../ingest/fit/decode.ts';
+import { decodeFit, type DecodedFit, type FitDecoder, type PackedDecodedFit } from '../ingest/fit/decode.ts';
 import { FitDecodeError } from '../ingest/fit/errors.ts';
 import { nextTurn } from '../util/event-loop.ts';
 
@@ -109,7 +109,7 @@ async function processStored(
   const athlete = await findAthlete(db, upload.athlete_id);
   if (athlete === undefined) throw new UploadNotFoundError(`athlete of upload ${uploadId} not found`);
 
-  let decoded: DecodedFit;
+  let decoded: DecodedFit | PackedDecodedFit;
   try {
     decoded = await decode(upload.bytes, upload.sha256.slice(0, 16));
   } catch (err) {
@@ -131,12 +131,8 @@ async function processStored(
     const out: ImportedActivitySummary[] = [];
     for (const activity of decoded.activities) {
       const localDate = localDateOf(activity.startTime, athlete.timezone);
-      const { id, created } = await insertActivity(trx, {
-        athleteId: athlete.id,
-        activity,
-        localDate,
-        timezone: athlete.timezone,
-      });
+      // A large activity's stream blob is written a piece a statement, the event loop getting a turn between.
+      const { id, created } = await insertActivity(trx, { athleteId: athlete.id, activity, localDate, timezone: athlete.timezone }, nextTurn);
       out.push({
         id,
         sport: activity.sport,

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAthlete } from '../../src/db/repositories/athletes.ts';
 import { decodeStreams } from '../../src/domain/streams-codec.ts';
+import { withWholeBlobs } from '../../src/db/repositories/activities.ts';
 import { DecodePool, heapLimitFor, WORKER_HEAP_LIMIT_MB } from '../../src/ingest/fit/decode-pool.ts';
 import { FitDecodeError } from '../../src/ingest/fit/errors.ts';
 import { importFitFile } from '../../src/services/fit-import.ts';
@@ -37,8 +38,10 @@ describe('a 46 MB FIT file', () => {
     expect(result).toMatchObject({ status: 'imported', activities: [{ sport: 'running', durationS: records - 1 }] });
     const activity = await t.db.selectFrom('activities').selectAll().where('athlete_id', '=', athlete.id).executeTakeFirstOrThrow();
     expect(activity).toMatchObject({ start_time: LARGE_FIT_START, elapsed_s: records - 1, distance_m: (records - 1) * 3 });
-    const stored = await t.db.selectFrom('activity_streams').select('data').where('activity_id', '=', activity.id).executeTakeFirstOrThrow();
-    const streams = decodeStreams(stored.data);
+    // Its blob (~15 MB) is stored in pieces: the first in activity_streams, the rest in activity_stream_chunks.
+    const [stored] = await withWholeBlobs(t.db, await t.db.selectFrom('activity_streams').select(['activity_id', 'data']).where('activity_id', '=', activity.id).execute());
+    expect(await t.db.selectFrom('activity_stream_chunks').select('seq').where('activity_id', '=', activity.id).execute()).not.toHaveLength(0);
+    const streams = decodeStreams(stored!.data);
     expect(streams.t).toHaveLength(records);
     expect(streams.t.at(-1)).toBe(records - 1);
     expect(streams.heartRate.slice(0, 3)).toEqual([140, 141, 142]);

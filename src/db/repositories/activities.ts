@@ -1,9 +1,11 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Lap, NormalizedActivity, SampleStreams, StrengthSet } from '../../domain/activity.ts';
-import { decodeStreams, encodeStreams, STREAMS_CODEC } from '../../domain/streams-codec.ts';
+import type { ActivityToStore, Lap, NormalizedActivity, SampleStreams, StrengthSet } from '../../domain/activity.ts';
+import { decodeStreams, packedOf, STREAMS_CODEC } from '../../domain/streams-codec.ts';
 import type { ActivityRow, Database, LapsTable } from '../schema.ts';
 import { absorbStravaTwin } from './activity-twins.ts';
 import { insertBatches } from '../batch.ts';
+import { noTurn, PIECE_BYTES, writeRestInPieces } from '../pieces.ts';
+import { nextTurn } from '../../util/event-loop.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -19,7 +21,8 @@ export interface InsertedActivity {
  */
 export async function insertActivity(
   trx: Transaction<Database>,
-  input: { athleteId: string; activity: NormalizedActivity; localDate: string; timezone: string },
+  input: { athleteId: string; activity: ActivityToStore; localDate: string; timezone: string },
+  between: () => Promise<void> = noTurn,
 ): Promise<InsertedActivity> {
   const a = input.activity;
   const row = await trx
@@ -45,14 +48,14 @@ export async function insertActivity(
       .executeTakeFirstOrThrow();
     return { id: existing.id, created: false };
   }
-  await insertChildren(trx, row.id, a);
+  await insertChildren(trx, row.id, a, between);
   // A Strava copy of this workout stored earlier gives way to the FIT file (activity-twins.ts).
   if (a.source === 'fit') await absorbStravaTwin(trx, input.athleteId, row.id, a.startTime, a.distanceM);
   return { id: row.id, created: true };
 }
 
 /** The columns of an activity's summary, as FIT and Strava ingest write them (HR rounded to whole beats). */
-export function summaryColumns(a: NormalizedActivity, localDate: string, timezone: string) {
+export function summaryColumns(a: ActivityToStore, localDate: string, timezone: string) {
   return {
     sport: a.sport,
     sub_sport: a.subSport,
@@ -70,7 +73,7 @@ export function summaryColumns(a: NormalizedActivity, localDate: string, timezon
   };
 }
 
-async function insertChildren(trx: Transaction<Database>, activityId: string, a: NormalizedActivity): Promise<void> {
+async function insertChildren(trx: Transaction<Database>, activityId: string, a: ActivityToStore, between: () => Promise<void>): Promise<void> {
   await insertLaps(trx, activityId, a.laps);
   const sets = a.sets.map((s) => ({
     activity_id: activityId,
@@ -84,7 +87,7 @@ async function insertChildren(trx: Transaction<Database>, activityId: string, a:
     weight_kg: s.weightKg,
   }));
   for (const batch of insertBatches(sets, 9)) await trx.insertInto('strength_sets').values(batch).execute();
-  await insertStreams(trx, activityId, a.streams);
+  await insertStreams(trx, activityId, a.streams, between);
 }
 
 /** Writes an activity's laps (the activity has none stored yet). */
@@ -104,13 +107,67 @@ export async function insertLaps(trx: Transaction<Database>, activityId: string,
   for (const batch of insertBatches(rows, 10)) await trx.insertInto('laps').values(batch).execute();
 }
 
-/** Writes an activity's samples as one packed blob, when it has any (docs/storage.md). */
-export async function insertStreams(trx: Transaction<Database>, activityId: string, streams: NormalizedActivity['streams']): Promise<void> {
-  if (streams === null || streams.t.length === 0) return;
+/**
+ * Writes an activity's samples as one packed blob, when it has any (docs/storage.md): packed here
+ * unless the decode thread packed them already. A blob larger than PIECE_BYTES is written a piece a
+ * statement (`activity_streams.data` the first, `activity_stream_chunks` the rest), `between` running
+ * before each piece after the first (the caller hands the event loop back); call in a transaction.
+ */
+export async function insertStreams(
+  trx: Transaction<Database>,
+  activityId: string,
+  streams: ActivityToStore['streams'],
+  between: () => Promise<void> = noTurn,
+): Promise<void> {
+  if (streams === null) return;
+  const { packed, sampleCount } = packedOf(streams);
+  if (sampleCount === 0) return;
   await trx
     .insertInto('activity_streams')
-    .values({ activity_id: activityId, codec: STREAMS_CODEC, sample_count: streams.t.length, data: encodeStreams(streams) })
+    .values({ activity_id: activityId, codec: STREAMS_CODEC, sample_count: sampleCount, data: packed.subarray(0, PIECE_BYTES) })
     .execute();
+  await writeRestInPieces(packed, between, async (seq, data) => {
+    await trx.insertInto('activity_stream_chunks').values({ activity_id: activityId, seq, data }).execute();
+  });
+}
+
+/**
+ * Stored stream rows with each blob whole: a blob stored in pieces gets the rest of its pieces
+ * appended, read a piece a statement (as base64 text: the drivers' bytea text is hex, twice the size),
+ * `between` running before each. Rows without pieces (all but the largest recordings) cost one query
+ * of the chunk table's keys.
+ */
+export async function withWholeBlobs<R extends { activity_id: string; data: Uint8Array }>(
+  db: Db,
+  rows: R[],
+  between: () => Promise<void> = noTurn,
+): Promise<R[]> {
+  if (rows.length === 0) return rows;
+  const chunks = await db
+    .selectFrom('activity_stream_chunks')
+    .select(['activity_id', 'seq'])
+    .where('activity_id', 'in', rows.map((r) => r.activity_id))
+    .orderBy('activity_id')
+    .orderBy('seq')
+    .execute();
+  if (chunks.length === 0) return rows;
+  const rest = new Map<string, Uint8Array[]>();
+  for (const c of chunks) {
+    await between();
+    const row = await db
+      .selectFrom('activity_stream_chunks')
+      .select(sql<string>`encode(data, 'base64')`.as('piece'))
+      .where('activity_id', '=', c.activity_id)
+      .where('seq', '=', c.seq)
+      .executeTakeFirstOrThrow();
+    const pieces = rest.get(c.activity_id) ?? [];
+    pieces.push(Buffer.from(row.piece, 'base64'));
+    rest.set(c.activity_id, pieces);
+  }
+  return rows.map((r) => {
+    const pieces = rest.get(r.activity_id);
+    return pieces === undefined ? r : { ...r, data: Buffer.concat([r.data, ...pieces]) };
+  });
 }
 
 export interface ActivityListOptions {
@@ -166,7 +223,13 @@ export async function getActivityDetail(db: Db, id: string): Promise<ActivityDet
   const [laps, sets, streams] = await Promise.all([
     db.selectFrom('laps').selectAll().where('activity_id', '=', id).orderBy('lap_index').execute(),
     db.selectFrom('strength_sets').selectAll().where('activity_id', '=', id).orderBy('set_index').execute(),
-    db.selectFrom('activity_streams').selectAll().where('activity_id', '=', id).executeTakeFirst(),
+    db
+      .selectFrom('activity_streams')
+      .selectAll()
+      .where('activity_id', '=', id)
+      .execute()
+      .then((rows) => withWholeBlobs(db, rows, nextTurn))
+      .then((rows) => rows[0]),
   ]);
   return {
     activity,

@@ -6,7 +6,8 @@ import type { ActivitySource, AnalysisActivity, AnalysisStreams, Lap } from '../
 import type { PlannedSessionRef } from '../../domain/plan.ts';
 import { decodeAnalysisStreams } from '../../domain/streams-codec.ts';
 import { isoWeekOf } from '../../domain/iso-week.ts';
-import { toLap } from './activities.ts';
+import { toLap, withWholeBlobs } from './activities.ts';
+import { nextTurn } from '../../util/event-loop.ts';
 import { toPlannedSession } from './plans.ts';
 import type { DailyLoadTable, Database } from '../schema.ts';
 
@@ -124,7 +125,9 @@ export async function runDistanceBetween(db: Db, athleteId: string, range: { fro
 /** The sample channels analysis reads, of the given activities (those that have samples). */
 export async function streamsOf(db: Db, ids: readonly string[]): Promise<Map<string, AnalysisStreams>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('activity_streams').select(['activity_id', 'data']).where('activity_id', 'in', ids).execute();
+  const stored = await db.selectFrom('activity_streams').select(['activity_id', 'data']).where('activity_id', 'in', ids).execute();
+  // A large blob is read a piece a statement with a turn of the event loop between (activities.ts).
+  const rows = await withWholeBlobs(db, stored, nextTurn);
   return new Map(rows.map((r) => [r.activity_id, decodeAnalysisStreams(r.data)]));
 }
 

@@ -8,6 +8,8 @@ import type { WeekDocument } from '../../domain/week-document.ts';
 import { lockAthlete } from '../transactions.ts';
 import type { ActivityRow, Database, PlanRow, PlannedSessionRow } from '../schema.ts';
 import { getUploadWithBytes, uploadPieces, type UploadSummary } from './uploads.ts';
+import { withWholeBlobs } from './activities.ts';
+import { nextTurn } from '../../util/event-loop.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -144,7 +146,14 @@ export async function* exportActivities(db: Db, athleteId: string, opts: { withS
     const [laps, sets, streams, metrics] = await Promise.all([
       db.selectFrom('laps').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('lap_index').execute(),
       db.selectFrom('strength_sets').selectAll().where('activity_id', 'in', ids).orderBy('activity_id').orderBy('set_index').execute(),
-      opts.withStreams ? db.selectFrom('activity_streams').selectAll().where('activity_id', 'in', ids).execute() : Promise.resolve([]),
+      opts.withStreams
+        ? db
+            .selectFrom('activity_streams')
+            .selectAll()
+            .where('activity_id', 'in', ids)
+            .execute()
+            .then((rows) => withWholeBlobs(db, rows, nextTurn))
+        : Promise.resolve([]),
       db.selectFrom('activity_metrics').select(['activity_id', 'data']).where('activity_id', 'in', ids).execute(),
     ]);
     const last = rows.at(-1)!;

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { PIECE_BYTES, writeRestInPieces } from '../pieces.ts';
 import type { Database, Upload, UploadStatus } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -29,7 +30,7 @@ export interface StoredUpload {
  * "Uploads"). The embedded database runs each statement in this thread, and one statement of a 45 MB
  * value held it for seconds; one of 2 MB takes ~50 ms.
  */
-export const UPLOAD_CHUNK_BYTES = 2 * 1024 * 1024;
+export const UPLOAD_CHUNK_BYTES = PIECE_BYTES;
 
 /**
  * Stores the raw bytes first (idempotent on athlete + sha256): nothing is parsed before it is safe. A
@@ -54,13 +55,9 @@ async function storeInPieces(
 ): Promise<StoredUpload> {
   const stored = await insertUpload(trx, input);
   if (!stored.created) return stored;
-  for (let at = UPLOAD_CHUNK_BYTES, seq = 1; at < input.bytes.length; at += UPLOAD_CHUNK_BYTES, seq++) {
-    await between();
-    await trx
-      .insertInto('upload_chunks')
-      .values({ upload_id: stored.upload.id, seq, bytes: input.bytes.subarray(at, at + UPLOAD_CHUNK_BYTES) })
-      .execute();
-  }
+  await writeRestInPieces(input.bytes, between, async (seq, bytes) => {
+    await trx.insertInto('upload_chunks').values({ upload_id: stored.upload.id, seq, bytes }).execute();
+  });
   return stored;
 }
 

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { crashingFile, exitingFile, FAULTY_WORKER_URL, hangingFile, slowFile } from '../../../test/support/faulty-decoder.ts';
 import { fixture } from '../../../test/support/fixtures.ts';
 import { DecodePool } from './decode-pool.ts';
-import { decodeFit } from './decode.ts';
+import { decodeFit, packDecoded } from './decode.ts';
+import { decodeStreams } from '../../domain/streams-codec.ts';
 import { warmUpFile } from './decode-worker.ts';
 import { FitDecodeError } from './errors.ts';
 
@@ -17,6 +18,21 @@ describe('DecodePool (decoding on a worker thread)', () => {
       expect(inWorker).toEqual(here);
       expect(inWorker.activities[0]!.startTime).toBeInstanceOf(Date);
     }
+  });
+
+  it('decodePacked: the same, each activity\'s streams packed by the thread (bytes transferred, not cloned)', async () => {
+    for (const name of ['run-garmin-fr110-hr.fit', 'strength-garmin-fr965-27sets.fit']) {
+      const bytes = fixture(name);
+      const packed = await pool.decodePacked(bytes, 'id');
+      expect(packed).toEqual(packDecoded(decodeFit(bytes, 'id')));
+      const streams = packed.activities[0]!.streams;
+      if (streams !== null) {
+        // The thread's buffer became this thread's: exactly the blob, owned by nothing else.
+        expect(streams.packed.byteLength).toBe(streams.packed.buffer.byteLength);
+        expect(decodeStreams(streams.packed).t).toHaveLength(streams.sampleCount);
+      }
+    }
+    expect(packDecoded(decodeFit(fixture('run-garmin-fr110-hr.fit'), 'id')).activities[0]!.streams).not.toBeNull();
   });
 
   it('warms up on a run of its own that decodes (else warming up would stop at once, silently)', async () => {

@@ -16,7 +16,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { decodeFit, type DecodedFit, type FitDecoder } from './decode.ts';
+import { decodeFit, type DecodedFit, type FitDecoder, type PackedDecodedFit } from './decode.ts';
 import type { DecodeReply, DecodeRequest } from './decode-worker.ts';
 import { FitDecodeError } from './errors.ts';
 
@@ -98,11 +98,16 @@ export function secondsText(ms: number): string {
   return String(Math.round(ms / 100) / 10);
 }
 
+/** A file's result, as `decode` or `decodePacked` asked for it. */
+type Decoded = { ok: DecodedFit } | { packed: PackedDecodedFit };
+
 interface Job {
   id: number;
   bytes: Uint8Array;
   identity: string;
-  resolve: (decoded: DecodedFit) => void;
+  /** Asked for with its streams packed (`decodePacked`). */
+  pack: boolean;
+  resolve: (decoded: Decoded) => void;
   reject: (err: Error) => void;
   /** Threads lost while this file was sent to them but not started (see `lost`). */
   lostBeforeStart: number;
@@ -149,7 +154,24 @@ export class DecodePool {
     this.heapAvailableMb = options.heapAvailableMb ?? heapAvailableMb;
   }
 
-  decode = (bytes: Uint8Array, identity: string): Promise<DecodedFit> =>
+  decode = async (bytes: Uint8Array, identity: string): Promise<DecodedFit> => {
+    const decoded = await this.submit(bytes, identity, false);
+    if ('ok' in decoded) return decoded.ok;
+    throw new Error('the FIT decoding thread answered with packed streams where arrays were asked for');
+  };
+
+  /**
+   * As `decode`, with each activity's streams packed by the thread (`packStreams`) and their bytes
+   * transferred, not copied: what a job that stores the activities needs, at a fraction of the cost
+   * to this thread (docs/fit-import.md, "Large files").
+   */
+  decodePacked = async (bytes: Uint8Array, identity: string): Promise<PackedDecodedFit> => {
+    const decoded = await this.submit(bytes, identity, true);
+    if ('packed' in decoded) return decoded.packed;
+    throw new Error('the FIT decoding thread answered with arrays where packed streams were asked for');
+  };
+
+  private submit = (bytes: Uint8Array, identity: string, pack: boolean): Promise<Decoded> =>
     new Promise((resolve, reject) => {
       if (this.closed) {
         reject(new FitDecodeError('the import stopped before this file was read'));
@@ -167,7 +189,7 @@ export class DecodePool {
           return;
         }
       }
-      this.queue.push({ id: this.nextId++, bytes, identity, resolve, reject, lostBeforeStart: 0 });
+      this.queue.push({ id: this.nextId++, bytes, identity, pack, resolve, reject, lostBeforeStart: 0 });
       this.pump();
     });
 
@@ -204,7 +226,7 @@ export class DecodePool {
       if (heapLimitFor(this.queue[0]!.bytes.length) > thread.heapLimitMb) break;
       const job = this.queue.shift()!;
       thread.sent.push(job);
-      thread.worker.postMessage({ id: job.id, bytes: job.bytes, identity: job.identity } satisfies DecodeRequest);
+      thread.worker.postMessage({ id: job.id, bytes: job.bytes, identity: job.identity, pack: job.pack } satisfies DecodeRequest);
     }
   }
 
@@ -245,7 +267,8 @@ export class DecodePool {
     thread.timer = undefined;
     thread.sent.shift();
     thread.decoding = null;
-    if ('ok' in reply) job.resolve(reply.ok);
+    if ('ok' in reply) job.resolve({ ok: reply.ok });
+    else if ('packed' in reply) job.resolve({ packed: reply.packed });
     else job.reject(revive(reply.error));
     this.pump();
   }

@@ -13,14 +13,16 @@ import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { Encoder, Profile } from '@garmin/fitsdk';
 import type { ActivityMesg, FileIdMesg, LapMesg, RecordMesg, SessionMesg } from '@garmin/fitsdk';
-import { decodeFit, type DecodedFit } from './decode.ts';
+import { decodeFit, packDecoded, type DecodedFit, type PackedDecodedFit } from './decode.ts';
 
-export type DecodeRequest = { id: number; bytes: Uint8Array; identity: string } | { warmUp: true };
+/** `pack`: answer with the streams packed (`packed`), their bytes transferred rather than copied. */
+export type DecodeRequest = { id: number; bytes: Uint8Array; identity: string; pack?: boolean } | { warmUp: true };
 
 export type DecodeReply =
   | { ready: true }
   | { started: number }
   | { id: number; ok: DecodedFit }
+  | { id: number; packed: PackedDecodedFit }
   | { id: number; error: { name: string; message: string } };
 
 /** Warming up stops after this long if no file came (a thread waiting longer has nothing to gain). */
@@ -28,8 +30,24 @@ export const WARM_UP_LIMIT_MS = 1000;
 /** Records of the warm-up run: 2 minutes at 1 Hz, ~3 KB, a few milliseconds to decode once optimised. */
 const WARM_UP_RECORDS = 120;
 
-function reply(message: DecodeReply): void {
-  parentPort?.postMessage(message);
+function reply(message: DecodeReply, transfer: ArrayBuffer[] = []): void {
+  parentPort?.postMessage(message, transfer);
+}
+
+/**
+ * The decoded file with its streams packed here, and the buffers of the packed bytes to transfer:
+ * the server's thread then receives a few MB it owns at once instead of deserialising millions of
+ * numbers (0.6 s for a 2.2-million-sample activity) and packing them again (0.4–1.4 s).
+ */
+function packedReply(id: number, decoded: DecodedFit): { message: DecodeReply; transfer: ArrayBuffer[] } {
+  const packed = packDecoded(decoded);
+  const transfer: ArrayBuffer[] = [];
+  for (const a of packed.activities) {
+    const buffer = a.streams?.packed.buffer;
+    // encodeStreams' bytes own their buffer (a copy of its exact length); anything else is cloned.
+    if (buffer instanceof ArrayBuffer && buffer.byteLength === a.streams?.packed.byteLength && !transfer.includes(buffer)) transfer.push(buffer);
+  }
+  return { message: { id, packed }, transfer };
 }
 
 function mesgNum(name: string): number {
@@ -100,7 +118,13 @@ parentPort?.on('message', (req: DecodeRequest) => {
   idle = false;
   reply({ started: req.id });
   try {
-    reply({ id: req.id, ok: decodeFit(req.bytes, req.identity) });
+    const decoded = decodeFit(req.bytes, req.identity);
+    if (req.pack === true) {
+      const { message, transfer } = packedReply(req.id, decoded);
+      reply(message, transfer);
+    } else {
+      reply({ id: req.id, ok: decoded });
+    }
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     reply({ id: req.id, error: { name: e.name, message: e.message } });

@@ -20,9 +20,11 @@ import {
   categorize,
   type Lap,
   type NormalizedActivity,
+  type PackedStreams,
   type SampleStreams,
   type StrengthSet,
 } from '../../domain/activity.ts';
+import { packStreams } from '../../domain/streams-codec.ts';
 import { describeSdkError, FitDecodeError, hrMergeFailure, isCompressedTimestampError, messageOf, plural } from './errors.ts';
 import { decodeRecordsFallback } from './fallback-records.ts';
 
@@ -68,8 +70,28 @@ interface Sample {
   powerW: number | null;
 }
 
-/** Decodes FIT bytes: `decodeFit` in this thread, or a `DecodePool` on a worker thread. */
-export type FitDecoder = (bytes: Uint8Array, identity: string) => DecodedFit | Promise<DecodedFit>;
+/**
+ * A DecodedFit whose streams are packed for storage (`packDecoded`): what the decode thread hands the
+ * server's thread for a job to store (DecodePool's `decodePacked`).
+ */
+export interface PackedDecodedFit {
+  activities: (Omit<NormalizedActivity, 'streams'> & { streams: PackedStreams | null })[];
+  warnings: string[];
+}
+
+/** `decoded` with each activity's streams packed (`packStreams`). */
+export function packDecoded(decoded: DecodedFit): PackedDecodedFit {
+  return {
+    activities: decoded.activities.map((a) => ({ ...a, streams: a.streams === null ? null : packStreams(a.streams) })),
+    warnings: decoded.warnings,
+  };
+}
+
+/**
+ * Decodes FIT bytes: `decodeFit` in this thread, or a `DecodePool` on a worker thread (whose
+ * `decodePacked` gives the streams packed already).
+ */
+export type FitDecoder = (bytes: Uint8Array, identity: string) => DecodedFit | PackedDecodedFit | Promise<DecodedFit | PackedDecodedFit>;
 
 /**
  * Decodes every FIT file in `bytes` (one, or several chained) into activities. `fileIdentity` names
