@@ -191,3 +191,132 @@ describe('checkPlan edge cases', () => {
     expect(formatFindings([])).toContain('no findings');
   });
 });
+
+describe('checkPlan: the mistakes of #19 point 8, each with exactly its findings', () => {
+  /** The clean plan with several lines replaced (each must exist exactly once). */
+  function withChanges(changes: readonly (readonly [string, string])[]): string {
+    let text = CLEAN;
+    for (const [from, to] of changes) {
+      expect(text.split(from), from).toHaveLength(2);
+      text = text.replace(from, to);
+    }
+    return text;
+  }
+
+  it('a 39 km (24 mi) long run in a 54 km week → long_run_too_long and long_run_share', () => {
+    const findings = check(
+      withChanges([
+        ['{week: 2, day: tue, kind: intervals, distance: 10 km', '{week: 2, day: tue, kind: intervals, distance: 5 km'],
+        ['{week: 2, day: wed, kind: easy, distance: 8 km}', '{week: 2, day: wed, kind: easy, distance: 4 km}'],
+        ['{week: 2, day: thu, kind: tempo, distance: 10 km}', '{week: 2, day: thu, kind: tempo, distance: 4 km}'],
+        ['{week: 2, day: sat, kind: easy, distance: 8 km}', '{week: 2, day: sat, kind: easy, distance: 2 km}'],
+        ['{week: 2, day: sun, kind: long, distance: 18 km}', '{week: 2, day: sun, kind: long, distance: 39 km}'],
+      ]),
+    );
+    expect(codes(findings)).toEqual([
+      ['long_run_too_long', '2027-W02', '2027-01-17'],
+      ['long_run_share', '2027-W02', '2027-01-17'],
+    ]);
+    expect(findings[0]?.message).toBe('The long run on Sun 2027-01-17 is 39 km: more than the 32 km a marathon long run needs.');
+    expect(findings[1]?.message).toBe("The long run on Sun 2027-01-17 is 39 km, 72% of the week's 54 km: more than 35% at 5 runs a week.");
+    expect(findings[1]?.suggestion).toBe('Shorten it to 18.9 km or add volume to the other runs (at least 111.4 km in the week).');
+  });
+
+  it('a 10 min and a 90 min strength session → strength_duration twice, naming each day', () => {
+    const findings = check(
+      withChanges([
+        ['{week: 3, day: tue, kind: strength, duration: 45 min}', '{week: 3, day: tue, kind: strength, duration: 10 min}'],
+        ['{week: 3, day: thu, kind: strength, duration: 45 min}', '{week: 3, day: thu, kind: strength, duration: 90 min}'],
+      ]),
+    );
+    expect(codes(findings)).toEqual([
+      ['strength_duration', '2027-W03', '2027-01-19'],
+      ['strength_duration', '2027-W03', '2027-01-21'],
+    ]);
+    expect(findings[0]?.message).toBe('The strength session on Tue 2027-01-19 is 10 min: too short to build strength (at least 20).');
+    expect(findings[1]?.message).toBe('The strength session on Thu 2027-01-21 is 90 min: longer than 75 min tires the legs for the runs.');
+  });
+
+  it('a 32 km (20 mi) long run 7 days before the race → long_run_near_race (and its share of the taper week)', () => {
+    const findings = check(
+      withChanges([
+        ['{week: 5, day: tue, kind: intervals, distance: 8 km}', '{week: 5, day: tue, kind: intervals, distance: 3 km}'],
+        ['{week: 5, day: thu, kind: tempo, distance: 8 km}', '{week: 5, day: thu, kind: tempo, distance: 4 km}'],
+        ['{week: 5, day: sat, kind: easy, distance: 4 km}', '{week: 5, day: sat, kind: easy, distance: 0 km}'],
+        ['{week: 5, day: sun, kind: long, distance: 14 km}', '{week: 5, day: sun, kind: long, distance: 32 km}'],
+      ]),
+    );
+    expect(codes(findings)).toEqual([
+      ['long_run_share', '2027-W05', '2027-02-07'],
+      ['long_run_near_race', '2027-W05', '2027-02-07'],
+    ]);
+    expect(findings[1]?.message).toBe('The long run on Sun 2027-02-07 is 32 km, 7 days before the race on Sun 2027-02-14: too close to recover from.');
+    expect(findings[1]?.suggestion).toBe('Keep the long run within 7 days of the race at 21 km or less.');
+  });
+
+  it('a 30 km long run 14 days out → long_run_near_race asking for the last one 3 weeks out', () => {
+    const findings = check(
+      withChanges([
+        ['{week: 4, day: tue, kind: intervals, distance: 10 km', '{week: 4, day: tue, kind: intervals, distance: 8 km'],
+        ['{week: 4, day: wed, kind: easy, distance: 8 km}', '{week: 4, day: wed, kind: easy, distance: 4 km}'],
+        ['{week: 4, day: thu, kind: tempo, distance: 10 km}', '{week: 4, day: thu, kind: tempo, distance: 8 km}'],
+        ['{week: 4, day: sat, kind: easy, distance: 8 km}', '{week: 4, day: sat, kind: easy, distance: 4 km}'],
+        ['{week: 4, day: sun, kind: long, distance: 18 km}', '{week: 4, day: sun, kind: long, distance: 30 km}'],
+      ]),
+    );
+    // In a 54 km week a 30 km long run is also too big a share.
+    expect(codes(findings)).toEqual([
+      ['long_run_share', '2027-W04', '2027-01-31'],
+      ['long_run_near_race', '2027-W04', '2027-01-31'],
+    ]);
+    expect(findings[1]?.suggestion).toBe('Run the last long run of 29 km or more 21 days before the race (Sun 2027-01-24); keep this one under 29 km.');
+  });
+
+  it('a cut-back week that keeps the long run → cutback_long_run', () => {
+    const findings = check(
+      withChanges([
+        // Week 2: a 15 km long run (54 km); week 3 cuts to 43 km but keeps the 15 km long run.
+        ['{week: 2, day: sat, kind: easy, distance: 8 km}', '{week: 2, day: sat, kind: easy, distance: 11 km}'],
+        ['{week: 2, day: sun, kind: long, distance: 18 km}', '{week: 2, day: sun, kind: long, distance: 15 km}'],
+        ['{week: 3, day: tue, kind: intervals, distance: 10 km}', '{week: 3, day: tue, kind: intervals, distance: 6 km}'],
+        ['{week: 3, day: wed, kind: easy, distance: 8 km}', '{week: 3, day: wed, kind: easy, distance: 5 km}'],
+        ['{week: 3, day: thu, kind: tempo, distance: 10 km}', '{week: 3, day: thu, kind: tempo, distance: 8 km}'],
+        ['{week: 3, day: sat, kind: easy, distance: 8 km}', '{week: 3, day: sat, kind: easy, distance: 9 km}'],
+        ['{week: 3, day: sun, kind: long, distance: 18 km}', '{week: 3, day: sun, kind: long, distance: 15 km}'],
+      ]),
+    );
+    expect(codes(findings)).toEqual([['cutback_long_run', '2027-W03', '2027-01-24']]);
+    expect(findings[0]?.message).toBe("2027-W03 is a cut-back week (43 km after 54 km) but its long run (15 km) is not shorter than the week before's (15 km).");
+  });
+
+  it('race-week strength of 45 min → race_week_strength', () => {
+    const findings = check(withChange('{week: 6, day: tue, kind: strength, duration: 30 min', '{week: 6, day: tue, kind: strength, duration: 45 min'));
+    expect(codes(findings)).toEqual([['race_week_strength', '2027-W06', '2027-02-09']]);
+    expect(findings[0]?.message).toBe('Race-week strength on Tue 2027-02-09 is 45 min long (at most 30 in race week); the race is on Sun 2027-02-14.');
+  });
+
+  it('a 12-week marathon plan whose long run peaks at 20 km → long_run_peak_short', () => {
+    const weeks = Array.from({ length: 11 }, (_, i) => i + 1);
+    const text = [
+      'name: Short long runs',
+      'start: 2027-01-04',
+      'units: km',
+      'race: { date: 2027-03-28, distance: 42.195 km }',
+      'sessions:',
+      ...weeks.flatMap((w) => [
+        `  - {week: ${w}, day: tue, kind: tempo, distance: 12 km}`,
+        `  - {week: ${w}, day: tue, kind: strength, duration: 45 min}`,
+        `  - {week: ${w}, day: thu, kind: easy, distance: 13 km}`,
+        `  - {week: ${w}, day: sat, kind: easy, distance: 13 km}`,
+        `  - {week: ${w}, day: sun, kind: long, distance: ${w === 11 ? 14 : 20} km}`,
+      ]),
+      '  - {week: 12, day: tue, kind: easy, distance: 8 km}',
+      '  - {week: 12, day: tue, kind: strength, duration: 30 min}',
+      '  - {week: 12, day: sun, kind: race, distance: 42.195 km}',
+      '',
+    ].join('\n');
+    const findings = check(text).filter((f) => f.code !== 'no_taper');
+    expect(codes(findings)).toEqual([['long_run_peak_short', '2027-W09', '2027-03-28']]);
+    expect(findings[0]?.suggestion).toBe('Build the long run to at least 26 km by Sun 2027-03-07, 3 weeks before the race, within 35% of the week.');
+  });
+});

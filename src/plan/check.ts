@@ -309,7 +309,8 @@ function longRunFindings(plan: TrainingPlan, series: readonly WeekVolume[], volu
     const cur = series[i];
     const prev = series[i - 1];
     if (!cur || !prev || prev.comparable === false || prev.volumeM <= 0) continue;
-    if (raceDate !== null && isoWeekOf(raceDate) === cur.week) continue;
+    // The taper's long runs follow the near-race rule instead.
+    if (raceDate !== null && daysBetween(mondayOf(cur.week), raceDate) < LAST_BIG_LONG_RUN_DAYS.ideal) continue;
     if (cur.volumeM > CUTBACK_MAX_RATIO * prev.volumeM) continue;
     const long = longestIn(cur.week);
     const before = longestIn(prev.week);
