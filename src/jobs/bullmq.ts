@@ -186,9 +186,12 @@ export class BullQueues implements JobRunner, JobSchedulers, JobInspector {
     // Never put on Redis what no worker can parse (a programming error; throws ZodError).
     const data = PAYLOADS[queue].parse(payload) as Payload<Q>;
     const q = await this.ready(queue);
-    // Bounded too: a connection that was ready retries a command through an outage for minutes. A job
-    // added after the timeout (Redis came back) is no harm: its id makes it the same job.
-    const job = await withTimeout(q.add(queue, data, jobOptions(queue, data, this.opts.backoffScale)), this.timeoutMs, () => this.unavailable());
+    const add = q.add(queue, data, jobOptions(queue, data, this.opts.backoffScale));
+    // While Redis is away, a connection that was ready once retries a command for minutes: then the add
+    // is bounded too (a job added after the timeout, Redis back, is no harm: its id makes it the same
+    // job). A ready connection is waited for, however loaded the machine.
+    const connected = 'redisUrl' in this.opts && (await q.getBackend().client).status === 'ready';
+    const job = connected ? await add : await withTimeout(add, this.timeoutMs, () => this.unavailable());
     // BullMQ ignores an add whose id is kept failed: asked to, run that job again with all its attempts.
     if (opts.again === true && job.id !== undefined && (await q.getJobState(job.id)) === 'failed') {
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });

@@ -61,10 +61,11 @@ export function workerCommand(): Command {
         // Uploads whose job was lost (Redis lost data, or the enqueue failed after the bytes were
         // stored) are queued again, those whose job failed for good marked failed; an upload with a
         // job waiting or running keeps it. The same pass as the `reconcile` job's (below).
+        // A pass that fails (the database not up yet) stops nothing: the scheduled passes retry.
         if (names.includes('fit-ingest')) {
-          const found = await reconcileUploads({ db, queue: jobs, log, now });
-          if (found.requeued > 0) log.info({ uploads: found.requeued }, 'unparsed uploads queued (again)');
-          if (found.failed > 0) log.info({ uploads: found.failed }, 'uploads whose job failed for good marked failed');
+          const found = await reconcileUploads({ db, queue: jobs, log, now }).catch((err: unknown) => log.error({ err }, 'start-up reconciliation failed; the scheduled one retries'));
+          if (found !== undefined && found.requeued > 0) log.info({ uploads: found.requeued }, 'unparsed uploads queued (again)');
+          if (found !== undefined && found.failed > 0) log.info({ uploads: found.failed }, 'uploads whose job failed for good marked failed');
         }
         // The same, every KINETIC_RECONCILE_INTERVAL_MS, while the workers run (a job scheduler: one
         // pass per interval whatever the number of workers, re-created if Redis lost it).
