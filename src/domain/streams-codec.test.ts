@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { STREAM_CHANNELS, type SampleStreams } from './activity.ts';
-import { decodeStreams, encodeStreams, StreamsDecodeError } from './streams-codec.ts';
+import { decodeAnalysisStreams, decodeAnalysisStreamsInTurns, decodeStreams, encodeStreams, packStreams, StreamsDecodeError } from './streams-codec.ts';
 
 const empty = (n: number): (number | null)[] => new Array<number | null>(n).fill(null);
 
@@ -17,6 +17,27 @@ describe('streams codec', () => {
       powerW: empty(5),
     };
     expect(decodeStreams(encodeStreams(s))).toEqual(s);
+  });
+
+  it('decodes the analysis channels a channel a turn as at once; packStreams keeps the sample count', async () => {
+    const s: SampleStreams = {
+      t: [0, 1, 2, 5, 6],
+      distanceM: [0, 2.95, 5.91, 14.77, 17.72],
+      speedMps: [2.951, 2.96, null, 2.954, 2.95],
+      heartRate: [120, 121, 125, null, 130],
+      cadence: [84, 85, 85, 86, 86],
+      altitudeM: empty(5),
+      powerW: empty(5),
+    };
+    const packed = packStreams(s);
+    expect(packed).toEqual({ packed: encodeStreams(s), sampleCount: 5 });
+    let turns = 0;
+    const inTurns = await decodeAnalysisStreamsInTurns(packed.packed, () => {
+      turns++;
+      return Promise.resolve();
+    });
+    expect(inTurns).toEqual(decodeAnalysisStreams(packed.packed));
+    expect(turns).toBe(3);
   });
 
   it('handles an empty stream', () => {

@@ -184,6 +184,23 @@ export function decodeAnalysisStreams(data: Uint8Array): AnalysisStreams {
   return readAnalysisChannels(new ByteReader(data));
 }
 
+/**
+ * `decodeAnalysisStreams` a channel at a time, `between` running between two (the caller hands the
+ * event loop back): for a large blob, whose four channels of 2.2 million samples take ~0.2 s to read.
+ */
+export async function decodeAnalysisStreamsInTurns(data: Uint8Array, between: () => Promise<void>): Promise<AnalysisStreams> {
+  const r = new ByteReader(data);
+  const n = r.varint();
+  const t = readDeltas(r, new Array<number>(n), 1, null);
+  await between();
+  const distanceM = readChannel(r, n, SCALE.distanceM);
+  await between();
+  const speedMps = readChannel(r, n, SCALE.speedMps);
+  await between();
+  const heartRate = readChannel(r, n, SCALE.heartRate);
+  return { t, distanceM, speedMps, heartRate };
+}
+
 function readAnalysisChannels(r: ByteReader): AnalysisStreams {
   const n = r.varint();
   const t = readDeltas(r, new Array<number>(n), 1, null);

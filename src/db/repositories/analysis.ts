@@ -4,7 +4,8 @@ import type { ActivityMetrics, LoadState, Physiology } from '../../domain/analys
 import type { WeekDocument } from '../../domain/week-document.ts';
 import type { ActivitySource, AnalysisActivity, AnalysisStreams, Lap } from '../../domain/activity.ts';
 import type { PlannedSessionRef } from '../../domain/plan.ts';
-import { decodeAnalysisStreams } from '../../domain/streams-codec.ts';
+import { decodeAnalysisStreams, decodeAnalysisStreamsInTurns } from '../../domain/streams-codec.ts';
+import { PIECE_BYTES } from '../pieces.ts';
 import { isoWeekOf } from '../../domain/iso-week.ts';
 import { toLap, withWholeBlobs } from './activities.ts';
 import { nextTurn } from '../../util/event-loop.ts';
@@ -128,7 +129,12 @@ export async function streamsOf(db: Db, ids: readonly string[]): Promise<Map<str
   const stored = await db.selectFrom('activity_streams').select(['activity_id', 'data']).where('activity_id', 'in', ids).execute();
   // A large blob is read a piece a statement with a turn of the event loop between (activities.ts).
   const rows = await withWholeBlobs(db, stored, nextTurn);
-  return new Map(rows.map((r) => [r.activity_id, decodeAnalysisStreams(r.data)]));
+  const streams = new Map<string, AnalysisStreams>();
+  for (const r of rows) {
+    // A blob of more than a piece (a million samples and more) is decoded a channel a turn.
+    streams.set(r.activity_id, r.data.length > PIECE_BYTES ? await decodeAnalysisStreamsInTurns(r.data, nextTurn) : decodeAnalysisStreams(r.data));
+  }
+  return streams;
 }
 
 /** Stored metrics of the given activities with the fingerprint of what they were computed from. */
