@@ -11,10 +11,15 @@ function week(isoWeek: string, c: { score: number | null; strength: [number, num
   const [planned, done] = c.distance ?? [40_000, 36_000];
   return {
     isoWeek,
+    activities: [],
+    flags: [],
     compliance: {
       score: c.score,
-      planned: { distanceM: planned, strengthSessions: c.strength[0] },
-      actual: { distanceM: done, strengthSessions: c.strength[1], strengthMinutes: c.minutes ?? c.strength[1] * 45 },
+      planned: { distanceM: planned, strengthSessions: c.strength[0], sessions: 6, keySessions: 0 },
+      actual: { distanceM: done, strengthSessions: c.strength[1], strengthMinutes: c.minutes ?? c.strength[1] * 45, keySessionsCompleted: 0 },
+      matches: [],
+      easyRunsTooHard: [],
+      hardSessionsTooEasy: [],
     },
   } as unknown as WeekDocument;
 }
@@ -55,7 +60,8 @@ describe('buildSeason', () => {
   it('gives each plan week its compliance, strength and end-of-week load', () => {
     expect(s.weeks.map((w) => [w.isoWeek, w.planWeek, w.compliancePct, w.band, w.strengthPlanned, w.strengthDone, w.chronic, w.complete])).toEqual([
       ['2026-W45', 1, 91, 'green', 2, 2, 40, true],
-      ['2026-W46', 2, 62, 'yellow', 2, 0, 42, true],
+      // #18 point 14: the band is the worst compliance part — no strength at all is red, whatever the score.
+      ['2026-W46', 2, 62, 'red', 2, 0, 42, true],
       // Not analysed: no score, nothing done.
       ['2026-W47', 3, null, null, 0, 0, null, true],
       // This week: load of today, not of Sunday.

@@ -8,6 +8,8 @@ import type { PlanUnits } from '../domain/units.ts';
 import { addDays, addWeeks, daysBetween, isoWeekOf, mondayOf } from '../domain/iso-week.ts';
 import type { ReportTrendDay } from './model.ts';
 import type { WeekDocument } from '../domain/week-document.ts';
+import type { ComplianceBand } from '../domain/analysis.ts';
+import { complianceParts } from './parts.ts';
 
 export const SEASON_VERSION = 1;
 
@@ -22,7 +24,7 @@ export interface SeasonWeek {
   planWeek: number | null;
   /** Compliance in percent (whole); null when nothing but rest was planned or the week has no analysis. */
   compliancePct: number | null;
-  band: 'green' | 'yellow' | 'orange' | null;
+  band: ComplianceBand | null;
   plannedDistanceM: number;
   doneDistanceM: number;
   strengthPlanned: number;
@@ -73,6 +75,8 @@ export interface SeasonInput {
   /** Stored load states from the first week's Monday to `asOf` (any subset). */
   loadDays: readonly LoadState[];
   acwrLimit: number;
+  /** The athlete's minimum weekly strength minutes, for the strength part of each week's band (default 40). */
+  minWeeklyStrengthMinutes?: number;
 }
 
 /** The ISO weeks of the season: the plan's weeks up to this week, or the last `SEASON_WEEKS_WITHOUT_PLAN` weeks. */
@@ -107,7 +111,8 @@ export function buildSeason(input: SeasonInput): SeasonModel {
       from,
       planWeek: input.plan === null ? null : i + 1,
       compliancePct: score === null ? null : Math.round(score * 100),
-      band: score === null ? null : score >= 0.8 ? 'green' : score >= 0.5 ? 'yellow' : 'orange',
+      // The overall band of the week's compliance parts (#18 point 14): never green when a part is not.
+      band: doc === undefined || score === null ? null : complianceParts(doc, input.minWeeklyStrengthMinutes ?? 40).overall,
       plannedDistanceM: Math.round(c?.planned.distanceM ?? 0),
       doneDistanceM: Math.round(c?.actual.distanceM ?? 0),
       strengthPlanned: c?.planned.strengthSessions ?? 0,

@@ -30,5 +30,6 @@ export async function loadSeason(db: Kysely<Database>, athlete: Athlete, now: Da
     weeks: [...stored, ...analysed],
     loadDays,
     acwrLimit: thresholds.maxAcwr,
+    minWeeklyStrengthMinutes: thresholds.minWeeklyStrengthMinutes,
   });
 }
