@@ -289,6 +289,23 @@ describe('checkPlan: the mistakes of #19 point 8, each with exactly its findings
     expect(findings[0]?.message).toBe("2027-W03 is a cut-back week (43 km after 54 km) but its long run (15 km) is not shorter than the week before's (15 km).");
   });
 
+  it('a 6:00/mi long-run target and 5:00/km intervals for a 3:30 goal → target_inconsistent twice', () => {
+    const findings = check(
+      withChanges([
+        ['race: { date: 2027-02-14, distance: 42.195 km }', 'race: { date: 2027-02-14, distance: 42.195 km, goal: 3:30:00 }'],
+        ['{week: 2, day: sun, kind: long, distance: 18 km}', '{week: 2, day: sun, kind: long, distance: 18 km, target: 6:00/mi}'],
+        ['{week: 3, day: tue, kind: intervals, distance: 10 km}', '{week: 3, day: tue, kind: intervals, distance: 10 km, target: 5:00/km}'],
+      ]),
+    );
+    expect(codes(findings)).toEqual([
+      ['target_inconsistent', '2027-W02', '2027-01-17'],
+      ['target_inconsistent', '2027-W03', '2027-01-19'],
+    ]);
+    expect(findings[0]?.message).toBe('The long run on Sun 2027-01-17 targets 3:44 /km: faster than marathon pace (4:54–5:03 /km) for the 3:30:00 goal.');
+    expect(findings[0]?.suggestion).toBe('Run it at easy pace, 5:37–6:11 /km; marathon-pace segments go inside the long run, not the whole run.');
+    expect(findings[1]?.message).toBe('The intervals on Tue 2027-01-19 target 5:00 /km: slower than threshold pace (4:38–4:45 /km) for the 3:30:00 goal.');
+  });
+
   it('race-week strength of 45 min → race_week_strength', () => {
     const findings = check(withChange('{week: 6, day: tue, kind: strength, duration: 30 min', '{week: 6, day: tue, kind: strength, duration: 45 min'));
     expect(codes(findings)).toEqual([['race_week_strength', '2027-W06', '2027-02-09']]);

@@ -5,6 +5,8 @@
  */
 import { isRunKind, KIND_NAMES, type SessionKind, type TrainingPlan } from '../domain/plan.ts';
 import { displayDistance, metresPerUnit, type PlanUnits } from '../domain/units.ts';
+import { displayTarget } from '../domain/target.ts';
+import { trainingPaces, vdotFromRace, type PaceRange } from './paces.ts';
 import { addDays, dayLabel, daysBetween, isoWeekOf, mondayOf, weekStart } from '../domain/iso-week.ts';
 import {
   CUTBACK_MAX_RATIO,
@@ -12,6 +14,7 @@ import {
   LAST_BIG_LONG_RUN_DAYS,
   LONG_RUN_BOUNDS,
   longRunMaxShare,
+  MARATHON_M,
   maxLongRunNearRace,
   RACE_WEEK_DAYS,
   RACE_WEEK_STRENGTH_MAX_MINUTES,
@@ -45,6 +48,7 @@ export const PLAN_FINDING_CODES = [
   'long_run_near_race',
   'strength_duration',
   'race_week_strength',
+  'target_inconsistent',
 ] as const;
 export type PlanFindingCode = (typeof PLAN_FINDING_CODES)[number];
 
@@ -64,7 +68,6 @@ export interface PlanFinding {
 export const MIN_DAYS_FOR_STRENGTH_WEEK = 3;
 /** The marathon long-run peak is checked in plans that span at least this many weeks (a whole build). */
 export const MIN_WEEKS_FOR_LONG_RUN_PEAK = 10;
-const MARATHON_M = 42_195;
 
 
 /** `the long run`, `the intervals`, `the race`. */
@@ -224,7 +227,7 @@ export function checkPlan(plan: TrainingPlan): PlanFinding[] {
     }
   }
 
-  findings.push(...longRunFindings(plan, series, volumes, raceDate), ...strengthFindings(plan, raceDate));
+  findings.push(...longRunFindings(plan, series, volumes, raceDate), ...strengthFindings(plan, raceDate), ...targetFindings(plan));
 
   const codeRank = (c: PlanFindingCode): number => PLAN_FINDING_CODES.indexOf(c);
   return findings.sort(
@@ -377,6 +380,43 @@ function strengthFindings(plan: TrainingPlan, raceDate: string | null): PlanFind
         date: s.date,
         message: `The strength session on ${dayLabel(s.date)} is ${Math.round(minutes)} min: ${minutes < STRENGTH_MIN_MINUTES ? `too short to build strength (at least ${STRENGTH_MIN_MINUTES})` : `longer than ${STRENGTH_MAX_MINUTES} min tires the legs for the runs`}.`,
         suggestion: `Plan ${STRENGTH_MIN_MINUTES}–${STRENGTH_MAX_MINUTES} min (40–60 min is the usual session).`,
+      });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Pace targets against the race goal (docs/paces.md): an easy, recovery or long run faster than
+ * marathon pace, or intervals slower than threshold pace.
+ */
+function targetFindings(plan: TrainingPlan): PlanFinding[] {
+  const goal = plan.race?.goalTimeS ?? null;
+  if (goal === null || goal <= 0) return [];
+  const paces = trainingPaces(vdotFromRace(plan.race?.distanceM ?? MARATHON_M, goal));
+  const show = (r: PaceRange): string => displayTarget({ type: 'pace', minSPerKm: Math.round(r.fastSPerKm), maxSPerKm: Math.round(r.slowSPerKm) }, plan.units);
+  const goalText = `${Math.floor(goal / 3600)}:${String(Math.floor((goal % 3600) / 60)).padStart(2, '0')}:${String(goal % 60).padStart(2, '0')}`;
+  const findings: PlanFinding[] = [];
+  const TOLERANCE_S = 1;
+  for (const s of plan.sessions) {
+    const t = s.target;
+    if (t?.type !== 'pace') continue;
+    const shown = displayTarget(t, plan.units);
+    if ((s.kind === 'long' || s.kind === 'easy' || s.kind === 'recovery') && t.minSPerKm < paces.marathon.fastSPerKm - TOLERANCE_S) {
+      findings.push({
+        code: 'target_inconsistent',
+        week: isoWeekOf(s.date),
+        date: s.date,
+        message: `The ${KIND_NAMES[s.kind]} on ${dayLabel(s.date)} targets ${shown}: faster than marathon pace (${show(paces.marathon)}) for the ${goalText} goal.`,
+        suggestion: `Run it at easy pace, ${show(s.kind === 'long' ? paces.long : paces.easy)}; marathon-pace segments go inside the long run, not the whole run.`,
+      });
+    } else if (s.kind === 'intervals' && t.maxSPerKm > paces.threshold.slowSPerKm + TOLERANCE_S) {
+      findings.push({
+        code: 'target_inconsistent',
+        week: isoWeekOf(s.date),
+        date: s.date,
+        message: `The intervals on ${dayLabel(s.date)} target ${shown}: slower than threshold pace (${show(paces.threshold)}) for the ${goalText} goal.`,
+        suggestion: `Run the repeats at interval pace, ${show(paces.interval)}.`,
       });
     }
   }

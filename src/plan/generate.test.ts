@@ -13,6 +13,7 @@ import {
 } from './generate.ts';
 import { addDays, daysBetween, isoWeekOf, weekdayOf, WEEKDAYS } from '../domain/iso-week.ts';
 import { LONG_RUN_BOUNDS, longRunMaxShare } from './rules.ts';
+import { pacesForMarathonGoal } from './paces.ts';
 
 /** Weekly running volume (race excluded) in plan units, one entry per plan week, in order. */
 function weeklyUnits(plan: TrainingPlan): number[] {
@@ -36,6 +37,7 @@ const options = fc.record({
   longRunDay: fc.constantFrom(...WEEKDAYS),
   units: fc.constantFrom('km' as const, 'mi' as const),
   peakShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+  goalTimeS: fc.option(fc.integer({ min: 9000, max: 19_800 })),
 });
 
 type RandomOptions = typeof options extends fc.Arbitrary<infer T> ? T : never;
@@ -50,6 +52,7 @@ function toOptions(o: RandomOptions): GeneratePlanOptions {
     longRunDay: o.longRunDay,
     units: o.units,
     ...(o.peakShare !== null ? { peakWeeklyDistanceM: bounds.min + o.peakShare * (bounds.max - bounds.min) } : {}),
+    ...(o.goalTimeS !== null ? { goalTimeS: o.goalTimeS } : {}),
   };
 }
 
@@ -321,6 +324,26 @@ describe('long runs a coach would sign (#19 points 1–3)', () => {
   it('18 weeks, 4 runs, 25 mi peak: refused with the lowest peak (the issue’s example)', () => {
     expect(() => generatePlan({ raceDate: '2027-04-25', weeks: 18, runsPerWeek: 4, peakWeeklyDistanceM: 25 * 1609.344, units: 'mi', goalTimeS: 17100 })).toThrow(
       '--peak-distance 25 mi is too low for 4 runs a week: a marathon long run of at least 16 mi within 35% of the week needs a peak of at least 46 mi',
+    );
+  });
+});
+
+describe('pace targets from the goal (#19 point 4)', () => {
+  it('puts a pace target consistent with the goal on every run but hills and the race', () => {
+    fc.assert(
+      fc.property(options, fc.integer({ min: 9000, max: 19_800 }), (o, goal) => {
+        const plan = generatePlan({ ...toOptions(o), goalTimeS: goal });
+        const p = pacesForMarathonGoal(goal);
+        for (const s of plan.sessions.filter((x) => isRunKind(x.kind) && x.kind !== 'race' && x.kind !== 'hills')) {
+          const t = s.target;
+          expect(t?.type, `${s.date} ${s.kind}`).toBe('pace');
+          if (t?.type !== 'pace') continue;
+          if (s.kind === 'long' || s.kind === 'easy' || s.kind === 'recovery') expect(t.minSPerKm).toBeGreaterThan(p.marathon.slowSPerKm);
+          if (s.kind === 'intervals') expect(t.maxSPerKm).toBeLessThan(p.threshold.fastSPerKm);
+          if (s.kind === 'race_pace') expect([t.minSPerKm, t.maxSPerKm]).toEqual([Math.round(p.marathon.fastSPerKm), Math.round(p.marathon.slowSPerKm)]);
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 });

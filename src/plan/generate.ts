@@ -19,6 +19,7 @@
  *   strength day. Weeks that touch race week get one light session, as early as possible.
  */
 import type { IntensityTarget, PlannedSession, SessionKind, TrainingPlan } from '../domain/plan.ts';
+import { pacesForMarathonGoal, type PaceRange } from './paces.ts';
 import { metresPerUnit, parseDistance, parseDuration, type PlanUnits } from '../domain/units.ts';
 import { addDays, daysBetween, isValidDate, parseWeekday, weekdayOf, weekStart, WEEKDAYS, type Weekday } from '../domain/iso-week.ts';
 import {
@@ -26,13 +27,14 @@ import {
   LAST_BIG_LONG_RUN_DAYS,
   LONG_RUN_BOUNDS,
   longRunMaxShare,
+  MARATHON_M,
   maxLongRunNearRace,
   rankStrengthDays,
   RACE_WEEK_STRENGTH_MAX_MINUTES,
   STRENGTH_MIN_DAYS_BEFORE_RACE,
 } from './rules.ts';
 
-export const MARATHON_M = 42_195;
+export { MARATHON_M };
 export const MIN_WEEKS = 12;
 export const MAX_WEEKS = 20;
 export const MIN_RUNS = 3;
@@ -436,6 +438,33 @@ const TARGETS: Readonly<Record<QualityKind | 'easy' | 'recovery' | 'long', Inten
   race_pace: { type: 'rpe', rpe: 6 },
 };
 
+type TargetKind = keyof typeof TARGETS;
+
+/** A pace range target (s/km, whole seconds so the plan file gives it back exactly). */
+function paceTarget(range: PaceRange): IntensityTarget {
+  return { type: 'pace', minSPerKm: Math.round(range.fastSPerKm), maxSPerKm: Math.round(range.slowSPerKm) };
+}
+
+/**
+ * Session targets: with a goal time, paces from it (docs/paces.md: easy, recovery and long runs at easy
+ * pace, tempo and threshold at threshold pace, intervals at interval pace, race-pace at marathon pace;
+ * hill repeats by effort); without one, heart-rate zones and effort.
+ */
+function targetsFor(goalTimeS: number | null): Readonly<Record<TargetKind, IntensityTarget>> {
+  if (goalTimeS === null) return TARGETS;
+  const p = pacesForMarathonGoal(goalTimeS);
+  return {
+    easy: paceTarget(p.easy),
+    recovery: paceTarget({ fastSPerKm: p.easy.slowSPerKm, slowSPerKm: p.easy.slowSPerKm * 1.08 }),
+    long: paceTarget(p.long),
+    hills: TARGETS.hills,
+    intervals: paceTarget(p.interval),
+    tempo: paceTarget(p.threshold),
+    threshold: paceTarget(p.threshold),
+    race_pace: paceTarget(p.marathon),
+  };
+}
+
 /** Counts how often each quality kind was used, to progress the workouts. */
 class Workouts {
   private readonly used = new Map<QualityKind, number>();
@@ -536,6 +565,7 @@ function run(date: string, kind: SessionKind, units: number, unit: number, notes
  */
 export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
   const r = resolve(options);
+  const T = targetsFor(r.goalTimeS);
   const weeks = outline(r);
   const unit = metresPerUnit(r.units);
   const peak = Math.round(r.peakM / unit);
@@ -569,17 +599,17 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
     const others = pattern.filter(([, slot]) => slot !== 'long');
     const shares = apportion(w.volume - long, others.map(([, slot]) => SLOT_WEIGHT[slot]));
     const kinds = qualityKinds(w, weekOfPhase);
-    sessions.push(run(dateOf(0), 'long', long, unit, longNotes(w, long, r.units, weekOfPhase), TARGETS.long));
+    sessions.push(run(dateOf(0), 'long', long, unit, longNotes(w, long, r.units, weekOfPhase), T.long));
     others.forEach(([offset, slot], i) => {
       const distance = shares[i] ?? 1;
       const date = dateOf(offset);
       if (slot === 'q1' || slot === 'q2') {
         const kind = (slot === 'q1' ? kinds[0] : kinds[1]) ?? 'tempo';
-        sessions.push(run(date, kind, distance, unit, workouts.notes(kind, distance, w.cutback), TARGETS[kind]));
+        sessions.push(run(date, kind, distance, unit, workouts.notes(kind, distance, w.cutback), T[kind]));
       } else if (slot === 'recovery') {
-        sessions.push(run(date, 'recovery', distance, unit, 'Very easy recovery run', TARGETS.recovery));
+        sessions.push(run(date, 'recovery', distance, unit, 'Very easy recovery run', T.recovery));
       } else {
-        sessions.push(run(date, 'easy', distance, unit, 'Easy, conversational', TARGETS.easy));
+        sessions.push(run(date, 'easy', distance, unit, 'Easy, conversational', T.easy));
       }
     });
   }
@@ -592,12 +622,12 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
   const racePace = Math.max(r.units === 'mi' ? 3 : 5, Math.round(0.1 * peak));
   const shakeout = r.units === 'mi' ? 2 : 3;
   const day = (d: number): string => addDays(r.raceDate, -d);
-  if (r.runs >= 5) kept.push(run(day(6), 'easy', easy, unit, 'Easy, conversational', TARGETS.easy));
-  kept.push(run(day(5), 'race_pace', racePace, unit, `Warm up, ${r.units === 'mi' ? 2 : 3} ${r.units} at marathon pace, 4 strides; cool down`, TARGETS.race_pace));
-  if (r.runs >= 6) kept.push(run(day(4), 'easy', easy, unit, 'Easy, conversational', TARGETS.easy));
-  kept.push(run(day(3), 'easy', easy, unit, 'Easy; stay relaxed', TARGETS.easy));
-  if (r.runs >= 7) kept.push(run(day(2), 'easy', shakeout, unit, 'Very easy 20 min', TARGETS.recovery));
-  if (r.runs >= 4) kept.push(run(day(1), 'easy', shakeout, unit, 'Shakeout: 20 min very easy + 4 strides', TARGETS.recovery));
+  if (r.runs >= 5) kept.push(run(day(6), 'easy', easy, unit, 'Easy, conversational', T.easy));
+  kept.push(run(day(5), 'race_pace', racePace, unit, `Warm up, ${r.units === 'mi' ? 2 : 3} ${r.units} at marathon pace, 4 strides; cool down`, T.race_pace));
+  if (r.runs >= 6) kept.push(run(day(4), 'easy', easy, unit, 'Easy, conversational', T.easy));
+  kept.push(run(day(3), 'easy', easy, unit, 'Easy; stay relaxed', T.easy));
+  if (r.runs >= 7) kept.push(run(day(2), 'easy', shakeout, unit, 'Very easy 20 min', T.recovery));
+  if (r.runs >= 4) kept.push(run(day(1), 'easy', shakeout, unit, 'Shakeout: 20 min very easy + 4 strides', T.recovery));
   const goal = r.goalTimeS !== null ? ` Goal ${formatClock(r.goalTimeS)}.` : '';
   kept.push({ date: r.raceDate, order: 1, kind: 'race', distanceM: MARATHON_M, durationS: null, target: null, notes: `Race day: marathon.${goal}` });
 

@@ -315,6 +315,9 @@ export function maxLongRunNearRace(daysBefore: number, units: 'km' | 'mi'): numb
   return Infinity;
 }
 
+/** The marathon, metres. */
+export const MARATHON_M = 42_195;
+
 /** Strength sessions outside race week: at least 20 min to be worth it, at most 75 min. */
 export const STRENGTH_MIN_MINUTES = 20;
 export const STRENGTH_MAX_MINUTES = 75;

@@ -21,7 +21,7 @@ describe('docs/plan-format.md examples', () => {
     expect(plan.sessions.filter((s) => s.kind === 'strength').map((s) => s.order)).toEqual([2, 2, 2, 2, 2]);
     expect(checkPlan(plan)).toEqual([]);
     expect(parsePlanYaml(planToYaml(plan))).toEqual(plan);
-    expect(planToIcs(plan, { uidSeed: 'docs' })).toContain('SUMMARY:Long run 18 mi');
+    expect(planToIcs(plan, { uidSeed: 'docs' })).toContain('SUMMARY:Long run 16 mi');
   });
 
   it('the CSV example is a valid plan', () => {
