@@ -6,13 +6,14 @@
 import { isRunKind, KIND_NAMES, type SessionKind, type TrainingPlan } from '../domain/plan.ts';
 import { displayDistance, metresPerUnit, type PlanUnits } from '../domain/units.ts';
 import { displayTarget } from '../domain/target.ts';
-import { trainingPaces, vdotFromRace, type PaceRange } from './paces.ts';
+import { longRunPaceSPerKm, trainingPaces, vdotFromRace, type PaceRange } from './paces.ts';
 import { addDays, dayLabel, daysBetween, isoWeekOf, mondayOf, weekStart } from '../domain/iso-week.ts';
 import {
   CUTBACK_MAX_RATIO,
   indexDays,
   LAST_BIG_LONG_RUN_DAYS,
   LONG_RUN_BOUNDS,
+  longRunBounds,
   longRunMaxShare,
   MARATHON_M,
   maxLongRunNearRace,
@@ -256,7 +257,7 @@ function longRunFindings(plan: TrainingPlan, series: readonly WeekVolume[], volu
   const findings: PlanFinding[] = [];
   const units = plan.units;
   const unit = metresPerUnit(units);
-  const bounds = LONG_RUN_BOUNDS[units];
+  const bounds = longRunBounds(units, longRunPaceSPerKm(plan.race?.goalTimeS ?? null));
   const dist = (m: number): string => displayDistance(m, units);
   const over = (m: number, limitM: number): boolean => m > limitM * (1 + VOLUME_TOLERANCE) + 1;
   const longs = plan.sessions.filter((s) => s.kind === 'long' && s.distanceM !== null);
@@ -290,7 +291,7 @@ function longRunFindings(plan: TrainingPlan, series: readonly WeekVolume[], volu
     }
     if (raceDate !== null) {
       const days = daysBetween(s.date, raceDate);
-      const max = maxLongRunNearRace(days, units);
+      const max = maxLongRunNearRace(days, units, bounds);
       if (days > 0 && over(m, max * unit)) {
         findings.push({
           code: 'long_run_near_race',

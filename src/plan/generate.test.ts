@@ -12,8 +12,8 @@ import {
   type GeneratePlanOptions,
 } from './generate.ts';
 import { addDays, daysBetween, isoWeekOf, weekdayOf, WEEKDAYS } from '../domain/iso-week.ts';
-import { LONG_RUN_BOUNDS, longRunMaxShare } from './rules.ts';
-import { pacesForMarathonGoal } from './paces.ts';
+import { LONG_RUN_BOUNDS, longRunBounds, longRunMaxShare } from './rules.ts';
+import { longRunPaceSPerKm, pacesForMarathonGoal } from './paces.ts';
 
 /** Weekly running volume (race excluded) in plan units, one entry per plan week, in order. */
 function weeklyUnits(plan: TrainingPlan): number[] {
@@ -252,12 +252,13 @@ describe('long runs a coach would sign (#19 points 1–3)', () => {
       .filter((s) => s.kind === 'long')
       .map((s) => ({ date: s.date, units: Math.round(((s.distanceM ?? 0) / metresPerUnit(plan.units)) * 100) / 100 }));
 
-  it('peaks at a marathon long run (16–20 mi / 26–32 km) within 35% of the week (40% at 3 runs)', () => {
+  it('peaks at a marathon long run (16–20 mi / 26–32 km, or 2 h 45–3 h at long-run pace) within 35% of the week (40% at 3 runs)', () => {
     fc.assert(
       fc.property(options, (o) => {
         const opts = toOptions(o);
         const plan = generatePlan(opts);
-        const bounds = LONG_RUN_BOUNDS[plan.units];
+        const bounds = longRunBounds(plan.units, longRunPaceSPerKm(opts.goalTimeS ?? null));
+        expect(bounds.max).toBeLessThanOrEqual(LONG_RUN_BOUNDS[plan.units].max);
         const peak = Math.max(...longs(plan).map((l) => l.units));
         expect(peak).toBeGreaterThanOrEqual(bounds.minPeak);
         expect(peak).toBeLessThanOrEqual(bounds.max);
@@ -307,7 +308,7 @@ describe('long runs a coach would sign (#19 points 1–3)', () => {
     fc.assert(
       fc.property(options, fc.integer({ min: 20, max: 100 }), (o, miles) => {
         const opts: GeneratePlanOptions = { ...toOptions(o), units: 'mi', peakWeeklyDistanceM: miles * 1609.344 };
-        const bounds = peakDistanceBoundsM(opts.runsPerWeek ?? 5, 'mi');
+        const bounds = peakDistanceBoundsM(opts.runsPerWeek ?? 5, 'mi', opts.goalTimeS ?? null);
         if (miles * 1609.344 > bounds.max) return;
         if (miles * 1609.344 >= bounds.min - 0.5) {
           expect(checkPlan(generatePlan(opts))).toEqual([]);
@@ -321,9 +322,20 @@ describe('long runs a coach would sign (#19 points 1–3)', () => {
     );
   });
 
+  it('caps the long run at 3 h for a 5:30 goal (19 km at about 9:05/km), 20 mi for a 3:00 goal', () => {
+    const slow = generatePlan({ raceDate: '2027-04-25', weeks: 16, runsPerWeek: 5, goalTimeS: 19_800 });
+    expect(Math.max(...slow.sessions.filter((s) => s.kind === 'long').map((s) => s.distanceM ?? 0))).toBe(19_000);
+    const fast = generatePlan({ raceDate: '2027-04-25', weeks: 16, runsPerWeek: 6, units: 'mi', peakWeeklyDistanceM: 60 * 1609.344, goalTimeS: 10_800 });
+    expect(Math.max(...fast.sessions.filter((s) => s.kind === 'long').map((s) => Math.round((s.distanceM ?? 0) / 1609.344)))).toBe(20);
+  });
+
   it('18 weeks, 4 runs, 25 mi peak: refused with the lowest peak (the issue’s example)', () => {
+    // 4:45 goal: long-run pace ≈ 7:54/km, 2 h 45 min ≈ 12.99 mi (12 whole miles), so 12 mi within 35% needs 35 mi.
     expect(() => generatePlan({ raceDate: '2027-04-25', weeks: 18, runsPerWeek: 4, peakWeeklyDistanceM: 25 * 1609.344, units: 'mi', goalTimeS: 17100 })).toThrow(
-      '--peak-distance 25 mi is too low for 4 runs a week: a marathon long run of at least 16 mi within 35% of the week needs a peak of at least 46 mi',
+      '--peak-distance 25 mi is too low for 4 runs a week: a marathon long run of at least 12 mi within 35% of the week needs a peak of at least 35 mi',
+    );
+    expect(() => generatePlan({ raceDate: '2027-04-25', weeks: 18, runsPerWeek: 4, peakWeeklyDistanceM: 25 * 1609.344, units: 'mi' })).toThrow(
+      'a marathon long run of at least 16 mi within 35% of the week needs a peak of at least 46 mi',
     );
   });
 });

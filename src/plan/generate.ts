@@ -19,13 +19,13 @@
  *   strength day. Weeks that touch race week get one light session, as early as possible.
  */
 import type { IntensityTarget, PlannedSession, SessionKind, TrainingPlan } from '../domain/plan.ts';
-import { pacesForMarathonGoal, type PaceRange } from './paces.ts';
+import { longRunPaceSPerKm, pacesForMarathonGoal, type PaceRange } from './paces.ts';
 import { metresPerUnit, parseDistance, parseDuration, type PlanUnits } from '../domain/units.ts';
 import { addDays, daysBetween, isValidDate, parseWeekday, weekdayOf, weekStart, WEEKDAYS, type Weekday } from '../domain/iso-week.ts';
 import {
   indexDays,
   LAST_BIG_LONG_RUN_DAYS,
-  LONG_RUN_BOUNDS,
+  longRunBounds,
   longRunMaxShare,
   MARATHON_M,
   maxLongRunNearRace,
@@ -100,9 +100,9 @@ export function defaultPeakDistanceM(runsPerWeek: number, units: PlanUnits): num
  * (`LONG_RUN_BOUNDS.minPeak`) within its share of the week (`longRunMaxShare`) and for every run,
  * not more than ~25 km a run.
  */
-export function peakDistanceBoundsM(runsPerWeek: number, units: PlanUnits = 'km'): { min: number; max: number } {
+export function peakDistanceBoundsM(runsPerWeek: number, units: PlanUnits = 'km', goalTimeS: number | null = null): { min: number; max: number } {
   const unit = metresPerUnit(units);
-  const forLongRun = Math.ceil(LONG_RUN_BOUNDS[units].minPeak / longRunMaxShare(runsPerWeek) - 1e-9) * unit;
+  const forLongRun = Math.ceil(longRunBounds(units, longRunPaceSPerKm(goalTimeS)).minPeak / longRunMaxShare(runsPerWeek) - 1e-9) * unit;
   return { min: Math.max(30_000, 9_000 * runsPerWeek, forLongRun), max: 25_000 * runsPerWeek };
 }
 
@@ -159,7 +159,8 @@ function resolve(options: GeneratePlanOptions): Resolved {
   }
   let peakM = defaultPeakDistanceM(runs, units);
   if (o.peakWeeklyDistanceM !== undefined) {
-    const bounds = peakDistanceBoundsM(runs, units);
+    const goal = typeof o.goalTimeS === 'number' && Number.isFinite(o.goalTimeS) && o.goalTimeS > 0 ? o.goalTimeS : null;
+    const bounds = peakDistanceBoundsM(runs, units, goal);
     const p = o.peakWeeklyDistanceM;
     if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0) {
       problems.push({ option: 'peakWeeklyDistanceM', message: '--peak-distance must be a positive distance, e.g. 40mi or 65km' });
@@ -167,7 +168,7 @@ function resolve(options: GeneratePlanOptions): Resolved {
       const share = Math.round(longRunMaxShare(runs) * 100);
       problems.push({
         option: 'peakWeeklyDistanceM',
-        message: `--peak-distance ${describeDistance(p, units)} is too low for ${runs} runs a week: a marathon long run of at least ${LONG_RUN_BOUNDS[units].minPeak} ${units} within ${share}% of the week needs a peak of at least ${describeDistance(bounds.min, units, (x) => Math.ceil(x - 1e-6))}`,
+        message: `--peak-distance ${describeDistance(p, units)} is too low for ${runs} runs a week: a marathon long run of at least ${longRunBounds(units, longRunPaceSPerKm(goal)).minPeak} ${units} within ${share}% of the week needs a peak of at least ${describeDistance(bounds.min, units, (x) => Math.ceil(x - 1e-6))}`,
       });
     } else if (p > bounds.max) {
       problems.push({
@@ -569,7 +570,7 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
   const weeks = outline(r);
   const unit = metresPerUnit(r.units);
   const peak = Math.round(r.peakM / unit);
-  const bounds = LONG_RUN_BOUNDS[r.units];
+  const bounds = longRunBounds(r.units, longRunPaceSPerKm(r.goalTimeS));
   const share = longRunMaxShare(r.runs);
   // The peak week's volume and the peak long run it carries (≥ bounds.minPeak: `peakDistanceBoundsM`).
   const peakVolume = Math.max(...weeks.map((w) => (w.phase === 'taper' ? 0 : (w.volume ?? 0))));
@@ -592,7 +593,7 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
     let long = Math.min(
       Math.floor(share * w.volume + 1e-9),
       Math.round((peakLong * w.volume) / Math.max(1, peakVolume)),
-      maxLongRunNearRace(daysBetween(dateOf(0), r.raceDate), r.units),
+      maxLongRunNearRace(daysBetween(dateOf(0), r.raceDate), r.units, bounds),
     );
     if (w.cutback) long = Math.min(long, prevLong - 1);
     prevLong = long;
@@ -664,7 +665,7 @@ export function generatePlan(options: GeneratePlanOptions): TrainingPlan {
   // Growing a taper week never takes its long run past what the race's nearness allows.
   for (const s of kept) {
     if (s.kind !== 'long') continue;
-    const max = maxLongRunNearRace(daysBetween(s.date, r.raceDate), r.units);
+    const max = maxLongRunNearRace(daysBetween(s.date, r.raceDate), r.units, bounds);
     if ((s.distanceM ?? 0) > max * unit) s.distanceM = Math.round(max * unit);
   }
 

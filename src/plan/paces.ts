@@ -91,6 +91,13 @@ export function trainingPaces(vdot: number): TrainingPaces {
   };
 }
 
+/** Long-run pace for a marathon goal (the middle of the long range), s/km; null without a goal. */
+export function longRunPaceSPerKm(goalTimeS: number | null): number | null {
+  if (goalTimeS === null || goalTimeS <= 0) return null;
+  const r = pacesForMarathonGoal(goalTimeS).long;
+  return (r.fastSPerKm + r.slowSPerKm) / 2;
+}
+
 /** Training paces from a marathon goal time. */
 export function pacesForMarathonGoal(goalTimeS: number): TrainingPaces {
   return trainingPaces(vdotFromRace(MARATHON_M, goalTimeS));

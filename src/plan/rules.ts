@@ -295,6 +295,26 @@ export const LONG_RUN_BOUNDS: Readonly<Record<'km' | 'mi', { minPeak: number; ma
   mi: { minPeak: 16, max: 20, big: 18 },
 };
 
+/** Time caps of the long run for slower runners: at most 3 h, and a peak of 2 h 45 min is enough. */
+export const LONG_RUN_MAX_MINUTES = 180;
+export const LONG_RUN_MIN_PEAK_MINUTES = 165;
+
+export type LongRunBounds = { minPeak: number; max: number; big: number };
+
+/**
+ * The long-run bounds in whole plan units, for a runner whose long-run pace is `paceSPerKm` (null:
+ * unknown, the distance bounds alone): the distance bounds, lowered to 3 h (max) and 2 h 45 min
+ * (minPeak) at that pace when those are shorter (#19 point 1).
+ */
+export function longRunBounds(units: 'km' | 'mi', paceSPerKm: number | null): LongRunBounds {
+  const b = LONG_RUN_BOUNDS[units];
+  if (paceSPerKm === null || paceSPerKm <= 0) return b;
+  const unitKm = units === 'mi' ? 1.609344 : 1;
+  const inUnits = (minutes: number): number => Math.floor((minutes * 60) / paceSPerKm / unitKm);
+  const max = Math.min(b.max, inUnits(LONG_RUN_MAX_MINUTES));
+  return { minPeak: Math.min(b.minPeak, inUnits(LONG_RUN_MIN_PEAK_MINUTES)), max, big: Math.min(b.big, max) };
+}
+
 /** Largest share of a week's running volume one long run may take: 40% at 3 runs a week, else 35%. */
 export function longRunMaxShare(runsPerWeek: number): number {
   return runsPerWeek <= 3 ? 0.4 : 0.35;
@@ -308,10 +328,10 @@ export const LAST_BIG_LONG_RUN_DAYS = { min: 18, ideal: 21, max: 24 } as const;
  * below the big class within 17 days (the last ≥ 18 mi run is 3 weeks out), at most 13 mi / 21 km
  * within 10 days (Pfitzinger and Higdon put 8–13 mi there).
  */
-export function maxLongRunNearRace(daysBefore: number, units: 'km' | 'mi'): number {
+export function maxLongRunNearRace(daysBefore: number, units: 'km' | 'mi', bounds: LongRunBounds = LONG_RUN_BOUNDS[units]): number {
   if (daysBefore < 0) return Infinity;
-  if (daysBefore <= 10) return units === 'mi' ? 13 : 21;
-  if (daysBefore < LAST_BIG_LONG_RUN_DAYS.min) return LONG_RUN_BOUNDS[units].big - 1;
+  if (daysBefore <= 10) return Math.min(units === 'mi' ? 13 : 21, bounds.big - 1);
+  if (daysBefore < LAST_BIG_LONG_RUN_DAYS.min) return bounds.big - 1;
   return Infinity;
 }
 
