@@ -44,6 +44,7 @@ import {
   type QueueName,
   type Repeat,
   type ScheduledJob,
+  type StalledOut,
 } from './queues.ts';
 
 export { RedisUnavailableError };
@@ -408,6 +409,8 @@ export interface RegisterWorkerOptions<Q extends QueueName, D extends JobContext
   queues: BullQueues;
   /** What runs each job: Kinetic's is `HANDLERS[queue]` (src/workers/handlers.ts); tests pass their own. */
   handler: Handler<Q, D>;
+  /** Run when a job fails for good because its workers died running it (`StalledOut`); none by default. */
+  onStalledOut?: StalledOut<Q, D> | undefined;
   /** Jobs of this queue run at once in this process; default 4. */
   concurrency?: number;
   /** Signals that start a graceful close (a second one gets Node's default: exit); default SIGTERM and SIGINT, `[]` for none. */
@@ -493,6 +496,16 @@ export function registerWorker<Q extends QueueName, D extends JobContext>(queue:
     const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (final) log.error({ jobId: job.id, err: err.message, attempts: job.attemptsMade, payload: job.data }, 'job failed');
     else log.warn({ jobId: job.id, err: err.message, attempt: job.attemptsMade, retryInMs: job.delay }, 'job failed, retrying');
+    // Handed on more than MAX_STALLED_COUNT times (BullMQ's deferred failure): failed without running
+    // the handler, whose failure path never ran; the queue's `onStalledOut` does that part.
+    if (job.deferredFailure && opts.onStalledOut !== undefined) {
+      const parsed = PAYLOADS[queue].safeParse(job.data);
+      if (!parsed.success) return;
+      const payload = parsed.data as Payload<Q>;
+      const jobLog = deps.log.child({ queue, jobId: job.id, ...('athleteId' in payload ? { athleteId: payload.athleteId } : {}) });
+      const why = new Error(`its worker stopped while running it (killed or out of memory) more than ${MAX_STALLED_COUNT} times`);
+      opts.onStalledOut(payload, why, { ...deps, log: jobLog, lastAttempt: true }).catch((e: unknown) => jobLog.error({ err: e }, 'the failure path of a job that stalled out failed'));
+    }
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (its worker stopped renewing the lock): back to waiting'));

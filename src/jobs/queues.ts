@@ -173,6 +173,14 @@ export interface JobContext {
 /** A job handler: a plain async function of (payload, deps); it retries by throwing. */
 export type Handler<Q extends QueueName, D extends JobContext = JobContext> = (payload: Payload<Q>, deps: D) => Promise<unknown>;
 
+/**
+ * A queue's part when one of its jobs fails for good without its handler having seen it fail: the
+ * workers running it died (killed, out of memory) more times than a job may be handed on
+ * (`MAX_STALLED_COUNT`, src/jobs/bullmq.ts), and BullMQ fails it without running it again. Does what
+ * the handler does when its last attempt fails (`src/workers/handlers.ts: STALLED_OUT`).
+ */
+export type StalledOut<Q extends QueueName, D extends JobContext = JobContext> = (payload: Payload<Q>, err: Error, deps: D) => Promise<void>;
+
 /** One handler per queue, given to a runner by its caller (`src/workers/handlers.ts: HANDLERS`). */
 export type Handlers<D extends JobContext> = { [Q in QueueName]: Handler<Q, D> };
 

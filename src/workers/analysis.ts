@@ -25,3 +25,13 @@ export async function analysisHandler(payload: Payload<'analysis'>, deps: JobDep
   const [doc] = await analyseWeeks(deps.db, payload.athleteId, [payload.isoWeek], deps.now()).catch(gone);
   return { score: doc?.compliance.score ?? null };
 }
+
+/**
+ * A re-analysis whose job failed for good without running again (its workers died running it, more
+ * than MAX_STALLED_COUNT times): recorded as failed, as when its last attempt fails, rather than left
+ * `reanalysing`. A week's job has nothing to record.
+ */
+export async function analysisStalledOut(payload: Payload<'analysis'>, err: Error, deps: JobDeps): Promise<void> {
+  if ('isoWeek' in payload) return;
+  await failReanalysis(deps.db, payload.athleteId, err, deps.now());
+}

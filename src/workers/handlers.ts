@@ -1,7 +1,7 @@
-import { analysisHandler } from './analysis.ts';
+import { analysisHandler, analysisStalledOut } from './analysis.ts';
 import type { JobDeps } from './deps.ts';
 import { fitIngestHandler } from './fit-ingest.ts';
-import type { Handler as JobHandler, Handlers, QueueName } from '../jobs/queues.ts';
+import type { Handler as JobHandler, Handlers, QueueName, StalledOut } from '../jobs/queues.ts';
 import { reportDeliveryHandler } from './report-delivery.ts';
 import { reconcileHandler } from './reconcile.ts';
 import { reportTickHandler } from './report-tick.ts';
@@ -31,4 +31,14 @@ export const HANDLERS: Handlers<JobDeps> = {
 /** The handler of `queue`, typed for it (`HANDLERS[name]` with a name that is not a literal is a union of them). */
 export function handlerFor<Q extends QueueName>(queue: Q): Handler<Q> {
   return HANDLERS[queue];
+}
+
+/** What a queue does when one of its jobs fails for good because its workers died running it (`StalledOut`). */
+export const STALLED_OUT: { [Q in QueueName]?: StalledOut<Q, JobDeps> } = {
+  analysis: analysisStalledOut,
+};
+
+/** The queue's `StalledOut`, when it has one (`registerWorker`'s `onStalledOut`). */
+export function stalledOutFor<Q extends QueueName>(queue: Q): StalledOut<Q, JobDeps> | undefined {
+  return STALLED_OUT[queue];
 }

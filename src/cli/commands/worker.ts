@@ -34,7 +34,7 @@ export function workerCommand(): Command {
       const config = loadConfig();
       requireQueues(config, 'kinetic worker');
       if (config.databaseUrl === undefined) throw new UsageError('kinetic worker needs DATABASE_URL (workers share one Postgres)');
-      const [{ createLogger }, { BullQueues, registerWorker }, { reconcileUploads }, { keepReconcileScheduled }, { keepReportScheduleInSync }, { startStravaSchedule }, { handlerFor }] = await Promise.all([
+      const [{ createLogger }, { BullQueues, registerWorker }, { reconcileUploads }, { keepReconcileScheduled }, { keepReportScheduleInSync }, { startStravaSchedule }, { handlerFor, stalledOutFor }] = await Promise.all([
         import('../../log.ts'),
         import('../../jobs/bullmq.ts'),
         import('../../services/upload-recovery.ts'),
@@ -53,7 +53,7 @@ export function workerCommand(): Command {
         // With the Postgres backend, creates BullMQ's tables before the workers check them.
         await jobs.prepare();
         const options = { queues: jobs, concurrency: perQueue, lockDurationMs: opts.lockDuration };
-        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs, mail, decodePool }, { ...options, handler: handlerFor(q) }));
+        const workers = names.map((q) => registerWorker(q, { db, log, now, queue: jobs, mail, decodePool }, { ...options, handler: handlerFor(q), onStalledOut: stalledOutFor(q) }));
         await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
         // Schedulers in line with the athletes table and the reports a downtime missed queued, now and
         // hourly (docs/jobs.md, "Weekly schedule"). A failed pass stops no queue: the next one retries.
