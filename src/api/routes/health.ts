@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { pendingMigrations } from '../../db/migrate.ts';
 import { Redis } from 'ioredis';
 import { redactUrl } from '../../util/redact.ts';
+import { withTimeout } from '../../util/timeout.ts';
 import type { ApiApp } from '../../http/app.ts';
 
 const CHECK_TIMEOUT_MS = 3000;
@@ -19,20 +20,9 @@ const Ready = z.object({
 });
 type Check = z.infer<typeof Check>;
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
+/** `promise`, or an error naming `what` when it has not answered within CHECK_TIMEOUT_MS. */
+function checked<T>(promise: Promise<T>, what: string): Promise<T> {
+  return withTimeout(promise, CHECK_TIMEOUT_MS, () => new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s`));
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<Check> {
@@ -85,17 +75,17 @@ export function healthRoutes(app: ApiApp): void {
       },
     },
     async (_request, reply) => {
-      const database = await timed(() => withTimeout(sql`select 1`.execute(db), 'the database'));
+      const database = await timed(() => checked(sql`select 1`.execute(db), 'the database'));
       let migrations: Check & { pending?: string[] };
       if (!database.ok) migrations = { ok: false, error: 'not checked: the database is unreachable' };
       else {
         let pending: string[] = [];
         const check = await timed(async () => {
-          pending = await withTimeout(pendingMigrations(db), 'the database');
+          pending = await checked(pendingMigrations(db), 'the database');
         });
         migrations = check.ok && pending.length > 0 ? { ...check, ok: false, pending, error: `${pending.length} migration(s) not applied` } : { ...check, pending };
       }
-      const redisCheck = redisClient === undefined ? undefined : await timed(() => withTimeout(redisClient.ping(), `Redis at ${redactUrl(config.redisUrl!)}`));
+      const redisCheck = redisClient === undefined ? undefined : await timed(() => checked(redisClient.ping(), `Redis at ${redactUrl(config.redisUrl!)}`));
       const ok = database.ok && migrations.ok && (redisCheck?.ok ?? true);
       return reply.status(ok ? 200 : 503).send({
         status: ok ? 'ready' : 'not_ready',
