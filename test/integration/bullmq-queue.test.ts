@@ -117,8 +117,10 @@ describe.each(QUEUE_BACKENDS)('BullMQ job runner on %s', (backend) => {
     await q.queues.enqueue('analysis', { athleteId, isoWeek: '2026-W12' });
     await waitFor('the third attempt', () => logged('job completed', 'analysis').length === 1);
     expect(calls).toBe(3);
+    // Each attempt's 'failed' event is logged when BullMQ has moved that job: on a loaded machine the
+    // second can be written before the first.
     const retries = logged('job failed, retrying', 'analysis');
-    expect(retries.map((l) => l.attempt)).toEqual([1, 2]);
+    expect(retries.map((l) => l.attempt).sort()).toEqual([1, 2]);
     expect(retries[0]).toMatchObject({ err: 'connection terminated unexpectedly', retryInMs: expect.any(Number) as unknown });
     expect(logged('job completed', 'analysis')[0]).toMatchObject({ attempts: 3 });
     expect((await q.queues.counts()).analysis.failed).toBe(0);

@@ -35,6 +35,7 @@ describe('a 46 MB FIT file', () => {
     expect(heapLimitFor(file.length)).toBeGreaterThan(WORKER_HEAP_LIMIT_MB);
     const athlete = await createAthlete(t.db, { name: 'Ultra', email: null, sex: null, max_hr: null, resting_hr: null, lthr: null, threshold_speed_mps: null, timezone: 'UTC' });
     const result = await importFitFile(t.db, { athleteId: athlete.id, filename: 'big.fit', bytes: file }, () => new Date(), pool.decode);
+    expect(result.status, `the import's result: ${JSON.stringify(result)}`).toBe('imported');
     expect(result).toMatchObject({ status: 'imported', activities: [{ sport: 'running', durationS: records - 1 }] });
     const activity = await t.db.selectFrom('activities').selectAll().where('athlete_id', '=', athlete.id).executeTakeFirstOrThrow();
     expect(activity).toMatchObject({ start_time: LARGE_FIT_START, elapsed_s: records - 1, distance_m: (records - 1) * 3 });
