@@ -3,7 +3,6 @@
  * /healthz, takes an upload, and on SIGTERM stops taking requests, finishes the job it queued in
  * process (the upload ends imported) and exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,36 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.ts';
 import { encodeRun } from '../../src/synth/fit.ts';
 import { ADMIN_TOKEN } from '../support/api.ts';
-import { BIN, runCli } from '../support/cli.ts';
+import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/db.ts';
-import { waitFor, type LogLine } from '../support/queues.ts';
-
-interface Served {
-  child: ChildProcess;
-  lines: LogLine[];
-  exit: Promise<number | null>;
-}
-
-function serve(env: Record<string, string>, args: string[]): Served {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KINETIC_') && k !== 'DATABASE_URL' && k !== 'REDIS_URL' && k !== 'PORT'));
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...base, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  const lines: LogLine[] = [];
-  let buffered = '';
-  child.stderr.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const p of parts) {
-      try {
-        lines.push(JSON.parse(p) as LogLine);
-      } catch {
-        lines.push({ level: 60, msg: p });
-      }
-    }
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exit };
-}
+import { serve, type Served } from '../support/serve.ts';
 
 describe.each(['postgres', 'embedded'] as const)('kinetic serve (%s database)', (kind) => {
   let env: Record<string, string>;
@@ -64,11 +36,8 @@ describe.each(['postgres', 'embedded'] as const)('kinetic serve (%s database)', 
   });
 
   it('serves, finishes its queued jobs on SIGTERM and exits 0', async () => {
-    served = serve({ ...env, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info' }, ['--port', '0', '--host', '127.0.0.1']);
-    await waitFor('the server to listen', () => served!.lines.some((l) => l.msg === 'api listening') || served!.child.exitCode !== null, 60_000);
-    const listening = served.lines.find((l) => l.msg === 'api listening');
-    expect(listening, JSON.stringify(served.lines)).toBeDefined();
-    const base = listening!.address as string;
+    served = await serve({ ...env, KINETIC_ADMIN_TOKEN: ADMIN_TOKEN });
+    const base = served.base;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // Without KINETIC_PUBLIC_URL, it says at start where the links it hands out point: its own address.
     expect(served.lines.find((l) => l.msg.includes('KINETIC_PUBLIC_URL is not set'))).toMatchObject({ level: 40, publicUrl: base });
@@ -118,8 +87,7 @@ describe('the embedded database takes one process at a time', () => {
   });
 
   it('a second process fails at once naming `kinetic serve`, and runs once serve has stopped', async () => {
-    served = serve({ ...env, LOG_LEVEL: 'info' }, ['--port', '0', '--host', '127.0.0.1']);
-    await waitFor('the server to listen', () => served!.lines.some((l) => l.msg === 'api listening') || served!.child.exitCode !== null, 60_000);
+    served = await serve(env);
     const second = await runCli(['athlete', 'list'], env);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/^kinetic: the embedded database .* is in use by another Kinetic process \(pid \d+: kinetic serve --port 0/);
