@@ -15,6 +15,28 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/**
+ * Reads a child process's JSON log from `stream` a line at a time, handing each to `onLine` (a line
+ * that is not JSON comes as `{ level: 60, msg: line }`).
+ */
+export function readLogLines(stream: NodeJS.ReadableStream, onLine: (line: LogLine) => void): void {
+  let buffered = '';
+  stream.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const p of parts) {
+      let line: LogLine;
+      try {
+        line = JSON.parse(p) as LogLine;
+      } catch {
+        line = { level: 60, msg: p };
+      }
+      onLine(line);
+    }
+  });
+}
+
 /** A debug-level logger that keeps its lines (parsed) for assertions. */
 export function captureLogger(): { log: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];

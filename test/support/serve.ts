@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { BIN } from './cli.ts';
-import { waitFor, type LogLine } from './queues.ts';
+import { readLogLines, waitFor, type LogLine } from './queues.ts';
 
 export interface Served {
   child: ChildProcess;
@@ -25,19 +25,7 @@ export async function serve(env: Record<string, string>, args: string[] = [], bi
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KINETIC_') && k !== 'DATABASE_URL' && k !== 'REDIS_URL' && k !== 'PORT'));
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   const lines: LogLine[] = [];
-  let buffered = '';
-  child.stderr.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const p of parts) {
-      try {
-        lines.push(JSON.parse(p) as LogLine);
-      } catch {
-        lines.push({ level: 60, msg: p });
-      }
-    }
-  });
+  readLogLines(child.stderr, (line) => lines.push(line));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await waitFor('kinetic serve to listen', () => lines.some((l) => l.msg === 'api listening') || child.exitCode !== null, 60_000);
   const listening = lines.find((l) => l.msg === 'api listening');

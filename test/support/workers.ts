@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN } from './cli.ts';
-import type { LogLine } from './queues.ts';
+import { readLogLines, type LogLine } from './queues.ts';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -27,21 +27,9 @@ export function startWorker(env: Record<string, string>, args: string[] = []): W
   const child = spawn(process.execPath, [BIN, 'worker', ...args], { env: { ...base, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   const lines: LogLine[] = [];
   const listeners = new Set<(line: LogLine) => void>();
-  let buffered = '';
-  child.stderr.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const p of parts) {
-      let line: LogLine;
-      try {
-        line = JSON.parse(p) as LogLine;
-      } catch {
-        line = { level: 60, msg: p };
-      }
-      lines.push(line);
-      for (const fn of listeners) fn(line);
-    }
+  readLogLines(child.stderr, (line) => {
+    lines.push(line);
+    for (const fn of listeners) fn(line);
   });
   let exited = false;
   // Resolved on 'close', when every line the process wrote has been read; but at most 2 s after
