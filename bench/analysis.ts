@@ -20,8 +20,7 @@ import { runOrdered } from '../src/domain/pool.ts';
 import { generatePlan } from '../src/plan/generate.ts';
 import { addWeeks, isoWeekOf } from '../src/domain/iso-week.ts';
 import { analyseWeeks } from '../src/services/analysis.ts';
-import { expectedMulti } from '../src/synth/fit.ts';
-import { generateTraining } from '../src/synth/training.ts';
+import { historyActivities } from '../test/support/history.ts';
 import { adminQuery, databaseUrl } from '../test/support/pg-admin.ts';
 import { ensurePostgres } from '../test/support/services.ts';
 
@@ -30,29 +29,7 @@ const WEEKS = 52;
 
 /** One athlete-year of activities (or `weeks` weeks from `from`), as the FIT import would store them. */
 export function yearOfActivities(seed: number, from = FROM, weeks = WEEKS): NormalizedActivity[] {
-  return generateTraining({ from, weeks, seed }).map((g, i) => {
-    const s = expectedMulti([g.session]).sessions[0]!;
-    return {
-      source: 'fit',
-      sourceId: `bench-${i}`,
-      sport: s.sport,
-      subSport: s.subSport === 'generic' ? null : s.subSport,
-      category: s.category,
-      name: null,
-      startTime: s.startTime,
-      elapsedS: s.elapsedS,
-      movingS: s.movingS,
-      distanceM: s.category === 'strength' ? null : s.distanceM,
-      ascentM: s.ascentM,
-      avgHr: s.avgHr,
-      maxHr: s.maxHr,
-      calories: s.calories,
-      device: 'garmin fr965',
-      laps: s.laps.map((l) => ({ ...l })),
-      sets: s.sets.map((x) => ({ ...x })),
-      streams: s.streams,
-    };
-  });
+  return historyActivities({ from, weeks, seed });
 }
 
 /** Distinct generated athlete-years; the other athletes are copies of these (see `cloneAthlete`). */
